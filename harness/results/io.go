@@ -1,0 +1,160 @@
+package results
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+)
+
+// File names inside a run directory.
+const (
+	ResultsFile = "results.json"
+	SamplesFile = "samples.jsonl"
+	RunLogFile  = "run-log.json"
+)
+
+// Marshal renders results deterministically: entries sorted by key, map keys
+// sorted (encoding/json sorts them), two-space indent, trailing newline.
+func Marshal(r *Results) ([]byte, error) {
+	if r.Schema == "" {
+		r.Schema = Schema
+	}
+	SortEntries(r.Entries)
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(r); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
+// SortEntries orders entries by (organism, variant, reference, config, repeat, score).
+func SortEntries(es []Entry) {
+	sort.SliceStable(es, func(i, j int) bool { return lessKey(es[i].Key(), es[j].Key()) })
+}
+
+func lessKey(a, b Key) bool {
+	switch {
+	case a.Organism != b.Organism:
+		return a.Organism < b.Organism
+	case a.Variant != b.Variant:
+		return a.Variant < b.Variant
+	case a.Reference != b.Reference:
+		return a.Reference < b.Reference
+	case a.Config != b.Config:
+		return a.Config < b.Config
+	case a.Repeat != b.Repeat:
+		return a.Repeat < b.Repeat
+	}
+	return a.Score < b.Score
+}
+
+// WriteFileAtomic writes data to path through a temporary file and a rename,
+// so a crash never leaves a half-written file behind.
+func WriteFileAtomic(path string, data []byte) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return err
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	if _, err := tmp.Write(data); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), path)
+}
+
+// WriteResults writes dir/results.json.
+func WriteResults(dir string, r *Results) error {
+	b, err := Marshal(r)
+	if err != nil {
+		return err
+	}
+	return WriteFileAtomic(filepath.Join(dir, ResultsFile), b)
+}
+
+// ReadResults reads dir/results.json (or a path to the file itself).
+func ReadResults(path string) (*Results, error) {
+	if st, err := os.Stat(path); err == nil && st.IsDir() {
+		path = filepath.Join(path, ResultsFile)
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	var r Results
+	dec := json.NewDecoder(bytes.NewReader(b))
+	if err := dec.Decode(&r); err != nil {
+		return nil, fmt.Errorf("%s: not a results file: %w", path, err)
+	}
+	if r.Schema != Schema {
+		return nil, fmt.Errorf("%s: schema %q, this ppldiff reads %q", path, r.Schema, Schema)
+	}
+	return &r, nil
+}
+
+// MarshalSamples renders samples as JSON lines in the given order.
+func MarshalSamples(samples []Sample) ([]byte, error) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	for i := range samples {
+		if err := enc.Encode(&samples[i]); err != nil {
+			return nil, err
+		}
+	}
+	return buf.Bytes(), nil
+}
+
+// WriteSamples writes dir/samples.jsonl.
+func WriteSamples(dir string, samples []Sample) error {
+	b, err := MarshalSamples(samples)
+	if err != nil {
+		return err
+	}
+	return WriteFileAtomic(filepath.Join(dir, SamplesFile), b)
+}
+
+// ReadSamples reads dir/samples.jsonl (or a path to the file itself). Lines
+// may be long: a completion is not limited in size.
+func ReadSamples(path string) ([]Sample, error) {
+	if st, err := os.Stat(path); err == nil && st.IsDir() {
+		path = filepath.Join(path, SamplesFile)
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	var out []Sample
+	r := bufio.NewReaderSize(f, 1<<16)
+	for line := 1; ; line++ {
+		b, err := r.ReadBytes('\n')
+		if len(bytes.TrimSpace(b)) > 0 {
+			var s Sample
+			if jerr := json.Unmarshal(b, &s); jerr != nil {
+				return nil, fmt.Errorf("%s:%d: not a sample: %w", path, line, jerr)
+			}
+			out = append(out, s)
+		}
+		if err == io.EOF {
+			return out, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+}
