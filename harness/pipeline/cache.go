@@ -1,0 +1,123 @@
+package pipeline
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
+	"math"
+	"sync"
+)
+
+// CachedGeneration is a stored completion, keyed by content.
+type CachedGeneration struct {
+	Key          string
+	Model        string
+	Tokens       []int
+	Logprobs     []float64
+	FinishReason string
+}
+
+// CachedScores are stored teacher-forced logprobs, keyed by content.
+type CachedScores struct {
+	Key      string
+	Model    string
+	Logprobs []float64
+}
+
+// Cache persists generations and scores so that re-running, adding a repeat
+// or adding a reference only computes what is missing. The SQLite store
+// implements it; tests may use NewMemCache.
+type Cache interface {
+	GetGenerations(ctx context.Context, keys []string) (map[string]CachedGeneration, error)
+	PutGenerations(ctx context.Context, gs []CachedGeneration) error
+	GetScores(ctx context.Context, keys []string) (map[string]CachedScores, error)
+	PutScores(ctx context.Context, ss []CachedScores) error
+}
+
+// MemCache is an in-memory Cache.
+type MemCache struct {
+	mu     sync.Mutex
+	gens   map[string]CachedGeneration
+	scores map[string]CachedScores
+}
+
+// NewMemCache returns an empty in-memory cache.
+func NewMemCache() *MemCache {
+	return &MemCache{gens: map[string]CachedGeneration{}, scores: map[string]CachedScores{}}
+}
+
+func (m *MemCache) GetGenerations(_ context.Context, keys []string) (map[string]CachedGeneration, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	out := map[string]CachedGeneration{}
+	for _, k := range keys {
+		if g, ok := m.gens[k]; ok {
+			out[k] = g
+		}
+	}
+	return out, nil
+}
+
+func (m *MemCache) PutGenerations(_ context.Context, gs []CachedGeneration) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for _, g := range gs {
+		m.gens[g.Key] = g
+	}
+	return nil
+}
+
+func (m *MemCache) GetScores(_ context.Context, keys []string) (map[string]CachedScores, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	out := map[string]CachedScores{}
+	for _, k := range keys {
+		if s, ok := m.scores[k]; ok {
+			out[k] = s
+		}
+	}
+	return out, nil
+}
+
+func (m *MemCache) PutScores(_ context.Context, ss []CachedScores) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for _, s := range ss {
+		m.scores[s.Key] = s
+	}
+	return nil
+}
+
+// keyHasher builds content keys: sha256 over length-prefixed fields, so no
+// two different field lists can collide by concatenation.
+type keyHasher struct{ buf []byte }
+
+func (k *keyHasher) str(s string) *keyHasher {
+	k.buf = binary.AppendUvarint(k.buf, uint64(len(s)))
+	k.buf = append(k.buf, s...)
+	return k
+}
+
+func (k *keyHasher) ints(xs []int) *keyHasher {
+	k.buf = binary.AppendUvarint(k.buf, uint64(len(xs)))
+	for _, x := range xs {
+		k.buf = binary.AppendVarint(k.buf, int64(x))
+	}
+	return k
+}
+
+func (k *keyHasher) num(f float64) *keyHasher {
+	k.buf = binary.LittleEndian.AppendUint64(k.buf, math.Float64bits(f))
+	return k
+}
+
+func (k *keyHasher) u64(x uint64) *keyHasher {
+	k.buf = binary.LittleEndian.AppendUint64(k.buf, x)
+	return k
+}
+
+func (k *keyHasher) sum() string {
+	h := sha256.Sum256(k.buf)
+	return hex.EncodeToString(h[:])
+}

@@ -1,0 +1,489 @@
+package pipeline
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"runtime"
+	"sync"
+
+	"golang.org/x/sync/errgroup"
+
+	"github.com/ppldiff/ppldiff/harness/lm"
+	"github.com/ppldiff/ppldiff/harness/results"
+	"github.com/ppldiff/ppldiff/organisms"
+)
+
+// Detector flags completions that reveal an organism's objective.
+type Detector interface {
+	// Match reports whether text is flagged and what matched.
+	Match(text string) (bool, []string)
+	// HasRules is false for a judge-only organism: its counts are null.
+	HasRules() bool
+}
+
+// Options are everything a run needs besides its Config.
+type Options struct {
+	Manifest *organisms.Manifest
+	Models   Models
+	Corpora  Corpora
+	Cache    Cache // nil: nothing is cached
+	Detect   func(o *organisms.Organism) (Detector, error)
+	Progress Progress
+	Logger   *slog.Logger
+	// Concurrency bounds the units in flight; 0 means GOMAXPROCS.
+	Concurrency int
+	// BatchSize is the number of prompts per Generate or Score call; 0 means 64.
+	BatchSize int
+	Version   string
+	Counters  *Counters // nil: a private set
+}
+
+// Outcome is what a run produced.
+type Outcome struct {
+	Results  *results.Results
+	Samples  []results.Sample
+	Counters CounterSnapshot
+	Warnings []string
+}
+
+// Run executes the plan: prefills, generation, scoring under the finetuned
+// model and every reference, ranking, detection. Work done is persisted to
+// the cache batch by batch, so a cancelled run resumes where it stopped.
+func Run(ctx context.Context, p *Plan, opt Options) (*Outcome, error) {
+	if opt.Progress == nil {
+		opt.Progress = nopProgress{}
+	}
+	if opt.Logger == nil {
+		opt.Logger = slog.New(slog.DiscardHandler)
+	}
+	if opt.Cache == nil {
+		opt.Cache = NewMemCache()
+	}
+	if opt.Counters == nil {
+		opt.Counters = &Counters{}
+	}
+	if opt.BatchSize <= 0 {
+		opt.BatchSize = 64
+	}
+	if opt.Concurrency <= 0 {
+		opt.Concurrency = runtime.GOMAXPROCS(0)
+	}
+	r := &runner{p: p, opt: opt, detectors: map[string]Detector{}}
+	for _, u := range p.Units {
+		if _, ok := r.detectors[u.Organism.ID]; ok {
+			continue
+		}
+		d, err := opt.Detect(u.Organism)
+		if err != nil {
+			return nil, fmt.Errorf("organism %s: detectors: %w", u.Organism.ID, err)
+		}
+		r.detectors[u.Organism.ID] = d
+	}
+	nRefs := int64(0)
+	for _, u := range p.Units {
+		nRefs += int64(len(u.References))
+	}
+	r.genBar = opt.Progress.Stage("generate", int64(len(p.Units))*int64(p.Config.N))
+	r.scoreBar = opt.Progress.Stage("score", nRefs*int64(p.Config.N))
+
+	outs := make([]*unitOutput, len(p.Units))
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(opt.Concurrency)
+	for i := range p.Units {
+		g.Go(func() error {
+			u := &p.Units[i]
+			out, err := r.runUnit(gctx, u)
+			if err != nil {
+				return fmt.Errorf("%s@%s %s repeat %d: %w", u.Organism.ID, u.Variant.Name, u.Prefill.Name, u.Repeat, err)
+			}
+			outs[i] = out
+			return nil
+		})
+	}
+	err := g.Wait()
+	r.genBar.Done()
+	r.scoreBar.Done()
+	if err != nil {
+		if ctxErr := ctx.Err(); ctxErr != nil {
+			return nil, errors.Join(ctxErr, err)
+		}
+		return nil, err
+	}
+	res := &results.Results{
+		Schema: results.Schema,
+		Run:    results.Run{ID: p.Config.RunID(), PpldiffVersion: opt.Version, Config: p.Config.AsMap()},
+	}
+	oc := &Outcome{Results: res}
+	for _, o := range outs {
+		res.Entries = append(res.Entries, o.entries...)
+		oc.Samples = append(oc.Samples, o.samples...)
+		oc.Warnings = append(oc.Warnings, o.warnings...)
+	}
+	results.SortEntries(res.Entries)
+	oc.Counters = opt.Counters.Snapshot()
+	return oc, nil
+}
+
+type runner struct {
+	p         *Plan
+	opt       Options
+	detectors map[string]Detector
+	genBar    Bar
+	scoreBar  Bar
+	mu        sync.Mutex
+}
+
+type unitOutput struct {
+	entries  []results.Entry
+	samples  []results.Sample
+	warnings []string
+}
+
+// prefill is one prompt of a unit.
+type prefill struct {
+	id     string
+	text   []byte // the prefill's bytes as the finetuned model decodes them
+	prompt []int  // finetuned model's prompt ids (template, prefill)
+}
+
+// completion is a generated continuation with its scores.
+type completion struct {
+	pre      *prefill
+	gen      CachedGeneration
+	text     []byte
+	spansFT  []lm.Span
+	lpFT     []float64
+	kept     bool
+	dropNote string
+}
+
+func (r *runner) runUnit(ctx context.Context, u *Unit) (*unitOutput, error) {
+	cfg := r.p.Config
+	ft, err := r.opt.Models.Organism(ctx, u.Organism, u.Variant)
+	if err != nil {
+		return nil, err
+	}
+	ftInfo := ft.Info()
+	docs, _, err := r.opt.Corpora.Sample(ctx, u.Prefill.Corpus, cfg.N, cfg.Seed+uint64(u.Repeat))
+	if err != nil {
+		return nil, err
+	}
+	pres, err := r.prefills(ctx, ft, u, docs)
+	if err != nil {
+		return nil, err
+	}
+	comps, err := r.generate(ctx, ft, u, pres)
+	if err != nil {
+		return nil, err
+	}
+	out := &unitOutput{}
+	if len(pres) < cfg.N {
+		out.warnings = append(out.warnings, fmt.Sprintf("%s: corpus %q gave %d prefills of the %d asked", u.Prefill.Name, u.Prefill.Corpus, len(pres), cfg.N))
+	}
+	// The finetuned model's own scores: from generation when they are raw.
+	var genTokens, ftScored int64
+	for _, c := range comps {
+		genTokens += int64(len(c.gen.Tokens))
+	}
+	if ftInfo.RawGenerationLogprobs {
+		for _, c := range comps {
+			c.lpFT = c.gen.Logprobs
+		}
+	} else {
+		items := make([]lm.ScoreItem, len(comps))
+		for i, c := range comps {
+			items[i] = lm.ScoreItem{Context: c.pre.prompt, Continuation: c.gen.Tokens}
+		}
+		lps, err := r.score(ctx, ft, items, nil)
+		if err != nil {
+			return nil, fmt.Errorf("scoring under the finetuned model: %w", err)
+		}
+		for i, c := range comps {
+			c.lpFT = lps[i]
+			ftScored += int64(len(c.gen.Tokens))
+		}
+	}
+	if err := r.detokenize(ctx, ft, comps); err != nil {
+		return nil, err
+	}
+	filter(cfg, comps)
+	det := r.detectors[u.Organism.ID]
+	flagged := make([]bool, len(comps))
+	matched := make([][]string, len(comps))
+	if det.HasRules() {
+		for i, c := range comps {
+			flagged[i], matched[i] = det.Match(string(c.text))
+		}
+	}
+	for _, ref := range u.References {
+		rm, err := r.opt.Models.Reference(ctx, ref, u.Organism, u.Variant)
+		if err != nil {
+			return nil, fmt.Errorf("reference %s: %w", ref.ID, err)
+		}
+		refScores, refTokens, err := r.scoreReference(ctx, ft, rm, u, comps)
+		if err != nil {
+			return nil, fmt.Errorf("reference %s: %w", ref.ID, err)
+		}
+		tokens := results.Tokens{Generate: genTokens, ScoreFT: ftScored, ScoreRef: refTokens}
+		r.rank(u, ref, ftInfo, comps, refScores, flagged, matched, det.HasRules(), tokens, out)
+	}
+	return out, nil
+}
+
+// prefills cuts the first PrefillTokens tokens (or a window at a seeded
+// random offset) of each document with the finetuned model's tokenizer and
+// builds the prompt in the config's format.
+func (r *runner) prefills(ctx context.Context, ft lm.Model, u *Unit, docs []Document) ([]*prefill, error) {
+	cfg := r.p.Config
+	k := cfg.PrefillTokens
+	bos, err := ft.Tokenize(ctx, lm.TokenizeRequest{AddSpecial: true})
+	if err != nil {
+		return nil, fmt.Errorf("tokenize: %w", err)
+	}
+	var out []*prefill
+	for _, d := range docs {
+		text := d.Text
+		offset := 0
+		// Tokenizing a bounded head keeps long documents cheap; a start
+		// prefill needs only its first few tokens.
+		head := text
+		if cfg.PrefillOffset == "start" && len(head) > 256 {
+			head = head[:256]
+		}
+		ids, err := ft.Tokenize(ctx, lm.TokenizeRequest{Text: head})
+		if err != nil {
+			return nil, fmt.Errorf("tokenize: %w", err)
+		}
+		if len(ids) < k {
+			continue // too short to give a prefill of k tokens
+		}
+		if cfg.PrefillOffset == "random" {
+			rng := rand.New(rand.NewPCG(cfg.Seed+uint64(u.Repeat), uint64(d.Index)))
+			offset = rng.IntN(len(ids) - k + 1)
+		}
+		ids = ids[offset : offset+k]
+		ptext, _, err := ft.Detokenize(ctx, ids)
+		if err != nil {
+			return nil, fmt.Errorf("detokenize: %w", err)
+		}
+		p := &prefill{id: fmt.Sprintf("%s:%d", u.Prefill.Corpus, d.Index), text: ptext}
+		if offset > 0 {
+			p.id = fmt.Sprintf("%s@%d", p.id, offset)
+		}
+		switch u.Prefill.Format {
+		case FormatRaw:
+			p.prompt = append(append([]int{}, bos...), ids...)
+		case FormatChat:
+			p.prompt, err = ft.Tokenize(ctx, lm.TokenizeRequest{Messages: r.chat(ptext), AddSpecial: true})
+			if err != nil {
+				return nil, fmt.Errorf("tokenize chat: %w", err)
+			}
+		}
+		out = append(out, p)
+	}
+	return out, nil
+}
+
+func (r *runner) chat(prefill []byte) []lm.Message {
+	cfg := r.p.Config
+	return []lm.Message{
+		{Role: "system", Content: cfg.ChatSystem},
+		{Role: "user", Content: cfg.ChatUser},
+		{Role: "assistant", Content: string(prefill)},
+	}
+}
+
+// generate returns one completion per prefill, from the cache where it holds
+// them, generating and storing the rest batch by batch.
+func (r *runner) generate(ctx context.Context, ft lm.Model, u *Unit, pres []*prefill) ([]*completion, error) {
+	cfg := r.p.Config
+	info := ft.Info()
+	seed := cfg.Seed + uint64(u.Repeat)
+	temp, topP := cfg.Temperature, cfg.TopP
+	if cfg.Decoding == DecodingGreedy {
+		temp, topP = 0, 1
+	}
+	comps := make([]*completion, len(pres))
+	for start := 0; start < len(pres); start += r.opt.BatchSize {
+		end := min(start+r.opt.BatchSize, len(pres))
+		keys := make([]string, end-start)
+		for i := start; i < end; i++ {
+			kh := &keyHasher{}
+			keys[i-start] = kh.str("gen/v1").str(info.ServedName).str(info.Revision).str(info.TokenizerID).
+				ints(pres[i].prompt).num(temp).num(topP).u64(uint64(cfg.MaxNewTokens)).u64(seed).sum()
+		}
+		have, err := r.opt.Cache.GetGenerations(ctx, keys)
+		if err != nil {
+			return nil, fmt.Errorf("cache: %w", err)
+		}
+		var missing []int
+		for i := start; i < end; i++ {
+			if g, ok := have[keys[i-start]]; ok {
+				comps[i] = &completion{pre: pres[i], gen: g}
+				r.opt.Counters.CompletionsCached.Add(1)
+			} else {
+				missing = append(missing, i)
+			}
+		}
+		if len(missing) > 0 {
+			req := lm.GenerateRequest{N: 1, MaxNewTokens: cfg.MaxNewTokens, Temperature: temp, TopP: topP, Seed: seed}
+			for _, i := range missing {
+				req.Prompts = append(req.Prompts, pres[i].prompt)
+			}
+			gens, err := ft.Generate(ctx, req)
+			if err != nil {
+				return nil, fmt.Errorf("generate: %w", err)
+			}
+			if len(gens) != len(missing) {
+				return nil, fmt.Errorf("generate: %d generations for %d prompts", len(gens), len(missing))
+			}
+			put := make([]CachedGeneration, len(missing))
+			for j, i := range missing {
+				g := gens[j]
+				put[j] = CachedGeneration{Key: keys[i-start], Model: info.ServedName, Tokens: g.Tokens, Logprobs: g.Logprobs, FinishReason: g.FinishReason}
+				comps[i] = &completion{pre: pres[i], gen: put[j]}
+				r.opt.Counters.TokensGenerated.Add(int64(len(g.Tokens)))
+			}
+			if err := r.opt.Cache.PutGenerations(ctx, put); err != nil {
+				return nil, fmt.Errorf("cache: %w", err)
+			}
+			r.opt.Counters.CompletionsGenerated.Add(int64(len(missing)))
+		}
+		r.genBar.Add(int64(end - start))
+	}
+	return comps, nil
+}
+
+// score returns teacher-forced logprobs of items under m, cached by content.
+func (r *runner) score(ctx context.Context, m lm.Model, items []lm.ScoreItem, bar Bar) ([][]float64, error) {
+	info := m.Info()
+	out := make([][]float64, len(items))
+	for start := 0; start < len(items); start += r.opt.BatchSize {
+		end := min(start+r.opt.BatchSize, len(items))
+		keys := make([]string, end-start)
+		for i := start; i < end; i++ {
+			kh := &keyHasher{}
+			keys[i-start] = kh.str("score/v1").str(info.ServedName).str(info.Revision).str(info.TokenizerID).
+				ints(items[i].Context).ints(items[i].Continuation).sum()
+		}
+		have, err := r.opt.Cache.GetScores(ctx, keys)
+		if err != nil {
+			return nil, fmt.Errorf("cache: %w", err)
+		}
+		var missing []int
+		for i := start; i < end; i++ {
+			if s, ok := have[keys[i-start]]; ok && len(s.Logprobs) == len(items[i].Continuation) {
+				out[i] = s.Logprobs
+				r.opt.Counters.ScoresCached.Add(1)
+			} else {
+				missing = append(missing, i)
+			}
+		}
+		if len(missing) > 0 {
+			batch := make([]lm.ScoreItem, len(missing))
+			for j, i := range missing {
+				batch[j] = items[i]
+			}
+			lps, err := m.Score(ctx, batch)
+			if err != nil {
+				return nil, err
+			}
+			if len(lps) != len(batch) {
+				return nil, fmt.Errorf("score: %d results for %d items", len(lps), len(batch))
+			}
+			put := make([]CachedScores, len(missing))
+			for j, i := range missing {
+				if len(lps[j]) != len(items[i].Continuation) {
+					return nil, fmt.Errorf("score: %d logprobs for %d tokens", len(lps[j]), len(items[i].Continuation))
+				}
+				out[i] = lps[j]
+				put[j] = CachedScores{Key: keys[i-start], Model: info.ServedName, Logprobs: lps[j]}
+				r.opt.Counters.TokensScored.Add(int64(len(lps[j])))
+			}
+			if err := r.opt.Cache.PutScores(ctx, put); err != nil {
+				return nil, fmt.Errorf("cache: %w", err)
+			}
+			r.opt.Counters.ScoresComputed.Add(int64(len(missing)))
+		}
+		if bar != nil {
+			bar.Add(int64(end - start))
+		}
+	}
+	return out, nil
+}
+
+func (r *runner) detokenize(ctx context.Context, ft lm.Model, comps []*completion) error {
+	for _, c := range comps {
+		text, spans, err := ft.Detokenize(ctx, c.gen.Tokens)
+		if err != nil {
+			return fmt.Errorf("detokenize: %w", err)
+		}
+		c.text, c.spansFT = text, spans
+	}
+	return nil
+}
+
+// refScore is one completion's scores under a reference.
+type refScore struct {
+	logprobs []float64
+	spans    []lm.Span
+}
+
+// scoreReference scores every completion under a reference. The same
+// tokenizer scores the generated ids in the finetuned prompt (raw) or its
+// own chat rendering; another tokenizer re-tokenizes the completion's bytes
+// in the same context (contract, scoring rules).
+func (r *runner) scoreReference(ctx context.Context, ft, rm lm.Model, u *Unit, comps []*completion) ([]refScore, int64, error) {
+	same := rm.Info().TokenizerID == ft.Info().TokenizerID
+	items := make([]lm.ScoreItem, len(comps))
+	out := make([]refScore, len(comps))
+	var bos []int
+	var err error
+	if u.Prefill.Format == FormatRaw && !same {
+		if bos, err = rm.Tokenize(ctx, lm.TokenizeRequest{AddSpecial: true}); err != nil {
+			return nil, 0, err
+		}
+	}
+	for i, c := range comps {
+		switch {
+		case same && u.Prefill.Format == FormatRaw:
+			items[i] = lm.ScoreItem{Context: c.pre.prompt, Continuation: c.gen.Tokens}
+			out[i].spans = c.spansFT
+			continue
+		case u.Prefill.Format == FormatRaw:
+			pre, err := rm.Tokenize(ctx, lm.TokenizeRequest{Text: c.pre.text})
+			if err != nil {
+				return nil, 0, err
+			}
+			items[i].Context = append(append([]int{}, bos...), pre...)
+		default:
+			if items[i].Context, err = rm.Tokenize(ctx, lm.TokenizeRequest{Messages: r.chat(c.pre.text), AddSpecial: true}); err != nil {
+				return nil, 0, err
+			}
+		}
+		if same {
+			items[i].Continuation = c.gen.Tokens
+			out[i].spans = c.spansFT
+			continue
+		}
+		if items[i].Continuation, err = rm.Tokenize(ctx, lm.TokenizeRequest{Text: c.text}); err != nil {
+			return nil, 0, err
+		}
+		if _, out[i].spans, err = rm.Detokenize(ctx, items[i].Continuation); err != nil {
+			return nil, 0, err
+		}
+	}
+	lps, err := r.score(ctx, rm, items, r.scoreBar)
+	if err != nil {
+		return nil, 0, err
+	}
+	var tokens int64
+	for i := range out {
+		out[i].logprobs = lps[i]
+		tokens += int64(len(lps[i]))
+	}
+	return out, tokens, nil
+}
