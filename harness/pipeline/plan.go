@@ -114,7 +114,7 @@ func selectReferences(cfg Config, m *organisms.Manifest, o *organisms.Organism) 
 
 // Estimate is the dry-run's upper bound of the model tokens per stage.
 type Estimate struct {
-	Units, Completions         int
+	Units, Completions          int
 	Generate, ScoreFT, ScoreRef int64
 }
 
