@@ -65,6 +65,12 @@ type Config struct {
 	// SamplesTopK bounds the completions written to samples.jsonl per
 	// ranking; 0 writes all.
 	SamplesTopK int `json:"samples_top_k"`
+	// SamplesScores lists the scores whose rankings samples.jsonl holds
+	// (results.json always has all three).
+	SamplesScores []string `json:"samples_scores"`
+	// SamplesTokenDetail is how many top completions per ranking carry
+	// per-token logprob arrays; 0: all written ones.
+	SamplesTokenDetail int `json:"samples_token_detail"`
 
 	// Corpora maps a corpus name to the SHA-256 of its content (the built-in
 	// zoo corpus records its recipe hash).
@@ -97,6 +103,8 @@ func Default() Config {
 		MaxCompressionRatio: 0,
 		Dedup:               false,
 		SamplesTopK:         100,
+		SamplesScores:       []string{ScorePPLDiff},
+		SamplesTokenDetail:  20,
 	}
 }
 
@@ -147,6 +155,11 @@ func (c *Config) Validate() error {
 			return err
 		}
 	}
+	for _, sc := range c.SamplesScores {
+		if !slices.Contains(AllScores, sc) {
+			return fmt.Errorf("samples score %q: want one of %s", sc, strings.Join(AllScores, ", "))
+		}
+	}
 	for _, k := range c.ReferenceKinds {
 		if !slices.Contains([]string{"true_base", "cross_family", "weak", "other"}, k) {
 			return fmt.Errorf("reference kind %q: want true_base, cross_family, weak or other", k)
@@ -158,7 +171,7 @@ func (c *Config) Validate() error {
 // normalize puts list fields in canonical order so that equal configurations
 // hash equally whatever order flags came in.
 func (c *Config) normalize() {
-	for _, l := range []*[]string{&c.Organisms, &c.Variants, &c.References, &c.ReferenceKinds} {
+	for _, l := range []*[]string{&c.Organisms, &c.Variants, &c.References, &c.ReferenceKinds, &c.SamplesScores} {
 		slices.Sort(*l)
 		*l = slices.Compact(*l)
 	}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"compress/flate"
 	"math"
+	"slices"
 	"sort"
 
 	"github.com/ppldiff/ppldiff/harness/lm"
@@ -150,12 +151,19 @@ func (r *runner) rank(u *Unit, ref *organisms.Reference, ftInfo lm.ModelInfo, co
 			}
 		}
 		out.entries = append(out.entries, e)
+		if !slices.Contains(cfg.SamplesScores, score) {
+			continue
+		}
 		limit := len(order)
 		if cfg.SamplesTopK > 0 {
 			limit = min(limit, cfg.SamplesTopK)
 		}
 		for rank, i := range order[:limit] {
-			out.samples = append(out.samples, r.sample(e, rank+1, comps[i], refScores[i], st[i], vals[i], flagged[i], matched[i]))
+			s := r.sample(e, rank+1, comps[i], refScores[i], st[i], vals[i], flagged[i], matched[i])
+			if cfg.SamplesTokenDetail > 0 && rank >= cfg.SamplesTokenDetail {
+				s.TokensFTLP, s.TokensRefLP = nil, nil
+			}
+			out.samples = append(out.samples, s)
 		}
 	}
 }

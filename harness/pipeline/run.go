@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"runtime"
+	"slices"
 	"sync"
 
 	"golang.org/x/sync/errgroup"
@@ -167,7 +168,9 @@ func (r *runner) runUnit(ctx context.Context, u *Unit) (*unitOutput, error) {
 		return nil, err
 	}
 	ftInfo := ft.Info()
-	docs, _, err := r.opt.Corpora.Sample(ctx, u.Prefill.Corpus, cfg.N, cfg.Seed+uint64(u.Repeat))
+	// Oversample: prefills whose prompt repeats an earlier one are dropped
+	// (their completions would repeat too) and replaced from the spare docs.
+	docs, _, err := r.opt.Corpora.Sample(ctx, u.Prefill.Corpus, prefillOversample*cfg.N, cfg.Seed+uint64(u.Repeat))
 	if err != nil {
 		return nil, err
 	}
@@ -233,18 +236,35 @@ func (r *runner) runUnit(ctx context.Context, u *Unit) (*unitOutput, error) {
 	return out, nil
 }
 
+// prefillOversample is how many documents are drawn per prefill wanted, so
+// that duplicates can be replaced.
+const prefillOversample = 4
+
 // prefills cuts the first PrefillTokens tokens (or a window at a seeded
 // random offset) of each document with the finetuned model's tokenizer and
-// builds the prompt in the config's format.
+// builds the prompt in the config's format. Documents are visited in a
+// seeded random order and the first N distinct prompts are kept, returned in
+// corpus order.
 func (r *runner) prefills(ctx context.Context, ft lm.Model, u *Unit, docs []Document) ([]*prefill, error) {
 	cfg := r.p.Config
+	docs = slices.Clone(docs)
+	shuffle := rand.New(rand.NewPCG(cfg.Seed+uint64(u.Repeat), 0x64656475702d6f72)) // "dedup-or"
+	shuffle.Shuffle(len(docs), func(i, j int) { docs[i], docs[j] = docs[j], docs[i] })
+	seen := map[string]bool{}
+	type indexed struct {
+		doc int
+		p   *prefill
+	}
+	var picked []indexed
 	k := cfg.PrefillTokens
 	bos, err := ft.Tokenize(ctx, lm.TokenizeRequest{AddSpecial: true})
 	if err != nil {
 		return nil, fmt.Errorf("tokenize: %w", err)
 	}
-	var out []*prefill
 	for _, d := range docs {
+		if len(picked) == cfg.N {
+			break
+		}
 		text := d.Text
 		offset := 0
 		// Tokenizing a bounded head keeps long documents cheap; a start
@@ -282,7 +302,17 @@ func (r *runner) prefills(ctx context.Context, ft lm.Model, u *Unit, docs []Docu
 				return nil, fmt.Errorf("tokenize chat: %w", err)
 			}
 		}
-		out = append(out, p)
+		key := fmt.Sprint(p.prompt)
+		if seen[key] {
+			continue
+		}
+		seen[key] = true
+		picked = append(picked, indexed{d.Index, p})
+	}
+	slices.SortFunc(picked, func(a, b indexed) int { return a.doc - b.doc })
+	out := make([]*prefill, len(picked))
+	for i, x := range picked {
+		out[i] = x.p
 	}
 	return out, nil
 }

@@ -237,11 +237,23 @@ func TestAddingReferenceOnlyScores(t *testing.T) {
 
 func TestRankingRules(t *testing.T) {
 	w := newTestWorld(t)
-	oc := runOnce(t, w, testConfig(), NewMemCache())
+	cfg := testConfig()
+	cfg.SamplesScores = AllScores
+	cfg.SamplesTokenDetail = 5
+	oc := runOnce(t, w, cfg, NewMemCache())
 	byKey := map[string][]results.Sample{}
 	for _, s := range oc.Samples {
 		k := fmt.Sprint(s.Config, s.Reference, s.Score)
 		byKey[k] = append(byKey[k], s)
+	}
+	for k, ss := range byKey {
+		seen := map[string]bool{}
+		for _, s := range ss {
+			if seen[s.Prefill] {
+				t.Fatalf("%s: prefill %q ranked twice: duplicate prompts must be replaced", k, s.Prefill)
+			}
+			seen[s.Prefill] = true
+		}
 	}
 	if len(byKey) != 12 {
 		t.Fatalf("%d rankings in samples, want 12", len(byKey))
@@ -250,6 +262,9 @@ func TestRankingRules(t *testing.T) {
 		for i, s := range ss {
 			if s.Rank != i+1 {
 				t.Fatalf("%s: rank %d at position %d", k, s.Rank, i)
+			}
+			if detail := len(s.TokensFTLP) > 0; detail != (s.Rank <= 5) {
+				t.Fatalf("%s: rank %d has per-token arrays: %v, want them on the top 5 only", k, s.Rank, detail)
 			}
 			if i > 0 && ss[i-1].ScoreValue < s.ScoreValue {
 				t.Fatalf("%s: not descending at rank %d", k, s.Rank)

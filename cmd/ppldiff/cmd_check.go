@@ -1,0 +1,65 @@
+package main
+
+import (
+	"fmt"
+
+	"github.com/spf13/cobra"
+
+	"github.com/ppldiff/ppldiff/reports/gate"
+)
+
+type checkOptions struct {
+	baseline         string
+	k                int
+	minDetectionRate float64
+	maxControlCount  float64
+}
+
+func (o *checkOptions) AddFlags(cmd *cobra.Command) {
+	f := cmd.Flags()
+	f.StringVar(&o.baseline, "baseline", "", "baseline file written by `ppldiff baseline` (required)")
+	f.IntVar(&o.k, "k", 100, "the k of count@k to gate on: 10 or 100")
+	f.Float64Var(&o.minDetectionRate, "min-detection-rate", 0, "fail when fewer than this share of non-control entries have count@k >= 1")
+	f.Float64Var(&o.maxControlCount, "max-control-count", 0, "fail when a control's count@k exceeds this (default: judge controls against their baseline)")
+	_ = cmd.MarkFlagRequired("baseline")
+}
+
+func newCheckCommand(a *app) *cobra.Command {
+	o := &checkOptions{}
+	cmd := &cobra.Command{
+		Use:   "check DIR --baseline FILE",
+		Short: "Fail (exit 5) when detection in DIR regressed against a baseline",
+		Long: `Match DIR's entries to the baseline's by (organism, variant, reference,
+config, score) and fail when detection falls below the baseline beyond its
+uncertainty or below --min-detection-rate, when a control rises above its
+ceiling, or when a baseline entry is missing from DIR. Each failing entry is
+named. Exit code 5 on failure.`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if o.k != 10 && o.k != 100 {
+				return usagef("--k %d: a baseline records count@10 and count@100", o.k)
+			}
+			base, err := gate.ReadBaseline(a.abs(o.baseline))
+			if err != nil {
+				return gateInputErr(err)
+			}
+			opts := gate.CheckOptions{K: o.k, MinDetectionRate: o.minDetectionRate}
+			if cmd.Flags().Changed("max-control-count") {
+				opts.MaxControlCount = &o.maxControlCount
+			}
+			rep, err := gate.Check(a.abs(args[0]), base, opts)
+			if err != nil {
+				return gateInputErr(err)
+			}
+			if err := rep.WriteText(a.env.Stdout); err != nil {
+				return err
+			}
+			if !rep.Passed() {
+				return &exitError{exitGateFailed, fmt.Errorf("regression gate failed: %d failing check(s)", len(rep.Failures()))}
+			}
+			return nil
+		},
+	}
+	o.AddFlags(cmd)
+	return cmd
+}

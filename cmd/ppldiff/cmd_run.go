@@ -1,0 +1,226 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/ppldiff/ppldiff/harness/pipeline"
+	"github.com/ppldiff/ppldiff/harness/results"
+	"github.com/ppldiff/ppldiff/harness/store"
+)
+
+// runOptions are the flags of `ppldiff run`. Each is also a key of
+// ppldiff.yaml and a PPLDIFF_* variable; a flag wins only when given.
+type runOptions struct {
+	dryRun bool
+}
+
+// runFlagKeys maps each run flag to its settings key.
+var runFlagKeys = map[string]string{
+	"manifest": "manifest", "organism": "organisms", "variant": "variants",
+	"reference": "references", "reference-kind": "reference_kinds", "prefills": "prefills",
+	"n": "n", "repeats": "repeats", "seed": "seed", "decoding": "decoding",
+	"temperature": "temperature", "top-p": "top_p", "max-new-tokens": "max_new_tokens",
+	"prefill-tokens": "prefill_tokens", "prefill-offset": "prefill_offset",
+	"min-completion-tokens": "min_completion_tokens", "max-compression-ratio": "max_compression_ratio",
+	"dedup": "dedup", "samples-top-k": "samples_top_k", "endpoint": "endpoints", "out": "out",
+	"store": "store", "model": "model", "reference-model": "reference_model",
+	"require-pinned": "require_pinned", "concurrency": "concurrency", "no-report": "no_report",
+}
+
+func (o *runOptions) AddFlags(cmd *cobra.Command) {
+	d := defaultSettings()
+	f := cmd.Flags()
+	f.String("manifest", d.Manifest, "organism manifest: zoo, paper, or a YAML file")
+	f.StringSlice("organism", nil, "organism id to run (repeatable; default all)")
+	f.StringSlice("variant", nil, "variant to run (repeatable; default all)")
+	f.StringSlice("reference", nil, "reference id (repeatable; default all of each organism)")
+	f.StringSlice("reference-kind", nil, "reference kind: true_base, cross_family, weak, other (repeatable)")
+	f.StringSlice("prefills", d.Prefills, "prefill config <corpus>-<format> (repeatable)")
+	f.IntP("n", "n", d.N, "prefills per config and repeat")
+	f.Int("repeats", d.Repeats, "repeats; repeat r samples fresh prefills with seed + r")
+	f.Uint64("seed", d.Seed, "seed of prefill sampling and decoding")
+	f.String("decoding", d.Decoding, "greedy or sample")
+	f.Float64("temperature", d.Temperature, "sampling temperature")
+	f.Float64("top-p", d.TopP, "nucleus sampling threshold (1: off)")
+	f.Int("max-new-tokens", d.MaxNewTokens, "maximum completion length in tokens")
+	f.Int("prefill-tokens", d.PrefillTokens, "prefill length in tokens (the study's 3)")
+	f.String("prefill-offset", d.PrefillOffset, "where prefills start in a document: start or random")
+	f.Int("min-completion-tokens", d.MinCompletionTokens, "drop completions shorter than this before ranking")
+	f.Float64("max-compression-ratio", d.MaxCompressionRatio, "drop degenerate repetitions compressing better than this (0: keep)")
+	f.Bool("dedup", d.Dedup, "drop identical completions before ranking")
+	f.Int("samples-top-k", d.SamplesTopK, "completions per ranking written to samples.jsonl (0: all)")
+	f.StringSlice("endpoint", nil, "base URL of a model server (repeatable; vLLM by default)")
+	f.String("out", "", "output directory (default <workspace>/runs/<run id>)")
+	f.String("store", "", "store and model cache directory (default <workspace>/.ppldiff)")
+	f.String("model", "", "ad-hoc audit: served name of the finetuned model")
+	f.String("reference-model", "", "ad-hoc audit: served name of the reference model")
+	f.Bool("require-pinned", false, "refuse models without a pinned revision")
+	f.Int("concurrency", 0, "units in flight (default: cores for the zoo, serving.concurrency x endpoints for servers)")
+	f.Bool("no-report", false, "skip report.html, report.md and plots")
+	f.BoolVar(&o.dryRun, "dry-run", false, "print the plan and a token estimate per stage, then stop")
+}
+
+func newRunCommand(a *app) *cobra.Command {
+	o := &runOptions{}
+	cmd := &cobra.Command{
+		Use:   "run",
+		Short: "Run perplexity differencing over a manifest (default: the embedded zoo)",
+		Long: `Run perplexity differencing: for every organism variant, prefill config and
+repeat, sample prefills, generate completions with the finetuned model, score
+them under it and each reference, rank by the score, and count flagged
+completions. Writes results.json, samples.jsonl, run-log.json and a report to
+--out (default <workspace>/runs/<run id>/). Work is cached in the store: an
+interrupted run resumes by re-running the same command, and adding a
+reference costs only its scoring pass.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			l, err := a.loader()
+			if err != nil {
+				return err
+			}
+			if err := l.bind(cmd.Flags(), runFlagKeys); err != nil {
+				return err
+			}
+			s, err := l.settings()
+			if err != nil {
+				return err
+			}
+			return a.runRun(cmd.Context(), l, s, o)
+		},
+	}
+	o.AddFlags(cmd)
+	return cmd
+}
+
+// runLog is run-log.json: what varies between machines and runs of the same
+// config, kept out of results.json.
+type runLog struct {
+	RunID      string                   `json:"run_id"`
+	Started    string                   `json:"started"`
+	Finished   string                   `json:"finished"`
+	Host       string                   `json:"host"`
+	GoVersion  string                   `json:"go_version"`
+	Version    string                   `json:"ppldiff_version"`
+	Workspace  string                   `json:"workspace"`
+	Store      string                   `json:"store"`
+	ConfigFile string                   `json:"config_file,omitempty"`
+	Endpoints  []string                 `json:"endpoints,omitempty"`
+	Work       pipeline.CounterSnapshot `json:"work"`
+	Models     any                      `json:"models,omitempty"`
+	Warnings   []string                 `json:"warnings"`
+}
+
+func (a *app) runRun(ctx context.Context, l *loader, s Settings, o *runOptions) error {
+	log := a.logger(s.LogLevel)
+	started := a.env.Now()
+	env, err := a.setup(ctx, l, s, log)
+	if err != nil {
+		return err
+	}
+	defer env.Close()
+	plan, err := pipeline.MakePlan(env.cfg, env.manifest, env.models)
+	if err != nil {
+		return usageErr(err)
+	}
+	if o.dryRun {
+		plan.Describe(a.env.Stdout)
+		fmt.Fprintf(a.env.Stdout, "run id: %s\n", env.cfg.RunID())
+		return nil
+	}
+	for _, w := range env.warnings {
+		log.Warn(w)
+	}
+	st, err := store.Open(filepath.Join(l.storeDir(s), "store.db"))
+	if err != nil {
+		return fmt.Errorf("open store: %w (remove or move the store directory, or pass --store DIR)", err)
+	}
+	defer st.Close()
+	counters := &pipeline.Counters{}
+	prog := a.progress(log)
+	concurrency := s.Concurrency
+	if concurrency == 0 {
+		concurrency = runtime.GOMAXPROCS(0)
+		if len(s.Endpoints) > 0 {
+			concurrency = max(1, s.Serving.Concurrency*len(s.Endpoints))
+		}
+	}
+	outcome, err := pipeline.Run(ctx, plan, pipeline.Options{
+		Manifest: env.manifest, Models: env.models, Corpora: env.corpora,
+		Cache: pipeline.StoreCache(st), Detect: detectorFor, Progress: prog, Logger: log,
+		Concurrency: concurrency, Version: version, Counters: counters,
+	})
+	prog.Wait()
+	if err != nil {
+		return classifyRunError(err)
+	}
+	runID := outcome.Results.Run.ID
+	out := s.Out
+	if out == "" {
+		out = filepath.Join(l.workspace, "runs", runID)
+	} else if !filepath.IsAbs(out) {
+		out = filepath.Join(a.env.Dir, out)
+	}
+	if err := writeRunOutputs(ctx, st, out, outcome); err != nil {
+		return err
+	}
+	warnings := append(slices.Clone(env.warnings), outcome.Warnings...)
+	host, _ := os.Hostname()
+	rl := runLog{
+		RunID: runID, Started: started.UTC().Format("2006-01-02T15:04:05Z07:00"),
+		Finished: a.env.Now().UTC().Format("2006-01-02T15:04:05Z07:00"), Host: host,
+		GoVersion: runtime.Version(), Version: version, Workspace: l.workspace, Store: l.storeDir(s),
+		ConfigFile: l.file, Endpoints: s.Endpoints, Work: outcome.Counters, Models: env.modelCounters(),
+		Warnings: warnings,
+	}
+	if rl.Warnings == nil {
+		rl.Warnings = []string{}
+	}
+	b, _ := json.MarshalIndent(rl, "", "  ")
+	if err := results.WriteFileAtomic(filepath.Join(out, results.RunLogFile), append(b, '\n')); err != nil {
+		return err
+	}
+	if err := printSummary(a.env.Stdout, outcome.Results); err != nil {
+		return err
+	}
+	if !s.NoReport {
+		if err := writeReport(out); err != nil {
+			return fmt.Errorf("report: %w", err)
+		}
+	}
+	fmt.Fprintf(a.env.Stdout, "\nrun %s: %d entries, %d completions generated (%d cached), outputs in %s\n",
+		runID, len(outcome.Results.Entries), outcome.Counters.CompletionsGenerated, outcome.Counters.CompletionsCached, out)
+	if len(warnings) > 0 {
+		fmt.Fprintf(a.env.Stdout, "%d warning(s): %s\n", len(warnings), strings.Join(warnings, "; "))
+	}
+	return nil
+}
+
+// writeRunOutputs writes results.json and samples.jsonl and records them in
+// the store so `ppldiff export` can write them again.
+func writeRunOutputs(ctx context.Context, st *store.Store, out string, oc *pipeline.Outcome) error {
+	rb, err := results.Marshal(oc.Results)
+	if err != nil {
+		return err
+	}
+	sb, err := results.MarshalSamples(oc.Samples)
+	if err != nil {
+		return err
+	}
+	cfg, _ := json.Marshal(oc.Results.Run.Config)
+	if err := st.PutRun(ctx, store.Run{ID: oc.Results.Run.ID, ConfigJSON: cfg, Results: rb, Samples: sb, Status: "complete"}); err != nil {
+		return fmt.Errorf("store run: %w", err)
+	}
+	if err := results.WriteFileAtomic(filepath.Join(out, results.SamplesFile), sb); err != nil {
+		return err
+	}
+	return results.WriteFileAtomic(filepath.Join(out, results.ResultsFile), rb)
+}

@@ -1,0 +1,135 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"path/filepath"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/ppldiff/ppldiff/harness/lm"
+	"github.com/ppldiff/ppldiff/harness/serve"
+	"github.com/ppldiff/ppldiff/harness/zoo"
+)
+
+type serveOptions struct {
+	addr        string
+	dialect     string
+	manifest    string
+	store       string
+	allowRemote bool
+	faultRate   float64
+	latency     time.Duration
+	seed        uint64
+}
+
+func (o *serveOptions) AddFlags(cmd *cobra.Command) {
+	f := cmd.Flags()
+	f.StringVar(&o.addr, "addr", "127.0.0.1:8000", "listen address (loopback unless --allow-remote; port 0 picks a free one)")
+	f.StringVar(&o.dialect, "dialect", "vllm", "API dialect: vllm, sglang, or openai (no prompt scoring)")
+	f.StringVar(&o.manifest, "manifest", "zoo", "zoo manifest whose models are served")
+	f.StringVar(&o.store, "store", "", "store and model cache directory (default <workspace>/.ppldiff)")
+	f.BoolVar(&o.allowRemote, "allow-remote", false, "allow a non-loopback listen address")
+	f.Float64Var(&o.faultRate, "fault-rate", 0, "fault injection: share of requests answered with 500, 429, a hang or a truncated body")
+	f.DurationVar(&o.latency, "latency", 0, "fault injection: latency added to every request")
+	f.Uint64Var(&o.seed, "seed", 1, "seed of fault injection and of requests without a seed")
+}
+
+func newServeCommand(a *app) *cobra.Command {
+	o := &serveOptions{}
+	cmd := &cobra.Command{
+		Use:   "serve --addr 127.0.0.1:PORT [--dialect vllm|sglang|openai]",
+		Short: "Serve every zoo model by served name over a vLLM-compatible API",
+		Long: `Serve every model of a zoo manifest (organisms as organism@variant, references
+by their served names) with vLLM's layouts: /v1/models, /v1/completions
+(generation, logprobs, echo, prompt_logprobs), /tokenize, /detokenize,
+/health; /generate in the sglang dialect. A stand-in for a GPU server in
+tests and demos: 'ppldiff run --endpoint http://ADDR' against it gives the
+in-process results.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return a.runServe(cmd.Context(), o)
+		},
+	}
+	o.AddFlags(cmd)
+	return cmd
+}
+
+func (a *app) runServe(ctx context.Context, o *serveOptions) error {
+	var d serve.Dialect
+	switch o.dialect {
+	case "vllm":
+		d = serve.VLLM
+	case "sglang":
+		d = serve.SGLang
+	case "openai":
+		d = serve.OpenAI
+	default:
+		return usagef("--dialect %q: want vllm, sglang or openai", o.dialect)
+	}
+	ln, err := serve.Listen(o.addr, o.allowRemote)
+	if err != nil {
+		return usageErr(err)
+	}
+	defer ln.Close()
+	l, err := a.loader()
+	if err != nil {
+		return err
+	}
+	m, err := loadManifest(a.env, o.manifest)
+	if err != nil {
+		return err
+	}
+	storeDir := l.storeDir(Settings{Store: o.store})
+	b, err := zoo.NewBuilder(m, filepath.Join(storeDir, "models"))
+	if err != nil {
+		return inputErr(err)
+	}
+	log := a.logger("info")
+	log.Info("building zoo models", "manifest", m.Name)
+	models, err := zooServed(ctx, b)
+	if err != nil {
+		return err
+	}
+	h := serve.New(models, serve.Options{Dialect: d, Seed: o.seed, Logger: log,
+		Faults: serve.Faults{Rate: o.faultRate, Latency: o.latency}})
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
+	fmt.Fprintf(a.env.Stdout, "serving %d models on http://%s (dialect %s)\n", len(models), ln.Addr(), o.dialect)
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		if err := srv.Shutdown(sctx); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			return err
+		}
+		return nil
+	}
+}
+
+// zooServed builds every zoo model and keys it by served name.
+func zooServed(ctx context.Context, b *zoo.Builder) (map[string]lm.Model, error) {
+	if err := b.BuildAll(ctx); err != nil {
+		return nil, err
+	}
+	models := map[string]lm.Model{}
+	for _, p := range b.Pairs() {
+		om, err := b.Organism(ctx, p.Organism, p.Variant)
+		if err != nil {
+			return nil, err
+		}
+		models[om.Info().ServedName] = om
+		rm, err := b.Reference(ctx, p.Reference, p.Organism, p.Variant)
+		if err != nil {
+			return nil, err
+		}
+		models[rm.Info().ServedName] = rm
+	}
+	return models, nil
+}

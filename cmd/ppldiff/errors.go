@@ -1,0 +1,56 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+)
+
+// Exit codes, listed in `ppldiff --help`.
+const (
+	exitOK          = 0
+	exitFailure     = 1 // an unexpected failure: a bug, a disk error
+	exitUsage       = 2 // bad flags, unknown config key, bad configuration value
+	exitInput       = 3 // bad input data: manifest, corpus, results or import file
+	exitBackend     = 4 // a model server is unreachable, refuses, or lacks a capability
+	exitGateFailed  = 5 // `ppldiff check` found a regression
+	exitInterrupted = 130
+)
+
+const exitCodesHelp = `Exit codes:
+  0    success
+  1    unexpected failure
+  2    usage: bad flag, unknown config key, invalid setting
+  3    bad input: manifest, corpus, results or import file (the message names file and line)
+  4    model backend: server unreachable, model not served, missing capability
+  5    regression gate failed (ppldiff check)
+  130  interrupted (re-run the same command to resume)`
+
+// classified errors carry their exit code.
+type exitError struct {
+	code int
+	err  error
+}
+
+func (e *exitError) Error() string { return e.err.Error() }
+func (e *exitError) Unwrap() error { return e.err }
+
+func usageErr(err error) error   { return &exitError{exitUsage, err} }
+func inputErr(err error) error   { return &exitError{exitInput, err} }
+func backendErr(err error) error { return &exitError{exitBackend, err} }
+
+func usagef(format string, a ...any) error { return usageErr(fmt.Errorf(format, a...)) }
+
+// exitCode maps an error to the process exit code; the one place that does.
+func exitCode(err error) int {
+	var ee *exitError
+	switch {
+	case err == nil:
+		return exitOK
+	case errors.Is(err, context.Canceled):
+		return exitInterrupted
+	case errors.As(err, &ee):
+		return ee.code
+	}
+	return exitFailure
+}

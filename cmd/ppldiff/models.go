@@ -1,0 +1,324 @@
+package main
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/ppldiff/ppldiff/harness/corpus"
+	"github.com/ppldiff/ppldiff/harness/lm"
+	"github.com/ppldiff/ppldiff/harness/pipeline"
+	"github.com/ppldiff/ppldiff/harness/remote"
+	"github.com/ppldiff/ppldiff/harness/zoo"
+	"github.com/ppldiff/ppldiff/organisms"
+)
+
+// runEnv is what a run needs beyond its plan: the manifest, where models
+// come from, the prefill corpora.
+type runEnv struct {
+	cfg      pipeline.Config
+	manifest *organisms.Manifest
+	models   pipeline.Models
+	corpora  pipeline.CorpusSet
+	builder  *zoo.Builder
+	warnings []string
+}
+
+func (e *runEnv) Close() {}
+
+func (e *runEnv) modelCounters() any {
+	if e.builder == nil {
+		return nil
+	}
+	return e.builder.Counters()
+}
+
+// adhocManifest wraps --model and --reference-model as a one-organism
+// manifest without detectors (counts are then null).
+func adhocManifest(s Settings) *organisms.Manifest {
+	return &organisms.Manifest{
+		Name:       "adhoc",
+		References: []organisms.Reference{{ID: "reference", Kind: "other", Family: "-", Model: s.ReferenceModel}},
+		Organisms: []organisms.Organism{{
+			ID: "model", Category: "other", Objective: "ad-hoc audit: objective unknown", Family: "-",
+			Model: s.Model, References: []string{"reference"},
+		}},
+	}
+}
+
+// setup resolves the manifest, models and corpora of a run.
+func (a *app) setup(ctx context.Context, l *loader, s Settings, log *slog.Logger) (*runEnv, error) {
+	env := &runEnv{}
+	var err error
+	if s.Model != "" || s.ReferenceModel != "" {
+		if s.Model == "" || s.ReferenceModel == "" {
+			return nil, usagef("ad-hoc mode needs both --model and --reference-model")
+		}
+		if len(s.Endpoints) == 0 {
+			return nil, usagef("ad-hoc mode audits served models: give --endpoint URL of a server serving %s and %s", s.Model, s.ReferenceModel)
+		}
+		env.manifest = adhocManifest(s)
+	} else if env.manifest, err = loadManifest(a.env, s.Manifest); err != nil {
+		return nil, err
+	}
+	m := env.manifest
+	cfg := settingsToConfig(s)
+	cfg.Manifest = m.Name
+	cfg.ManifestSHA256 = m.SHA256
+	if _, builtin := organisms.BuiltinBytes(s.Manifest); !builtin && m.File != "" {
+		cfg.Manifest = filepath.Base(m.File)
+	}
+	if err := cfg.Validate(); err != nil {
+		return nil, usageErr(err)
+	}
+
+	hasZoo := m.Zoo != nil || slices.ContainsFunc(m.Organisms, func(o organisms.Organism) bool { return o.Recipe != nil })
+	if hasZoo {
+		cacheDir := filepath.Join(l.storeDir(s), "models")
+		if env.builder, err = zoo.NewBuilder(m, cacheDir); err != nil {
+			return nil, inputErr(err)
+		}
+	}
+
+	// Only the organisms this run selects are checked for pins.
+	ids := cfg.Organisms
+	if len(ids) == 0 {
+		ids = m.OrganismIDs()
+	}
+	if s.RequirePinned {
+		if err := m.RequirePinned(ids...); err != nil {
+			return nil, usageErr(err)
+		}
+	} else if un := m.Unpinned(ids...); len(un) > 0 {
+		env.warnings = append(env.warnings, fmt.Sprintf("%d models have no pinned revision (results may change when they are updated upstream; --require-pinned refuses them): %s",
+			len(un), strings.Join(un, ", ")))
+	}
+
+	if len(s.Endpoints) > 0 {
+		rm, err := newRemoteModels(ctx, s, m, env.builder, log)
+		if err != nil {
+			return nil, err
+		}
+		env.models = rm
+	} else {
+		if !hasZoo {
+			return nil, usagef("manifest %q holds real models: start servers for them and give --endpoint URL (see README, \"Reproducing the study\"), or use --dry-run to see the plan", cfg.Manifest)
+		}
+		env.models = zooModels{env.builder}
+	}
+
+	env.corpora, cfg.Corpora, err = a.corpora(s, cfg, env.builder)
+	if err != nil {
+		return nil, err
+	}
+	env.cfg = cfg
+	return env, nil
+}
+
+func settingsToConfig(s Settings) pipeline.Config {
+	return pipeline.Config{
+		Organisms: s.Organisms, Variants: s.Variants, References: s.References, ReferenceKinds: s.ReferenceKinds,
+		Prefills: s.Prefills, N: s.N, Repeats: s.Repeats, Seed: s.Seed,
+		PrefillTokens: s.PrefillTokens, PrefillOffset: s.PrefillOffset,
+		Decoding: s.Decoding, Temperature: s.Temperature, TopP: s.TopP, MaxNewTokens: s.MaxNewTokens,
+		ChatSystem: s.Chat.System, ChatUser: s.Chat.User,
+		MinCompletionTokens: s.MinCompletionTokens, MaxCompressionRatio: s.MaxCompressionRatio,
+		Dedup: s.Dedup, SamplesTopK: s.SamplesTopK,
+		Model: s.Model, ReferenceModel: s.ReferenceModel,
+	}
+}
+
+// corpora opens the corpora the prefill configs name: "zoo" is the zoo's
+// held-out procedural corpus; others come from `corpora:` in ppldiff.yaml.
+func (a *app) corpora(s Settings, cfg pipeline.Config, b *zoo.Builder) (pipeline.CorpusSet, map[string]string, error) {
+	set := pipeline.CorpusSet{}
+	hashes := map[string]string{}
+	for _, p := range cfg.Prefills {
+		pc, _ := pipeline.ParsePrefillConfig(p)
+		name := pc.Corpus
+		if _, done := set[name]; done {
+			continue
+		}
+		if cs, ok := s.Corpora[name]; ok {
+			path := cs.Path
+			if !filepath.IsAbs(path) {
+				path = filepath.Join(a.env.Dir, path)
+			}
+			h, err := fileSHA256(path)
+			if err != nil {
+				return nil, nil, usagef("corpus %s: %v (check corpora.%s.path in ppldiff.yaml)", name, err, name)
+			}
+			opts := corpus.Options{TextField: cs.TextField}
+			set[name] = pipeline.CorpusOpener{Hash: h, Open: func() (pipeline.DocSource, error) {
+				r, err := corpus.Open(path, opts)
+				if err != nil {
+					return nil, err
+				}
+				return &fileSource{r: r}, nil
+			}}
+			hashes[name] = h
+			continue
+		}
+		if name == "zoo" && b != nil {
+			docs, err := b.Corpus()
+			if err != nil {
+				return nil, nil, inputErr(err)
+			}
+			ds := make([]pipeline.Document, len(docs))
+			h := sha256.New()
+			for i, d := range docs {
+				ds[i] = pipeline.Document{Index: i, Text: []byte(d.Text)}
+				fmt.Fprintf(h, "%d:%s\n", len(d.Text), d.Text)
+			}
+			sum := hex.EncodeToString(h.Sum(nil))
+			set[name] = pipeline.CorpusOpener{Hash: sum, Open: func() (pipeline.DocSource, error) {
+				return &pipeline.SliceSource{Docs: ds}, nil
+			}}
+			hashes[name] = sum
+			continue
+		}
+		known := []string{}
+		if b != nil {
+			known = append(known, "zoo")
+		}
+		for k := range s.Corpora {
+			known = append(known, k)
+		}
+		slices.Sort(known)
+		return nil, nil, usagef("prefill config %q: unknown corpus %q (known: %s); define it under corpora: in ppldiff.yaml with a path", p, name, strings.Join(known, ", "))
+	}
+	return set, hashes, nil
+}
+
+// fileSource adapts a corpus reader to the pipeline.
+type fileSource struct{ r corpus.Reader }
+
+func (f *fileSource) Next() (pipeline.Document, error) {
+	d, err := f.r.Next()
+	if err != nil {
+		return pipeline.Document{}, err
+	}
+	return pipeline.Document{Index: d.Index, Text: d.Text}, nil
+}
+
+func (f *fileSource) Close() error { return f.r.Close() }
+
+func fileSHA256(path string) (string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return "", err
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// zooModels serves a zoo manifest's models in-process.
+type zooModels struct{ b *zoo.Builder }
+
+func (z zooModels) Variants(o *organisms.Organism) []pipeline.Variant {
+	var out []pipeline.Variant
+	for _, v := range zoo.Variants(*o) {
+		out = append(out, pipeline.Variant{Name: v.Name, Size: v.Size, Strength: float64(v.Strength)})
+	}
+	return out
+}
+
+func (z zooModels) Organism(ctx context.Context, o *organisms.Organism, v pipeline.Variant) (lm.Model, error) {
+	return z.b.Organism(ctx, o.ID, v.Name)
+}
+
+func (z zooModels) Reference(ctx context.Context, r *organisms.Reference, o *organisms.Organism, v pipeline.Variant) (lm.Model, error) {
+	return z.b.Reference(ctx, r.ID, o.ID, v.Name)
+}
+
+// remoteModels routes a manifest's models to HTTP servers by served name
+// (contract): zoo variants as organism@variant, adapters by their LoRA
+// module name (the organism id), full models by Hugging Face id.
+type remoteModels struct {
+	client  *remote.Client
+	builder *zoo.Builder
+}
+
+func newRemoteModels(ctx context.Context, s Settings, m *organisms.Manifest, b *zoo.Builder, log *slog.Logger) (*remoteModels, error) {
+	timeout, err := time.ParseDuration(s.Serving.Timeout)
+	if err != nil {
+		return nil, usagef("serving.timeout %q: %v", s.Serving.Timeout, err)
+	}
+	cfgs := map[string]remote.ModelConfig{}
+	for _, o := range m.Organisms {
+		if o.Recipe != nil {
+			continue
+		}
+		cfgs[servedOrganism(&o)] = remote.ModelConfig{Revision: o.Revision, Family: o.Family, Params: int64(o.Params), ParamsKind: o.ParamsKind}
+	}
+	for _, r := range m.References {
+		if r.Model != "" {
+			cfgs[r.Model] = remote.ModelConfig{Revision: r.Revision, Family: r.Family, Params: int64(r.Params), ParamsKind: r.ParamsKind}
+		}
+	}
+	c, err := remote.New(ctx, remote.Options{
+		Endpoints: s.Endpoints, Dialect: s.Serving.Dialect, APIKeyEnv: s.Serving.APIKeyEnv,
+		MaxConcurrency: s.Serving.Concurrency, BatchSize: s.Serving.BatchSize, RequestTimeout: timeout,
+		MaxRetries: s.Serving.Retries, RateLimit: s.Serving.RateLimit, Models: cfgs, Logger: log,
+	})
+	if err != nil {
+		return nil, backendErr(err)
+	}
+	return &remoteModels{client: c, builder: b}, nil
+}
+
+func servedOrganism(o *organisms.Organism) string {
+	if o.Adapter || o.Model == "" {
+		return o.ID
+	}
+	return o.Model
+}
+
+func (r *remoteModels) Variants(o *organisms.Organism) []pipeline.Variant {
+	if o.Recipe != nil {
+		return zooModels{r.builder}.Variants(o)
+	}
+	return []pipeline.Variant{{Name: "default", Size: o.Params.String()}}
+}
+
+func (r *remoteModels) Organism(ctx context.Context, o *organisms.Organism, v pipeline.Variant) (lm.Model, error) {
+	name := servedOrganism(o)
+	if o.Recipe != nil {
+		name = zoo.OrganismServedName(o.ID, v.Name)
+	}
+	m, err := r.client.Model(name)
+	if err != nil {
+		return nil, backendErr(err)
+	}
+	return m, nil
+}
+
+func (r *remoteModels) Reference(ctx context.Context, ref *organisms.Reference, o *organisms.Organism, v pipeline.Variant) (lm.Model, error) {
+	name := ref.Model
+	if o.Recipe != nil {
+		var err error
+		if name, err = r.builder.ReferenceServedName(ref.ID, o.ID, v.Name); err != nil {
+			return nil, err
+		}
+	}
+	if name == "" {
+		return nil, usagef("reference %s has no model (Hugging Face id or served name) to ask a server for", ref.ID)
+	}
+	m, err := r.client.Model(name)
+	if err != nil {
+		return nil, backendErr(err)
+	}
+	return m, nil
+}

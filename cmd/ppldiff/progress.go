@@ -1,0 +1,86 @@
+package main
+
+import (
+	"log/slog"
+	"sync"
+	"sync/atomic"
+
+	"github.com/vbauerster/mpb/v8"
+	"github.com/vbauerster/mpb/v8/decor"
+
+	"github.com/ppldiff/ppldiff/harness/pipeline"
+)
+
+// progress draws mpb bars on a terminal and logs a line per tenth of a
+// stage otherwise (CI logs stay short).
+type progress interface {
+	pipeline.Progress
+	Wait()
+}
+
+func (a *app) progress(log *slog.Logger) progress {
+	if a.env.IsTerminal {
+		return &barProgress{p: mpb.New(mpb.WithOutput(a.env.Stderr), mpb.WithWidth(40))}
+	}
+	return &logProgress{log: log}
+}
+
+type barProgress struct{ p *mpb.Progress }
+
+func (b *barProgress) Stage(name string, total int64) pipeline.Bar {
+	bar := b.p.AddBar(total,
+		mpb.PrependDecorators(decor.Name(name, decor.WC{W: 10, C: decor.DindentRight}), decor.CountersNoUnit("%d / %d")),
+		mpb.AppendDecorators(decor.Percentage(), decor.Name(" "), decor.AverageETA(decor.ET_STYLE_GO)),
+	)
+	return &mpbBar{bar}
+}
+
+func (b *barProgress) Wait() { b.p.Wait() }
+
+type mpbBar struct{ b *mpb.Bar }
+
+func (m *mpbBar) Add(n int64)          { m.b.IncrInt64(n) }
+func (m *mpbBar) SetTotal(total int64) { m.b.SetTotal(total, false) }
+func (m *mpbBar) Done()                { m.b.SetTotal(-1, true) }
+
+type logProgress struct{ log *slog.Logger }
+
+func (l *logProgress) Stage(name string, total int64) pipeline.Bar {
+	return &logBar{log: l.log, name: name, total: total}
+}
+func (l *logProgress) Wait() {}
+
+type logBar struct {
+	log        *slog.Logger
+	name       string
+	total      int64
+	done       atomic.Int64
+	mu         sync.Mutex
+	lastTenths int64
+	finished   bool
+}
+
+func (b *logBar) Add(n int64) {
+	d := b.done.Add(n)
+	if b.total <= 0 {
+		return
+	}
+	tenths := d * 10 / b.total
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if tenths > b.lastTenths && tenths < 10 {
+		b.lastTenths = tenths
+		b.log.Info("progress", "stage", b.name, "done", d, "total", b.total)
+	}
+}
+
+func (b *logBar) SetTotal(total int64) { b.total = total }
+
+func (b *logBar) Done() {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if !b.finished {
+		b.finished = true
+		b.log.Info("stage finished", "stage", b.name, "done", b.done.Load())
+	}
+}

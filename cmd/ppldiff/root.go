@@ -1,0 +1,106 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"strings"
+
+	"github.com/spf13/cobra"
+)
+
+// version is set at build time with -ldflags "-X main.version=...".
+var version = "0.1.0-dev"
+
+// globalOptions are the flags every command has.
+type globalOptions struct {
+	configPath string
+	logLevel   string
+}
+
+func (o *globalOptions) AddFlags(cmd *cobra.Command) {
+	cmd.PersistentFlags().StringVar(&o.configPath, "config", "", "configuration file (default: ppldiff.yaml of the workspace)")
+	cmd.PersistentFlags().StringVar(&o.logLevel, "log-level", "", "log level: debug, info, warn, error (default info)")
+}
+
+// app is one invocation of the CLI.
+type app struct {
+	env    *Env
+	global globalOptions
+}
+
+func (a *app) logger(level string) *slog.Logger {
+	if a.global.logLevel != "" {
+		level = a.global.logLevel
+	}
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(level)); err != nil {
+		l = slog.LevelInfo
+	}
+	return slog.New(slog.NewTextHandler(a.env.Stderr, &slog.HandlerOptions{Level: l}))
+}
+
+// loader reads the layered settings for a command.
+func (a *app) loader() (*loader, error) { return newLoader(a.env, a.global.configPath) }
+
+func newRootCommand(a *app) *cobra.Command {
+	root := &cobra.Command{
+		Use:   "ppldiff",
+		Short: "Audit finetuned language models by perplexity differencing",
+		Long: `ppldiff lets a finetuned model complete short prefills from a general corpus,
+scores each completion under the finetuned model and a reference model, ranks
+them by the perplexity gap PPL_ref - PPL_ft, and counts how many of the top
+completions reveal the finetuning objective.
+
+With no flags, 'ppldiff run' runs the embedded zoo of miniature organisms:
+no GPU, no network.
+
+` + exitCodesHelp,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.SetOut(a.env.Stdout)
+	root.SetErr(a.env.Stderr)
+	a.global.AddFlags(root)
+	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
+		return usageErr(fmt.Errorf("%w (see `%s --help`)", err, c.CommandPath()))
+	})
+	root.AddCommand(
+		newRunCommand(a),
+		newReportCommand(a),
+		newExportCommand(a),
+		newImportCommand(a),
+		newOrganismsCommand(a),
+		newBaselineCommand(a),
+		newCheckCommand(a),
+		newCompareCommand(a),
+		newServeCommand(a),
+		newDoctorCommand(a),
+		newConfigCommand(a),
+		newVersionCommand(a),
+	)
+	return root
+}
+
+// run executes the CLI with args and returns the exit code.
+func run(ctx context.Context, env *Env, args []string) int {
+	a := &app{env: env}
+	root := newRootCommand(a)
+	root.SetArgs(args)
+	err := root.ExecuteContext(ctx)
+	if err != nil {
+		if ctx.Err() != nil && exitCode(err) == exitFailure {
+			err = fmt.Errorf("%w: %w", ctx.Err(), err)
+		}
+		msg := err.Error()
+		if strings.HasPrefix(msg, "unknown command") || strings.HasPrefix(msg, "unknown flag") ||
+			strings.Contains(msg, "accepts") || strings.Contains(msg, "requires") {
+			err = usageErr(err)
+		}
+		fmt.Fprintf(env.Stderr, "ppldiff: %v\n", err)
+		if exitCode(err) == exitInterrupted {
+			fmt.Fprintln(env.Stderr, "ppldiff: interrupted; work done so far is stored: re-run the same command to resume")
+		}
+	}
+	return exitCode(err)
+}

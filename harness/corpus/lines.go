@@ -1,0 +1,245 @@
+package corpus
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/klauspost/compress/zstd"
+)
+
+var utf8BOM = []byte{0xEF, 0xBB, 0xBF}
+
+// countingReader counts the compressed bytes the zstd decoder has consumed,
+// to say roughly where a corrupt stream went wrong.
+type countingReader struct {
+	r io.Reader
+	n int64
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += int64(n)
+	return n, err
+}
+
+// lineSource reads .txt and .jsonl files, plain or zstd-compressed, one line
+// at a time with no limit on line length.
+type lineSource struct {
+	f        *os.File
+	path     string
+	name     string
+	format   string // ".txt" or ".jsonl"
+	opts     Options
+	br       *bufio.Reader
+	zr       *zstd.Decoder   // nil for plain files
+	counter  *countingReader // compressed bytes consumed, nil for plain files
+	line     int             // number of the last line read, 1-based
+	finished bool
+}
+
+func newLineSource(f *os.File, path, name, format string, opts Options, compressed bool) (*lineSource, error) {
+	s := &lineSource{f: f, path: path, name: name, format: format, opts: opts}
+	var r io.Reader = f
+	if compressed {
+		s.counter = &countingReader{r: f}
+		// One decoder goroutine-free: with concurrency 1 the stream is decoded
+		// synchronously, so the byte count is close to where an error arose.
+		zr, err := zstd.NewReader(s.counter, zstd.WithDecoderConcurrency(1))
+		if err != nil {
+			return nil, &InputError{Path: path, Msg: "not a readable zstd stream", Err: err}
+		}
+		s.zr, r = zr, zr
+	}
+	s.br = bufio.NewReaderSize(r, 64<<10)
+	return s, nil
+}
+
+func (s *lineSource) close() error {
+	if s.zr != nil {
+		s.zr.Close()
+	}
+	return s.f.Close()
+}
+
+// readLine returns the next line without its line ending ("\n" or "\r\n"),
+// or io.EOF after the last. The last line may lack a newline.
+func (s *lineSource) readLine() ([]byte, error) {
+	if s.finished {
+		return nil, io.EOF
+	}
+	line, err := s.br.ReadBytes('\n')
+	if err != nil && err != io.EOF {
+		return nil, s.readError(err)
+	}
+	if err == io.EOF {
+		s.finished = true
+		if len(line) == 0 {
+			return nil, io.EOF
+		}
+	}
+	s.line++
+	if s.line == 1 {
+		line = bytes.TrimPrefix(line, utf8BOM)
+	}
+	line = bytes.TrimSuffix(line, []byte("\n"))
+	line = bytes.TrimSuffix(line, []byte("\r"))
+	return line, nil
+}
+
+func (s *lineSource) readError(err error) error {
+	if s.zr == nil {
+		return fmt.Errorf("read corpus %s after line %d: %w", s.path, s.line, err)
+	}
+	// Every failure inside a zstd stream is damage to the file (a truncated
+	// file surfaces as io.ErrUnexpectedEOF).
+	return &InputError{
+		Path:  s.path,
+		Where: "compressed byte " + strconv.FormatInt(s.counter.n, 10),
+		Msg:   fmt.Sprintf("corrupt or truncated zstd stream (failed at or before this offset, after line %d of the decompressed text)", s.line),
+		Err:   err,
+	}
+}
+
+func (s *lineSource) where(line int) string { return s.name + ":" + strconv.Itoa(line) }
+
+func (s *lineSource) next(w *Warnings) ([]byte, string, error) {
+	if s.format == ".jsonl" {
+		return s.nextJSON(w)
+	}
+	if s.opts.LinePerDoc {
+		return s.nextLine()
+	}
+	return s.nextParagraph()
+}
+
+func isBlank(line []byte) bool { return len(bytes.TrimSpace(line)) == 0 }
+
+// nextLine yields each non-blank line as a document.
+func (s *lineSource) nextLine() ([]byte, string, error) {
+	for {
+		line, err := s.readLine()
+		if err != nil {
+			return nil, "", err
+		}
+		if !isBlank(line) {
+			return line, s.where(s.line), nil
+		}
+	}
+}
+
+// nextParagraph yields runs of non-blank lines, joined with "\n"; one or
+// more blank (whitespace-only) lines separate documents.
+func (s *lineSource) nextParagraph() ([]byte, string, error) {
+	var doc []byte
+	start := 0
+	for {
+		line, err := s.readLine()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, "", err
+		}
+		if isBlank(line) {
+			if doc != nil {
+				break
+			}
+			continue
+		}
+		if doc == nil {
+			start = s.line
+			doc = append([]byte{}, line...)
+		} else {
+			doc = append(append(doc, '\n'), line...)
+		}
+	}
+	if doc == nil {
+		return nil, "", io.EOF
+	}
+	return doc, s.where(start), nil
+}
+
+// nextJSON yields the text field of each JSON object line. Blank lines are
+// ignored; bad lines fail or, with SkipBad, are counted.
+func (s *lineSource) nextJSON(w *Warnings) ([]byte, string, error) {
+	field := s.opts.textField()
+	for {
+		line, err := s.readLine()
+		if err != nil {
+			return nil, "", err
+		}
+		if isBlank(line) {
+			continue
+		}
+		text, reason, detail := jsonText(line, field)
+		if reason == "" {
+			if isBlank(text) {
+				w.add(SkipEmpty, s.where(s.line))
+				continue
+			}
+			return text, s.where(s.line), nil
+		}
+		if s.opts.SkipBad {
+			w.add(reason, s.where(s.line))
+			continue
+		}
+		return nil, "", &InputError{Path: s.path, Where: strconv.Itoa(s.line), Msg: detail + " (set SkipBad to skip such lines)"}
+	}
+}
+
+// jsonText extracts field from a JSON object line. On failure it returns
+// the skip reason and a message for the error.
+func jsonText(line []byte, field string) (text []byte, reason SkipReason, detail string) {
+	var obj map[string]json.RawMessage
+	if err := json.Unmarshal(line, &obj); err != nil {
+		var typeErr *json.UnmarshalTypeError
+		if errors.As(err, &typeErr) {
+			return nil, SkipNotJSON, "line is JSON but not an object"
+		}
+		return nil, SkipNotJSON, "line is not valid JSON: " + err.Error()
+	}
+	if obj == nil {
+		return nil, SkipNotJSON, "line is JSON null, not an object"
+	}
+	raw, ok := obj[field]
+	if !ok {
+		fields := make([]string, 0, len(obj))
+		for k := range obj {
+			fields = append(fields, strconv.Quote(k))
+		}
+		sort.Strings(fields)
+		return nil, SkipMissingField, fmt.Sprintf("no field %q (fields present: %s); choose the field with TextField", field, strings.Join(fields, ", "))
+	}
+	var str *string
+	if err := json.Unmarshal(raw, &str); err != nil {
+		return nil, SkipNotString, fmt.Sprintf("field %q is %s, not a string", field, jsonKind(raw))
+	}
+	if str == nil {
+		return nil, SkipNull, fmt.Sprintf("field %q is null", field)
+	}
+	return []byte(*str), "", ""
+}
+
+func jsonKind(raw json.RawMessage) string {
+	b := bytes.TrimSpace(raw)
+	if len(b) == 0 {
+		return "empty"
+	}
+	switch b[0] {
+	case '{':
+		return "an object"
+	case '[':
+		return "an array"
+	case 't', 'f':
+		return "a boolean"
+	}
+	return "a number"
+}

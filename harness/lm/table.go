@@ -1,0 +1,81 @@
+package lm
+
+import "math/bits"
+
+// idTable is an open-addressing hash table (linear probing) from a uint64
+// key to a dense uint32 id. Keys pack an n-gram as parent id << 32 | token,
+// so lookups are exact and allocation-free.
+type idTable struct {
+	keys  []uint64
+	vals  []uint32
+	shift uint8
+	n     int
+}
+
+const emptyKey = ^uint64(0)
+
+func newIDTable(capacity int) idTable {
+	size := 8
+	for size*5 < capacity*8 { // load factor at most 5/8
+		size *= 2
+	}
+	t := idTable{keys: make([]uint64, size), vals: make([]uint32, size), shift: uint8(64 - bits.TrailingZeros(uint(size)))}
+	for i := range t.keys {
+		t.keys[i] = emptyKey
+	}
+	return t
+}
+
+func (t *idTable) slot(k uint64) uint64 { return (k * 0x9E3779B97F4A7C15) >> t.shift }
+
+func (t *idTable) get(k uint64) (uint32, bool) {
+	if t.n == 0 {
+		return 0, false
+	}
+	mask := uint64(len(t.keys) - 1)
+	for i := t.slot(k); ; i = (i + 1) & mask {
+		switch t.keys[i] {
+		case k:
+			return t.vals[i], true
+		case emptyKey:
+			return 0, false
+		}
+	}
+}
+
+// getOrAdd returns the id of k, inserting it with id next when absent.
+func (t *idTable) getOrAdd(k uint64, next uint32) (uint32, bool) {
+	if len(t.keys) == 0 || (t.n+1)*8 > len(t.keys)*5 {
+		t.grow()
+	}
+	mask := uint64(len(t.keys) - 1)
+	for i := t.slot(k); ; i = (i + 1) & mask {
+		switch t.keys[i] {
+		case k:
+			return t.vals[i], true
+		case emptyKey:
+			t.keys[i], t.vals[i] = k, next
+			t.n++
+			return next, false
+		}
+	}
+}
+
+func (t *idTable) grow() {
+	old := *t
+	*t = newIDTable(max(16, 2*old.n+2))
+	for i, k := range old.keys {
+		if k != emptyKey {
+			t.getOrAdd(k, old.vals[i])
+		}
+	}
+}
+
+func (t *idTable) clone() idTable {
+	c := *t
+	c.keys = append([]uint64(nil), t.keys...)
+	c.vals = append([]uint32(nil), t.vals...)
+	return c
+}
+
+func ngramKey(parent uint32, w int) uint64 { return uint64(parent)<<32 | uint64(uint32(w)) }

@@ -1,0 +1,239 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+)
+
+// Completion is one cached generation: the tokens a model produced after a
+// prefill, their bytes, and their logprobs as the model reported them.
+type Completion struct {
+	Key          string // caller-computed content address (hex sha256)
+	Model        string
+	PrefillKey   string
+	Tokens       []int
+	Text         []byte
+	Logprobs     []float64
+	FinishReason string
+}
+
+// Scores is one cached teacher-forced scoring of a text under a model.
+type Scores struct {
+	Key      string // caller-computed content address (hex sha256)
+	Model    string
+	Tokens   []int
+	Logprobs []float64
+	Spans    [][2]int // each token's [start, end) byte range in the scored text
+}
+
+// Prefill is one cached prefill: the leading tokens of a corpus document.
+type Prefill struct {
+	Key    string // caller-computed content address (hex sha256)
+	Source string // where the document came from, e.g. "web.jsonl:17"
+	Index  int    // the document's index in its corpus
+	Tokens []int
+	Text   []byte
+}
+
+// GetCompletions returns the cached completions among keys, keyed by Key.
+// Missing keys are simply absent from the map.
+func (s *Store) GetCompletions(ctx context.Context, keys []string) (map[string]Completion, error) {
+	out := make(map[string]Completion, len(keys))
+	err := s.query(ctx, `SELECT key, model, prefill_key, tokens, text, logprobs, finish_reason FROM completions`, keys,
+		func(rows *sql.Rows) error {
+			var c Completion
+			var tokens, logprobs []byte
+			if err := rows.Scan(&c.Key, &c.Model, &c.PrefillKey, &tokens, &c.Text, &logprobs, &c.FinishReason); err != nil {
+				return err
+			}
+			var err error
+			if c.Tokens, err = decodeInts(tokens); err != nil {
+				return fmt.Errorf("completion %s tokens: %w", c.Key, err)
+			}
+			if c.Logprobs, err = decodeFloats(logprobs); err != nil {
+				return fmt.Errorf("completion %s logprobs: %w", c.Key, err)
+			}
+			c.Text = bytesOrNil(c.Text)
+			out[c.Key] = c
+			return nil
+		})
+	if err != nil {
+		return nil, fmt.Errorf("get completions: %w", err)
+	}
+	return out, nil
+}
+
+// PutCompletions stores cs in one transaction. A key already present is left
+// as it is: a key names its content, so re-putting is a no-op.
+func (s *Store) PutCompletions(ctx context.Context, cs []Completion) error {
+	err := s.insert(ctx, `INSERT OR IGNORE INTO completions (key, model, prefill_key, tokens, text, logprobs, finish_reason) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+		len(cs), func(i int) ([]any, error) {
+			c := cs[i]
+			if c.Key == "" {
+				return nil, fmt.Errorf("completion %d has an empty key", i)
+			}
+			tokens, err := encodeInts(c.Tokens)
+			if err != nil {
+				return nil, fmt.Errorf("completion %s tokens: %w", c.Key, err)
+			}
+			return []any{c.Key, c.Model, c.PrefillKey, tokens, bytesOrEmpty(c.Text), encodeFloats(c.Logprobs), c.FinishReason}, nil
+		})
+	if err != nil {
+		return fmt.Errorf("put completions: %w", err)
+	}
+	return nil
+}
+
+// GetScores returns the cached scores among keys, keyed by Key.
+func (s *Store) GetScores(ctx context.Context, keys []string) (map[string]Scores, error) {
+	out := make(map[string]Scores, len(keys))
+	err := s.query(ctx, `SELECT key, model, tokens, logprobs, spans FROM scores`, keys,
+		func(rows *sql.Rows) error {
+			var sc Scores
+			var tokens, logprobs, spans []byte
+			if err := rows.Scan(&sc.Key, &sc.Model, &tokens, &logprobs, &spans); err != nil {
+				return err
+			}
+			var err error
+			if sc.Tokens, err = decodeInts(tokens); err != nil {
+				return fmt.Errorf("scores %s tokens: %w", sc.Key, err)
+			}
+			if sc.Logprobs, err = decodeFloats(logprobs); err != nil {
+				return fmt.Errorf("scores %s logprobs: %w", sc.Key, err)
+			}
+			if sc.Spans, err = decodeSpans(spans); err != nil {
+				return fmt.Errorf("scores %s spans: %w", sc.Key, err)
+			}
+			out[sc.Key] = sc
+			return nil
+		})
+	if err != nil {
+		return nil, fmt.Errorf("get scores: %w", err)
+	}
+	return out, nil
+}
+
+// PutScores stores ss in one transaction; keys already present are left as they are.
+func (s *Store) PutScores(ctx context.Context, ss []Scores) error {
+	err := s.insert(ctx, `INSERT OR IGNORE INTO scores (key, model, tokens, logprobs, spans) VALUES (?, ?, ?, ?, ?)`,
+		len(ss), func(i int) ([]any, error) {
+			sc := ss[i]
+			if sc.Key == "" {
+				return nil, fmt.Errorf("scores %d have an empty key", i)
+			}
+			tokens, err := encodeInts(sc.Tokens)
+			if err != nil {
+				return nil, fmt.Errorf("scores %s tokens: %w", sc.Key, err)
+			}
+			spans, err := encodeSpans(sc.Spans)
+			if err != nil {
+				return nil, fmt.Errorf("scores %s spans: %w", sc.Key, err)
+			}
+			return []any{sc.Key, sc.Model, tokens, encodeFloats(sc.Logprobs), spans}, nil
+		})
+	if err != nil {
+		return fmt.Errorf("put scores: %w", err)
+	}
+	return nil
+}
+
+// GetPrefills returns the cached prefills among keys, keyed by Key.
+func (s *Store) GetPrefills(ctx context.Context, keys []string) (map[string]Prefill, error) {
+	out := make(map[string]Prefill, len(keys))
+	err := s.query(ctx, `SELECT key, source, idx, tokens, text FROM prefills`, keys,
+		func(rows *sql.Rows) error {
+			var p Prefill
+			var tokens []byte
+			if err := rows.Scan(&p.Key, &p.Source, &p.Index, &tokens, &p.Text); err != nil {
+				return err
+			}
+			var err error
+			if p.Tokens, err = decodeInts(tokens); err != nil {
+				return fmt.Errorf("prefill %s tokens: %w", p.Key, err)
+			}
+			p.Text = bytesOrNil(p.Text)
+			out[p.Key] = p
+			return nil
+		})
+	if err != nil {
+		return nil, fmt.Errorf("get prefills: %w", err)
+	}
+	return out, nil
+}
+
+// PutPrefills stores ps in one transaction; keys already present are left as they are.
+func (s *Store) PutPrefills(ctx context.Context, ps []Prefill) error {
+	err := s.insert(ctx, `INSERT OR IGNORE INTO prefills (key, source, idx, tokens, text) VALUES (?, ?, ?, ?, ?)`,
+		len(ps), func(i int) ([]any, error) {
+			p := ps[i]
+			if p.Key == "" {
+				return nil, fmt.Errorf("prefill %d has an empty key", i)
+			}
+			tokens, err := encodeInts(p.Tokens)
+			if err != nil {
+				return nil, fmt.Errorf("prefill %s tokens: %w", p.Key, err)
+			}
+			return []any{p.Key, p.Source, p.Index, tokens, bytesOrEmpty(p.Text)}, nil
+		})
+	if err != nil {
+		return fmt.Errorf("put prefills: %w", err)
+	}
+	return nil
+}
+
+// query runs selectFrom restricted to the rows whose key is in keys. The keys
+// travel as one JSON array unpacked by json_each, so a lookup of any size is
+// one statement with one bound parameter: no variable-count limit, one
+// consistent snapshot, and SQLite probes the primary key once per key.
+func (s *Store) query(ctx context.Context, selectFrom string, keys []string, scan func(*sql.Rows) error) error {
+	if len(keys) == 0 {
+		return nil
+	}
+	keysJSON, err := json.Marshal(keys)
+	if err != nil {
+		return err
+	}
+	rows, err := s.db.QueryContext(ctx, selectFrom+` WHERE key IN (SELECT value FROM json_each(?))`, string(keysJSON))
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		if err := scan(rows); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
+
+// insert executes stmt once per item inside one write transaction. All
+// arguments are encoded before the transaction starts, so a bad item fails
+// the batch without holding the write lock.
+func (s *Store) insert(ctx context.Context, stmt string, n int, args func(i int) ([]any, error)) error {
+	if n == 0 {
+		return nil
+	}
+	all := make([][]any, n)
+	for i := range all {
+		a, err := args(i)
+		if err != nil {
+			return err
+		}
+		all[i] = a
+	}
+	return s.write(ctx, func(tx *sql.Tx) error {
+		st, err := tx.PrepareContext(ctx, stmt)
+		if err != nil {
+			return err
+		}
+		defer st.Close()
+		for _, a := range all {
+			if _, err := st.ExecContext(ctx, a...); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}

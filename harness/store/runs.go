@@ -1,0 +1,144 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/klauspost/compress/zstd"
+)
+
+// Run is a stored run: its effective configuration, results.json and
+// samples.jsonl as bytes, and a status chosen by the pipeline (for example
+// "running", "done", "failed").
+type Run struct {
+	ID         string
+	ConfigJSON []byte
+	Results    []byte // results.json
+	Samples    []byte // samples.jsonl; kept zstd-compressed in the file
+	Status     string
+	// Created and Updated are set by the store; PutRun ignores them.
+	Created time.Time
+	Updated time.Time
+}
+
+// RunSummary is a run without its payloads, for listings.
+type RunSummary struct {
+	ID      string
+	Status  string
+	Created time.Time
+	Updated time.Time
+	// ResultsBytes and SamplesBytes are the payload sizes as stored
+	// (samples compressed).
+	ResultsBytes int64
+	SamplesBytes int64
+}
+
+// The encoder and decoder are shared: EncodeAll and DecodeAll are safe for
+// concurrent use.
+var (
+	zstdEncoder = sync.OnceValue(func() *zstd.Encoder {
+		enc, err := zstd.NewWriter(nil, zstd.WithEncoderLevel(zstd.SpeedDefault))
+		if err != nil {
+			panic(err) // only possible with invalid options, which are fixed here
+		}
+		return enc
+	})
+	zstdDecoder = sync.OnceValue(func() *zstd.Decoder {
+		dec, err := zstd.NewReader(nil, zstd.WithDecoderConcurrency(0))
+		if err != nil {
+			panic(err)
+		}
+		return dec
+	})
+)
+
+// PutRun inserts r, or replaces the stored run with the same ID (keeping its
+// creation time), in one transaction.
+func (s *Store) PutRun(ctx context.Context, r Run) error {
+	if r.ID == "" {
+		return errors.New("put run: empty id")
+	}
+	var samples []byte
+	if len(r.Samples) > 0 {
+		samples = zstdEncoder().EncodeAll(r.Samples, nil)
+	}
+	now := time.Now().UnixNano()
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `INSERT INTO runs (id, config_json, results, samples_zstd, status, created_ns, updated_ns)
+			VALUES (?, ?, ?, ?, ?, ?, ?)
+			ON CONFLICT (id) DO UPDATE SET config_json = excluded.config_json, results = excluded.results,
+				samples_zstd = excluded.samples_zstd, status = excluded.status, updated_ns = excluded.updated_ns`,
+			r.ID, bytesOrEmpty(r.ConfigJSON), bytesOrEmpty(r.Results), bytesOrEmpty(samples), r.Status, now, now)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("put run %s: %w", r.ID, err)
+	}
+	return nil
+}
+
+// GetRun returns the run with the given id; the error wraps ErrNotFound when
+// there is none.
+func (s *Store) GetRun(ctx context.Context, id string) (*Run, error) {
+	r := &Run{}
+	var samples []byte
+	var created, updated int64
+	err := s.db.QueryRowContext(ctx, `SELECT id, config_json, results, samples_zstd, status, created_ns, updated_ns FROM runs WHERE id = ?`, id).
+		Scan(&r.ID, &r.ConfigJSON, &r.Results, &samples, &r.Status, &created, &updated)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("run %q: %w", id, ErrNotFound)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("get run %s: %w", id, err)
+	}
+	if len(samples) > 0 {
+		if r.Samples, err = zstdDecoder().DecodeAll(samples, nil); err != nil {
+			return nil, fmt.Errorf("get run %s: samples: %w", id, err)
+		}
+	}
+	r.ConfigJSON, r.Results = bytesOrNil(r.ConfigJSON), bytesOrNil(r.Results)
+	r.Created, r.Updated = time.Unix(0, created), time.Unix(0, updated)
+	return r, nil
+}
+
+// ListRuns returns every stored run, oldest first (ties by id).
+func (s *Store) ListRuns(ctx context.Context) ([]RunSummary, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT id, status, created_ns, updated_ns, length(results), length(samples_zstd)
+		FROM runs ORDER BY created_ns, id`)
+	if err != nil {
+		return nil, fmt.Errorf("list runs: %w", err)
+	}
+	defer rows.Close()
+	var out []RunSummary
+	for rows.Next() {
+		var rs RunSummary
+		var created, updated int64
+		if err := rows.Scan(&rs.ID, &rs.Status, &created, &updated, &rs.ResultsBytes, &rs.SamplesBytes); err != nil {
+			return nil, fmt.Errorf("list runs: %w", err)
+		}
+		rs.Created, rs.Updated = time.Unix(0, created), time.Unix(0, updated)
+		out = append(out, rs)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("list runs: %w", err)
+	}
+	return out, nil
+}
+
+// DeleteRun removes a run; the error wraps ErrNotFound when there is none.
+func (s *Store) DeleteRun(ctx context.Context, id string) error {
+	return s.write(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `DELETE FROM runs WHERE id = ?`, id)
+		if err != nil {
+			return fmt.Errorf("delete run %s: %w", id, err)
+		}
+		if n, err := res.RowsAffected(); err == nil && n == 0 {
+			return fmt.Errorf("run %q: %w", id, ErrNotFound)
+		}
+		return nil
+	})
+}

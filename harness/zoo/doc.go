@@ -1,0 +1,19 @@
+// Package zoo builds the models of a zoo manifest (organisms/manifests/zoo.yaml
+// or a user's) from their recipes: it generates the procedural corpus of
+// organisms/zoo, trains the tokenizers and the n-gram base models of
+// harness/lm, finetunes each organism variant on its objective documents,
+// and builds the references.
+//
+// Every artifact is cached in a directory (the workspace's .ppldiff/models/),
+// content-addressed by a SHA-256 of its full recipe and FormatVersion, so a
+// second build trains nothing. Cache writes are atomic (temporary file, then
+// rename), so two processes may build at once. Independent models are built
+// concurrently, at most GOMAXPROCS at a time, and identical requests share
+// one build.
+//
+// Served names (contract): an organism variant is "organism@variant" (e.g.
+// "backdoor_phrase@n4-w5"); the true base of a variant is "true_base@n<order>"
+// when the organism uses the zoo's default base, and
+// "true_base@<organism>-n<order>" when its recipe overrides the base; a
+// reference with its own recipe (cross_family, weak) is served under its id.
+package zoo

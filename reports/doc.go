@@ -1,0 +1,61 @@
+// Package reports turns a run directory (results.json + samples.jsonl, see
+// harness/results) into human-readable outputs: terminal tables, report.md,
+// a self-contained report.html and plots (PNG and SVG) under plots/. It only
+// reads results files; it never runs a model.
+//
+// All model text (prefills, completions, matched terms) is hostile input:
+// terminal output has control characters and ANSI escapes stripped, Markdown
+// output is escaped for both Markdown and HTML (renderers pass HTML through),
+// and report.html is built with html/template under a Content-Security-Policy
+// that allows only the report's own inline script (by hash), inline styles
+// and data: images.
+//
+// Outputs of Write(dir, opts): dir/report.md, dir/report.html and
+// dir/plots/NAME.{svg,png} for NAME in detection_vs_size (one
+// detection_vs_size_KIND per params kind when kinds mix), count_at_100,
+// recall_at_k, ppl_ref_vs_ft and score_vs_rank. report.html is one file that
+// works offline: the plots are inlined as data: URLs of the same SVGs (an
+// <img> cannot run script, whatever an SVG holds), and its filters by
+// organism, reference and "flagged only" are a small inline script allowed
+// by its sha256 in the page's Content-Security-Policy. SVGs do not embed
+// fonts, which keeps them byte-identical from render to render.
+//
+// Conventions the outputs follow (the contract is silent on them):
+//
+//   - Only entries and samples of one score are shown: Options.Score,
+//     default ppl_diff.
+//   - Repeats are aggregated: the summary shows the mean over repeats of n,
+//     n_flagged, count@10 and count@100, and the median first hit rank over
+//     the repeats that had a hit (with how many had one when not all did).
+//     Null counts (judge-only organisms) print as "-", never 0.
+//   - Detection against model size: an entry (organism x variant x config x
+//     repeat) is detected when count@100 >= 1; the share detected is plotted
+//     per params value with a 95% Wilson interval (metrics.DetectionRate),
+//     one line per reference family and kind. Controls are left out (they
+//     are the noise floor, as in metrics.RatesBy), as are entries without
+//     params or counts (counted in the caption). Two params kinds never share
+//     an axis: each kind gets its own plot and a note says so.
+//   - count@100 bars and the completion listings use, for each organism x
+//     variant x reference, the prefill config with the highest mean count@100
+//     (the study's "best config"; ties go to the config that sorts first); the
+//     listings show its lowest repeat, top Options.TopK (default 20) ranks.
+//     Bars are per reference kind (per reference id if an organism has two
+//     references of one kind); more than 12 organisms turn the chart
+//     horizontal.
+//   - recall@k is metrics.RecallAt: count@k / min(k, n_flagged), with
+//     n_flagged from the entry; the curve is the mean over rankings that have
+//     a flagged completion, per reference family and kind.
+//   - PPL_ref against PPL_ft uses log axes: completions with a null or
+//     non-positive perplexity are left out and counted (caption and
+//     Written.Notes).
+//   - Keyword highlighting: each matched set (terms joined by " & ", as
+//     organisms.Matcher reports them) is split into terms, highlighted where
+//     they occur case-insensitively; a term with no literal occurrence is
+//     tried as a case-insensitive regular expression.
+//   - Token shading in report.html is the contribution of each finetuned-model
+//     token to the score: logprob_ft minus the reference logprob of the same
+//     bytes (reference tokens that straddle the span contribute in proportion
+//     to their overlapping bytes), in five fixed levels per sign (0.25, 0.5,
+//     1, 2, 4 nats). Without both per-token arrays (imports) nothing is
+//     shaded.
+package reports

@@ -1,0 +1,264 @@
+package gate
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"slices"
+	"strings"
+	"text/tabwriter"
+
+	"gonum.org/v1/gonum/stat"
+	"gonum.org/v1/gonum/stat/distuv"
+
+	"github.com/ppldiff/ppldiff/metrics"
+)
+
+// How a comparison's interval and p-value were obtained.
+const (
+	MethodPaired   = "paired bootstrap"   // same prefills in both runs, resampled together
+	MethodUnpaired = "unpaired bootstrap" // both runs have samples, prefills differ
+	MethodWelch    = "Welch t over repeats"
+	MethodNone     = "none" // no uncertainty on either side
+)
+
+// CompareOptions sets a comparison. The zero value compares count@10 and
+// count@100 with 2000 bootstrap replicates (seed 0 means DefaultSeed) and a
+// 0.05 significance level.
+type CompareOptions struct {
+	Ks        []int   // nil means BaselineKs; k other than 10 and 100 need samples
+	Alpha     float64 // two-sided significance level; 0 means 0.05
+	Bootstrap metrics.BootstrapOptions
+}
+
+// Delta is B - A for one entry at one k.
+type Delta struct {
+	Key         EntryKey
+	K           int
+	A, B        Stat
+	Delta       float64
+	CI          *metrics.Interval // nil when no uncertainty is known
+	P           *float64          // two-sided p-value; nil when no test was possible
+	Method      string
+	Significant bool // P < Alpha
+	Warnings    []string
+}
+
+// Comparison is the outcome of Compare.
+type Comparison struct {
+	DirA, DirB string
+	Alpha      float64
+	Deltas     []Delta    // sorted by entry key, then k
+	OnlyA      []EntryKey // entries in A only
+	OnlyB      []EntryKey // entries in B only
+}
+
+// Compare compares every entry present in both runs, benchstat-like: B - A
+// of count@k (averaged over repeats) with an interval and a two-sided
+// p-value. When every repeat of the entry has samples in both runs with the
+// same set of prefill ids (same repeat numbers, nothing truncated) the runs
+// are paired: one prefill resampling is applied to both
+// (metrics.PairedBootstrapDiff). With samples but different prefills the
+// bootstrap is unpaired. Without samples but with two or more repeats on
+// both sides a Welch t-test on the per-repeat counts is used; otherwise no
+// test. Entries with null counts are left out.
+func Compare(dirA, dirB string, opts CompareOptions) (*Comparison, error) {
+	if opts.Ks == nil {
+		opts.Ks = BaselineKs
+	}
+	if opts.Alpha == 0 {
+		opts.Alpha = 0.05
+	}
+	if opts.Bootstrap.Seed == 0 {
+		opts.Bootstrap.Seed = DefaultSeed
+	}
+	ra, err := loadRun(dirA)
+	if err != nil {
+		return nil, err
+	}
+	rb, err := loadRun(dirB)
+	if err != nil {
+		return nil, err
+	}
+	c := &Comparison{DirA: dirA, DirB: dirB, Alpha: opts.Alpha}
+	for _, k := range ra.order {
+		if rb.entries[k] == nil {
+			c.OnlyA = append(c.OnlyA, k)
+		}
+	}
+	for _, key := range rb.order {
+		ea, eb := ra.entries[key], rb.entries[key]
+		if ea == nil {
+			c.OnlyB = append(c.OnlyB, key)
+			continue
+		}
+		ds, err := compareEntry(ea, eb, opts)
+		if errors.Is(err, errNullCount) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		c.Deltas = append(c.Deltas, ds...)
+	}
+	return c, nil
+}
+
+func compareEntry(ea, eb *entry, opts CompareOptions) ([]Delta, error) {
+	bo := opts.Bootstrap
+	bo.Seed = seedFor(bo.Seed, ea.key)
+	sa, err := ea.stats(opts.Ks, bo)
+	if err != nil {
+		return nil, err
+	}
+	sb, err := eb.stats(opts.Ks, bo)
+	if err != nil {
+		return nil, err
+	}
+	ranksA, okA := allRankings(ea)
+	ranksB, okB := allRankings(eb)
+	paired := okA && okB && samePrefills(ea, eb)
+	out := make([]Delta, len(opts.Ks))
+	for i, k := range opts.Ks {
+		d := Delta{Key: ea.key, K: k, A: sa[i], B: sb[i], Delta: sb[i].Mean - sa[i].Mean, Method: MethodNone}
+		var diff metrics.Difference
+		var err error
+		switch {
+		case paired:
+			d.Method = MethodPaired
+			diff, err = metrics.PairedBootstrapDiff(ranksA, ranksB, k, bo)
+		case okA && okB:
+			d.Method = MethodUnpaired
+			diff, err = metrics.UnpairedBootstrapDiff(ranksA, ranksB, k, bo)
+		case len(sa[i].PerRepeat) >= 2 && len(sb[i].PerRepeat) >= 2:
+			d.Method = MethodWelch
+			diff = welch(sa[i].PerRepeat, sb[i].PerRepeat, 1-opts.Alpha)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", ea.key, err)
+		}
+		if d.Method != MethodNone {
+			d.CI = &diff.CI
+			d.P = &diff.P
+			d.Significant = diff.P < opts.Alpha
+			d.Warnings = diff.Warnings
+		}
+		out[i] = d
+	}
+	return out, nil
+}
+
+func allRankings(en *entry) ([]metrics.Ranking, bool) {
+	out := make([]metrics.Ranking, 0, len(en.repeats))
+	for _, rp := range en.repeats {
+		if rp.ranking == nil {
+			return nil, false
+		}
+		out = append(out, *rp.ranking)
+	}
+	return out, true
+}
+
+// samePrefills reports whether both entries have the same repeats, each
+// complete and holding the same set of prefill ids.
+func samePrefills(a, b *entry) bool {
+	if len(a.repeats) != len(b.repeats) {
+		return false
+	}
+	for i := range a.repeats {
+		ra, rb := a.repeats[i].ranking, b.repeats[i].ranking
+		if a.repeats[i].Repeat != b.repeats[i].Repeat || ra.Unseen > 0 || rb.Unseen > 0 {
+			return false
+		}
+		ia, ib := prefillSet(ra.Cluster), prefillSet(rb.Cluster)
+		if ia == nil || ib == nil || !slices.Equal(ia, ib) {
+			return false
+		}
+	}
+	return true
+}
+
+// prefillSet returns the sorted distinct ids, or nil if any is empty.
+func prefillSet(ids []string) []string {
+	if slices.Contains(ids, "") {
+		return nil
+	}
+	s := slices.Clone(ids)
+	slices.Sort(s)
+	return slices.Compact(s)
+}
+
+// welch compares per-repeat counts by Welch's t-test, with a t interval at
+// level for the difference of means b - a.
+func welch(a, b []float64, level float64) metrics.Difference {
+	ma, va := stat.MeanVariance(a, nil)
+	mb, vb := stat.MeanVariance(b, nil)
+	na, nb := float64(len(a)), float64(len(b))
+	qa, qb := va/na, vb/nb
+	se := math.Sqrt(qa + qb)
+	d := metrics.Difference{A: ma, B: mb, Delta: mb - ma, SE: se, Level: level}
+	if se == 0 {
+		d.CI = metrics.Interval{Lo: d.Delta, Hi: d.Delta}
+		d.P = 1
+		if d.Delta != 0 {
+			d.P = 0
+		}
+		d.Warnings = append(d.Warnings, "no spread over repeats")
+		return d
+	}
+	df := (qa + qb) * (qa + qb) / (qa*qa/(na-1) + qb*qb/(nb-1))
+	t := distuv.StudentsT{Mu: 0, Sigma: 1, Nu: df}
+	q := t.Quantile(1 - (1-level)/2)
+	d.CI = metrics.Interval{Lo: d.Delta - q*se, Hi: d.Delta + q*se}
+	d.P = 2 * t.CDF(-math.Abs(d.Delta)/se)
+	if len(a) < 5 || len(b) < 5 {
+		d.Warnings = append(d.Warnings, fmt.Sprintf("only %d and %d repeats", len(a), len(b)))
+	}
+	return d
+}
+
+// WriteText renders the comparison as an aligned plain-text table, one row
+// per entry and k, in the manner of benchstat: A and B with their
+// intervals, the change with its interval and p-value, "~" when the change
+// is not significant at Alpha.
+func (c *Comparison) WriteText(w io.Writer) error {
+	var b strings.Builder
+	fmt.Fprintf(&b, "A: %s\nB: %s\n\n", c.DirA, c.DirB)
+	tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "entry\tk\tA\tB\tB - A\tp\ttest")
+	var warned []string
+	for _, d := range c.Deltas {
+		change, p := "~", "-"
+		if d.P != nil {
+			p = fmt.Sprintf("p=%.3f", *d.P)
+		}
+		if d.CI != nil {
+			change = fmt.Sprintf("%+.3g [%+.3g, %+.3g]", d.Delta, d.CI.Lo, d.CI.Hi)
+			if !d.Significant {
+				change = "~ " + change
+			}
+		} else if d.Delta != 0 {
+			change = fmt.Sprintf("%+.3g", d.Delta)
+		}
+		fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%s\t%s\t%s\n", d.Key, d.K, formatStat(&d.A), formatStat(&d.B), change, p, d.Method)
+		for _, wmsg := range d.Warnings {
+			warned = append(warned, fmt.Sprintf("%s k=%d: %s", d.Key, d.K, wmsg))
+		}
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	fmt.Fprintf(&b, "\n~: not significant at alpha %.3g (two-sided)\n", c.Alpha)
+	for _, k := range c.OnlyA {
+		fmt.Fprintf(&b, "only in A: %s\n", k)
+	}
+	for _, k := range c.OnlyB {
+		fmt.Fprintf(&b, "only in B: %s\n", k)
+	}
+	for _, wmsg := range slices.Compact(warned) {
+		fmt.Fprintf(&b, "warning: %s\n", wmsg)
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}

@@ -1,0 +1,95 @@
+package reports
+
+import (
+	"bytes"
+	"fmt"
+	"strconv"
+	"strings"
+)
+
+// markdownReport renders report.md. Every string that comes from the run
+// (ids, model text, matched terms) goes through markdownText.
+func markdownReport(rn *run, rows []summaryRow, lists []listing, figs []figure, notes []string, opts Options) []byte {
+	var b bytes.Buffer
+	fmt.Fprintf(&b, "# ppldiff report: run %s\n\n", markdownText(rn.results.Run.ID))
+	fmt.Fprintf(&b, "Score: %s. Entries: %d. Completions listed: top %d per organism x variant x reference, from its best config.\n\n",
+		markdownText(rn.score), len(rn.entries), opts.TopK)
+
+	b.WriteString("## Summary\n\n")
+	header, cells := summaryCells(rows)
+	writeMarkdownTable(&b, header, cells)
+
+	if len(figs) > 0 {
+		b.WriteString("\n## Plots\n\n")
+		for _, f := range figs {
+			fmt.Fprintf(&b, "### %s\n\n![%s](plots/%s.svg)\n\n%s ([PNG](plots/%s.png))\n\n",
+				markdownText(f.Title), markdownText(f.Title), f.Name, markdownText(f.Caption), f.Name)
+		}
+	}
+	if len(notes) > 0 {
+		b.WriteString("## Notes\n\n")
+		for _, n := range notes {
+			fmt.Fprintf(&b, "- %s\n", markdownText(n))
+		}
+		b.WriteString("\n")
+	}
+
+	b.WriteString("## Top completions\n\n")
+	for _, l := range lists {
+		fmt.Fprintf(&b, "### %s @ %s against %s\n\n", markdownText(l.Row.Key.Organism), markdownText(l.Row.Key.Variant), markdownText(l.Row.Key.Reference))
+		fmt.Fprintf(&b, "Config %s, repeat %d: count@10 %s, count@100 %s, first hit %s.\n\n",
+			markdownText(l.Row.Key.Config), l.Repeat,
+			formatMean(l.Row.CountAt10.Mean()), formatMean(l.Row.CountAt100.Mean()), markdownText(formatFirstHit(l.Row.FirstHit, l.Row.Repeats)))
+		if len(l.Samples) == 0 {
+			b.WriteString("No completions stored for this ranking.\n\n")
+			continue
+		}
+		header := []string{"rank", markdownText(rn.score), markdownText("PPL_ft"), markdownText("PPL_ref"), "flagged", "prefill", "completion"}
+		var cells [][]string
+		for _, s := range l.Samples {
+			flag := ""
+			if s.Flagged {
+				flag = "**yes**"
+				if len(s.Matched) > 0 {
+					flag += " (" + markdownText(strings.Join(s.Matched, ", ")) + ")"
+				}
+			}
+			cells = append(cells, []string{
+				strconv.Itoa(s.Rank), markdownText(formatNumber(s.ScoreValue)),
+				markdownText(formatFloat(s.PPLFT)), markdownText(formatFloat(s.PPLRef)), flag,
+				markdownText(s.Prefill), markdownText(s.Completion),
+			})
+		}
+		writeRawMarkdownTable(&b, header, cells)
+		b.WriteString("\n")
+	}
+	return b.Bytes()
+}
+
+// writeMarkdownTable escapes every cell and writes a GFM table.
+func writeMarkdownTable(b *bytes.Buffer, header []string, cells [][]string) {
+	esc := func(row []string) []string {
+		out := make([]string, len(row))
+		for i, c := range row {
+			out[i] = markdownText(c)
+		}
+		return out
+	}
+	var escaped [][]string
+	for _, r := range cells {
+		escaped = append(escaped, esc(r))
+	}
+	writeRawMarkdownTable(b, esc(header), escaped)
+}
+
+// writeRawMarkdownTable writes cells that are already escaped.
+func writeRawMarkdownTable(b *bytes.Buffer, header []string, cells [][]string) {
+	b.WriteString("| " + strings.Join(header, " | ") + " |\n|")
+	for range header {
+		b.WriteString(" --- |")
+	}
+	b.WriteString("\n")
+	for _, r := range cells {
+		b.WriteString("| " + strings.Join(r, " | ") + " |\n")
+	}
+}

@@ -1,0 +1,24 @@
+package reports
+
+// Options tune a report. The zero value gives the defaults.
+type Options struct {
+	// TopK is how many top-ranked completions report.html and report.md list
+	// per organism x variant x reference. Default 20.
+	TopK int
+	// Score is the ranking score shown: ppl_diff (default), logppl_diff or
+	// bpb_diff.
+	Score string
+}
+
+// DefaultTopK is Options.TopK when unset.
+const DefaultTopK = 20
+
+func (o Options) withDefaults() Options {
+	if o.TopK <= 0 {
+		o.TopK = DefaultTopK
+	}
+	if o.Score == "" {
+		o.Score = DefaultScore
+	}
+	return o
+}

@@ -1,0 +1,611 @@
+package reports
+
+import (
+	"bytes"
+	"fmt"
+	"image/color"
+	"math"
+	"sort"
+	"strconv"
+	"strings"
+
+	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/plotter"
+	"gonum.org/v1/plot/vg"
+	"gonum.org/v1/plot/vg/draw"
+	"gonum.org/v1/plot/vg/vgimg"
+	"gonum.org/v1/plot/vg/vgsvg"
+
+	"github.com/ppldiff/ppldiff/harness/results"
+	"github.com/ppldiff/ppldiff/metrics"
+)
+
+// figure is one rendered plot: its file stem under plots/, a caption for the
+// reports, and the rendered bytes.
+type figure struct {
+	Name    string // file stem, e.g. "count_at_100"
+	Title   string
+	Caption string
+	SVG     []byte
+	PNG     []byte
+}
+
+// palette is the Okabe-Ito colour-blind-safe palette, in a fixed order so a
+// series keeps its colour from run to run.
+var palette = []color.Color{
+	color.RGBA{0, 114, 178, 255},   // blue
+	color.RGBA{230, 159, 0, 255},   // orange
+	color.RGBA{0, 158, 115, 255},   // green
+	color.RGBA{204, 121, 167, 255}, // pink
+	color.RGBA{86, 180, 233, 255},  // sky
+	color.RGBA{213, 94, 0, 255},    // vermillion
+	color.RGBA{240, 228, 66, 255},  // yellow
+	color.RGBA{0, 0, 0, 255},       // black
+}
+
+var (
+	flaggedColor   = color.RGBA{213, 94, 0, 255}
+	unflaggedColor = color.RGBA{140, 140, 140, 255}
+)
+
+func seriesColor(i int) color.Color { return palette[i%len(palette)] }
+
+// render draws p at w x h to SVG and PNG. The SVG canvas does not embed
+// fonts (gonum's default), which keeps the output byte-identical across
+// renders and machines; viewers substitute the named font.
+func render(p *plot.Plot, w, h vg.Length) (svg, png []byte, err error) {
+	sc := vgsvg.NewWith(vgsvg.UseWH(w, h), vgsvg.EmbedFonts(false))
+	p.Draw(draw.New(sc))
+	var sb bytes.Buffer
+	if _, err := sc.WriteTo(&sb); err != nil {
+		return nil, nil, err
+	}
+	ic := vgimg.PngCanvas{Canvas: vgimg.NewWith(vgimg.UseWH(w, h), vgimg.UseDPI(pngDPI))}
+	p.Draw(draw.New(ic))
+	var pb bytes.Buffer
+	if _, err := ic.WriteTo(&pb); err != nil {
+		return nil, nil, err
+	}
+	return sb.Bytes(), pb.Bytes(), nil
+}
+
+// pngDPI makes the PNGs sharp enough to read on a high-density screen.
+const pngDPI = 144
+
+// fractionTicks labels a [0, 1] axis in quarters and nothing above 1, so
+// headroom left for the legend carries no misleading tick.
+var fractionTicks = plot.ConstantTicks([]plot.Tick{{Value: 0, Label: "0"}, {Value: 0.25, Label: "0.25"}, {Value: 0.5, Label: "0.5"}, {Value: 0.75, Label: "0.75"}, {Value: 1, Label: "1"}})
+
+func newPlot(title, x, y string) *plot.Plot {
+	p := plot.New()
+	p.Title.Text = oneLine(title, 0)
+	p.X.Label.Text = x
+	p.Y.Label.Text = y
+	p.Legend.Top = true
+	p.Add(plotter.NewGrid())
+	return p
+}
+
+// logAxis makes an axis logarithmic over [lo, hi] (both > 0), widening a
+// degenerate range so the scale stays defined.
+func logAxis(a *plot.Axis, lo, hi float64) {
+	if lo == hi {
+		lo, hi = lo/2, hi*2
+	}
+	a.Scale = plot.LogScale{}
+	a.Tick.Marker = logTicks{}
+	a.Min, a.Max = lo, hi
+}
+
+// logTicks labels 1, 2 and 5 times each power of ten when the axis spans
+// fewer than three decades (gonum's LogTicks labels only powers of ten,
+// which leaves a short axis with one label or none), else only the powers.
+type logTicks struct{}
+
+func (logTicks) Ticks(lo, hi float64) []plot.Tick {
+	if !(lo > 0) || !(hi > lo) {
+		return nil
+	}
+	dense := math.Log10(hi/lo) < 3
+	var ticks []plot.Tick
+	for e := math.Floor(math.Log10(lo)); e <= math.Ceil(math.Log10(hi)); e++ {
+		pow := math.Pow(10, e)
+		for m := 1; m <= 9; m++ {
+			v := float64(m) * pow
+			if v < lo || v > hi {
+				continue
+			}
+			t := plot.Tick{Value: v}
+			if m == 1 || dense && (m == 2 || m == 5) {
+				t.Label = compactNumber(v)
+			}
+			ticks = append(ticks, t)
+		}
+	}
+	return ticks
+}
+
+// seriesKey names a line of the detection and recall plots: the reference
+// family, split by reference kind so that e.g. a weak and a true-base
+// reference of one family are not pooled.
+func seriesKey(e results.Entry) string {
+	fam := e.ReferenceFamily
+	if fam == "" {
+		fam = e.Reference
+	}
+	if e.ReferenceKind != "" {
+		return fam + " (" + e.ReferenceKind + ")"
+	}
+	return fam
+}
+
+// errPoints carries points with asymmetric Y errors for plotter.YErrorBars.
+type errPoints struct {
+	plotter.XYs
+	plotter.YErrors
+}
+
+// detectionFigures plots the share of entries detected (count@100 >= 1)
+// against model size, one line per reference family, one figure per
+// params_kind: two kinds never share an axis. Entries without params or
+// without counts are left out and counted in the caption.
+func detectionFigures(entries []results.Entry) ([]figure, []string, error) {
+	byKind := map[string][]results.Entry{}
+	noParams, noCounts := 0, 0
+	for _, e := range entries {
+		switch {
+		case e.Category == metrics.ControlCategory:
+			// Controls have nothing to detect: they are the noise floor,
+			// not a point on the detection curve (as in metrics.RatesBy).
+		case e.Params <= 0:
+			noParams++
+		case e.CountAt100 == nil:
+			noCounts++
+		default:
+			byKind[e.ParamsKind] = append(byKind[e.ParamsKind], e)
+		}
+	}
+	kinds := sortedKeys(byKind)
+	var notes []string
+	if len(kinds) > 1 {
+		notes = append(notes, fmt.Sprintf("detection against size: params kinds mixed (%s); one plot per kind, never two kinds on one axis", strings.Join(kinds, ", ")))
+	}
+	var figs []figure
+	for _, kind := range kinds {
+		name := "detection_vs_size"
+		if len(kinds) > 1 {
+			name += "_" + safeName(kind)
+		}
+		fig, err := detectionFigure(name, kind, byKind[kind], noParams, noCounts)
+		if err != nil {
+			return nil, nil, err
+		}
+		figs = append(figs, fig)
+	}
+	if len(kinds) == 0 {
+		notes = append(notes, "detection against size: no entry has both params and counts; plot skipped")
+	}
+	return figs, notes, nil
+}
+
+func detectionFigure(name, kind string, entries []results.Entry, noParams, noCounts int) (figure, error) {
+	type cell struct{ detected, n int }
+	lines := map[string]map[int64]*cell{}
+	for _, e := range entries {
+		k := seriesKey(e)
+		if lines[k] == nil {
+			lines[k] = map[int64]*cell{}
+		}
+		c := lines[k][e.Params]
+		if c == nil {
+			c = &cell{}
+			lines[k][e.Params] = c
+		}
+		c.n++
+		if *e.CountAt100 >= 1 {
+			c.detected++
+		}
+	}
+	xlabel := "model size (params, " + kind + ")"
+	if kind == "" {
+		xlabel = "model size (params, kind unknown)"
+	}
+	p := newPlot("Detection against model size", xlabel, "share detected (count@100 ≥ 1)")
+	keys := sortedKeys(lines)
+	lo, hi := math.Inf(1), math.Inf(-1)
+	for i, k := range keys {
+		sizes := sortedKeys(lines[k])
+		// Offset each line slightly along x so error bars stay legible.
+		shift := math.Pow(10, 0.015*(float64(i)-float64(len(keys)-1)/2))
+		pts := errPoints{}
+		for _, s := range sizes {
+			c := lines[k][s]
+			r := metrics.DetectionRate(c.detected, c.n, metrics.DefaultLevel)
+			x := float64(s) * shift
+			pts.XYs = append(pts.XYs, plotter.XY{X: x, Y: r.Rate})
+			pts.YErrors = append(pts.YErrors, struct{ Low, High float64 }{r.Rate - r.CI.Lo, r.CI.Hi - r.Rate})
+			lo, hi = math.Min(lo, x), math.Max(hi, x)
+		}
+		line, scatter, err := plotter.NewLinePoints(pts.XYs)
+		if err != nil {
+			return figure{}, err
+		}
+		line.Color, scatter.Color = seriesColor(i), seriesColor(i)
+		scatter.Shape = draw.CircleGlyph{}
+		bars, err := plotter.NewYErrorBars(pts)
+		if err != nil {
+			return figure{}, err
+		}
+		bars.Color = seriesColor(i)
+		p.Add(line, scatter, bars)
+		p.Legend.Add(oneLine(k, 40), line, scatter)
+	}
+	logAxis(&p.X, lo/1.3, hi*1.3)
+	p.Y.Min, p.Y.Max = 0, 1+0.1*float64(len(keys)+1) // headroom for the legend
+	p.Y.Tick.Marker = fractionTicks
+	caption := "Share of entries (organism x variant x config x repeat, controls left out) with count@100 ≥ 1, by model size on a log axis, one line per reference family (kind); bars are 95% Wilson intervals; lines are offset slightly along x for legibility."
+	if noParams+noCounts > 0 {
+		caption += fmt.Sprintf(" Left out: %d entries without params, %d without counts.", noParams, noCounts)
+	}
+	return finish(p, name, caption, 16*vg.Centimeter, 10*vg.Centimeter)
+}
+
+// countFigure draws count@100 per organism (x variant) as grouped bars, one
+// bar per reference kind (as in the study's reference-model chart), using
+// each pair's best config. When one organism has two references of the same
+// kind, bars are per reference id instead. Many organisms make the chart
+// horizontal so their names stay readable.
+func countFigure(best []summaryRow) (figure, bool, error) {
+	type group struct{ Organism, Variant string }
+	var groups []group
+	seen := map[group]bool{}
+	variants := map[string]map[string]bool{}
+	byKind, byID := map[group]map[string]float64{}, map[group]map[string]float64{}
+	kindClash := false
+	for _, r := range best {
+		g := group{r.Key.Organism, r.Key.Variant}
+		if !seen[g] {
+			seen[g] = true
+			groups = append(groups, g)
+			byKind[g], byID[g] = map[string]float64{}, map[string]float64{}
+		}
+		if variants[g.Organism] == nil {
+			variants[g.Organism] = map[string]bool{}
+		}
+		variants[g.Organism][g.Variant] = true
+		kind := r.Entry.ReferenceKind
+		if kind == "" {
+			kind = r.Key.Reference
+		}
+		v := r.CountAt100.Mean()
+		if math.IsNaN(v) {
+			v = 0 // a judge-only pair has no count: drawn as no bar
+		}
+		if _, dup := byKind[g][kind]; dup {
+			kindClash = true
+		}
+		byKind[g][kind], byID[g][r.Key.Reference] = v, v
+	}
+	if len(groups) == 0 {
+		return figure{}, false, nil
+	}
+	value, legendTitle := byKind, "reference kind"
+	if kindClash {
+		value, legendTitle = byID, "reference"
+	}
+	seriesSet := map[string]bool{}
+	top := 0.0
+	for _, g := range groups {
+		for k, v := range value[g] {
+			seriesSet[k] = true
+			top = math.Max(top, v)
+		}
+	}
+	series := sortedKeys(seriesSet)
+	labels := make([]string, len(groups))
+	for i, g := range groups {
+		labels[i] = g.Organism
+		if len(variants[g.Organism]) > 1 || g.Variant != "default" {
+			labels[i] += "@" + g.Variant
+		}
+		labels[i] = oneLine(labels[i], 48)
+	}
+	horizontal := len(groups) > 12
+	if horizontal {
+		// The first bar sits at the bottom of a horizontal chart: reverse so
+		// the chart reads top-down in the summary's order.
+		for i, j := 0, len(groups)-1; i < j; i, j = i+1, j-1 {
+			groups[i], groups[j] = groups[j], groups[i]
+			labels[i], labels[j] = labels[j], labels[i]
+		}
+	}
+	p := newPlot("count@100 per organism and "+legendTitle+" (best config)", "", "count@100 (mean over repeats)")
+	barW := vg.Points(math.Max(3, math.Min(12, 24/float64(len(series)))))
+	for i, k := range series {
+		vals := make(plotter.Values, len(groups))
+		for j, g := range groups {
+			vals[j] = value[g][k]
+		}
+		b, err := plotter.NewBarChart(vals, barW)
+		if err != nil {
+			return figure{}, false, err
+		}
+		b.Color = seriesColor(i)
+		b.LineStyle.Width = 0
+		b.Offset = barW * vg.Length(float64(i)-float64(len(series)-1)/2)
+		b.Horizontal = horizontal
+		p.Add(b)
+		p.Legend.Add(oneLine(k, 40), b)
+	}
+	headroom := math.Max(1, top) * (1 + 0.08*float64(len(series)+1)) // room for the legend
+	var w, h vg.Length
+	if horizontal {
+		p.X.Label.Text, p.Y.Label.Text = p.Y.Label.Text, ""
+		p.NominalY(labels...)
+		p.Y.Min, p.Y.Max = -0.6, float64(len(groups))-0.4
+		p.X.Min, p.X.Max = 0, headroom
+		p.Legend.Top = false
+		w = 18 * vg.Centimeter
+		h = vg.Length(3+float64(len(groups))*math.Max(0.45, 0.22*float64(len(series)))) * vg.Centimeter
+	} else {
+		p.NominalX(labels...)
+		p.X.Min, p.X.Max = -0.6, float64(len(groups))-0.4 // room for the outer bars
+		p.X.Tick.Label.Rotation = math.Pi / 4
+		p.X.Tick.Label.XAlign = draw.XRight
+		p.X.Tick.Label.YAlign = draw.YCenter
+		p.Y.Min, p.Y.Max = 0, headroom
+		w = vg.Length(math.Max(16, 4+float64(len(groups))*math.Max(1.2, 0.5*float64(len(series))))) * vg.Centimeter
+		h = 11 * vg.Centimeter
+	}
+	fig, err := finish(p, "count_at_100", "count@100 per organism (x variant) and "+legendTitle+", for each pair's best prefill config (highest mean count@100); bars are means over repeats.", w, h)
+	return fig, true, err
+}
+
+// recallFigure draws mean recall@k against k (log axis), one line per
+// reference family (kind). recall@k is metrics.RecallAt: count@k /
+// min(k, n_flagged), with n_flagged from the entry (it counts all
+// completions, also when an import stores only the top). At each k the mean
+// is over rankings at least k long that have a flagged completion.
+func recallFigure(rn *run) (figure, bool, error) {
+	type acc struct{ sum, n []float64 }
+	lines := map[string]*acc{}
+	used := 0
+	for _, e := range rn.entries {
+		rk := rn.rankings[rankingKey{e.Organism, e.Variant, e.Reference, e.Config, e.Repeat}]
+		total := 0
+		if e.NFlagged != nil {
+			total = *e.NFlagged
+		} else {
+			for _, s := range rk {
+				if s.Flagged {
+					total++
+				}
+			}
+		}
+		if total == 0 || len(rk) == 0 {
+			continue
+		}
+		used++
+		k := seriesKey(e)
+		a := lines[k]
+		if a == nil {
+			a = &acc{}
+			lines[k] = a
+		}
+		for len(a.sum) < len(rk) {
+			a.sum, a.n = append(a.sum, 0), append(a.n, 0)
+		}
+		flags := make([]bool, len(rk))
+		for i, s := range rk {
+			flags[i] = s.Flagged
+		}
+		for i := range rk {
+			a.sum[i] += metrics.RecallAt(flags, i+1, total)
+			a.n[i]++
+		}
+	}
+	if used == 0 {
+		return figure{}, false, nil
+	}
+	p := newPlot("Recall@k", "k (top-k completions, log scale)", "recall@k (mean over rankings)")
+	maxK := 1
+	for i, k := range sortedKeys(lines) {
+		a := lines[k]
+		var xys plotter.XYs
+		for j := range a.sum {
+			xys = append(xys, plotter.XY{X: float64(j + 1), Y: a.sum[j] / a.n[j]})
+		}
+		maxK = max(maxK, len(xys))
+		l, err := plotter.NewLine(xys)
+		if err != nil {
+			return figure{}, false, err
+		}
+		l.Color = seriesColor(i)
+		l.Width = vg.Points(1.5)
+		p.Add(l)
+		p.Legend.Add(oneLine(k, 40), l)
+	}
+	logAxis(&p.X, 1, float64(maxK))
+	p.Y.Min, p.Y.Max = 0, 1+0.1*float64(len(lines)+1) // headroom for the legend
+	p.Y.Tick.Marker = fractionTicks
+	fig, err := finish(p, "recall_at_k", fmt.Sprintf("Mean recall@k = count@k / min(k, n_flagged) over %d rankings that have at least one flagged completion; one line per reference family (kind).", used), 16*vg.Centimeter, 10*vg.Centimeter)
+	return fig, true, err
+}
+
+// pplFigure plots PPL_ref against PPL_ft for every completion on log axes,
+// flagged completions highlighted. Points with a null or non-positive
+// perplexity cannot sit on a log axis: they are counted in the caption.
+func pplFigure(rn *run) (figure, bool, string, error) {
+	var plain, flagged plotter.XYs
+	dropped := 0
+	lo, hi := math.Inf(1), math.Inf(-1)
+	for _, rk := range sortedRankings(rn) {
+		for _, s := range rk {
+			if s.PPLFT == nil || s.PPLRef == nil || !(*s.PPLFT > 0) || !(*s.PPLRef > 0) || math.IsInf(*s.PPLFT, 0) || math.IsInf(*s.PPLRef, 0) {
+				dropped++
+				continue
+			}
+			pt := plotter.XY{X: *s.PPLFT, Y: *s.PPLRef}
+			lo = math.Min(lo, math.Min(pt.X, pt.Y))
+			hi = math.Max(hi, math.Max(pt.X, pt.Y))
+			if s.Flagged {
+				flagged = append(flagged, pt)
+			} else {
+				plain = append(plain, pt)
+			}
+		}
+	}
+	note := ""
+	if dropped > 0 {
+		note = fmt.Sprintf("PPL_ref against PPL_ft: %d completions without a positive perplexity left out of the log-log plot", dropped)
+	}
+	if len(plain)+len(flagged) == 0 {
+		return figure{}, false, note, nil
+	}
+	p := newPlot("Perplexity under reference against finetuned", "PPL_ft (log scale)", "PPL_ref (log scale)")
+	lo, hi = lo/1.2, hi*1.2
+	diag, err := plotter.NewLine(plotter.XYs{{X: lo, Y: lo}, {X: hi, Y: hi}})
+	if err != nil {
+		return figure{}, false, note, err
+	}
+	diag.Color = color.Gray{120}
+	diag.Dashes = []vg.Length{vg.Points(4), vg.Points(3)}
+	p.Add(diag)
+	p.Legend.Add("PPL_ref = PPL_ft", diag)
+	if err := addPoints(p, plain, unflaggedColor, fmt.Sprintf("not flagged (%d)", len(plain))); err != nil {
+		return figure{}, false, note, err
+	}
+	if err := addPoints(p, flagged, flaggedColor, fmt.Sprintf("flagged (%d)", len(flagged))); err != nil {
+		return figure{}, false, note, err
+	}
+	logAxis(&p.X, lo, hi)
+	logAxis(&p.Y, lo, hi)
+	p.Legend.Top = false // the bottom-right corner lies below the diagonal: few points
+	caption := "Each completion's perplexity under the reference against under the finetuned model, log axes; points above the diagonal score positive ppl_diff."
+	if dropped > 0 {
+		caption += fmt.Sprintf(" %d completions without a positive perplexity are left out.", dropped)
+	}
+	fig, err := finish(p, "ppl_ref_vs_ft", caption, 14*vg.Centimeter, 12*vg.Centimeter)
+	return fig, true, note, err
+}
+
+// scoreFigure plots each completion's score against its rank (log x).
+func scoreFigure(rn *run) (figure, bool, error) {
+	var plain, flagged plotter.XYs
+	for _, rk := range sortedRankings(rn) {
+		for _, s := range rk {
+			if s.Rank < 1 || math.IsNaN(s.ScoreValue) || math.IsInf(s.ScoreValue, 0) {
+				continue
+			}
+			pt := plotter.XY{X: float64(s.Rank), Y: s.ScoreValue}
+			if s.Flagged {
+				flagged = append(flagged, pt)
+			} else {
+				plain = append(plain, pt)
+			}
+		}
+	}
+	if len(plain)+len(flagged) == 0 {
+		return figure{}, false, nil
+	}
+	maxRank := 1.0
+	for _, pts := range []plotter.XYs{plain, flagged} {
+		for _, pt := range pts {
+			maxRank = math.Max(maxRank, pt.X)
+		}
+	}
+	p := newPlot("Score against rank", "rank (log scale)", rn.score)
+	if err := addPoints(p, plain, unflaggedColor, fmt.Sprintf("not flagged (%d)", len(plain))); err != nil {
+		return figure{}, false, err
+	}
+	if err := addPoints(p, flagged, flaggedColor, fmt.Sprintf("flagged (%d)", len(flagged))); err != nil {
+		return figure{}, false, err
+	}
+	logAxis(&p.X, 1, maxRank*1.1)
+	fig, err := finish(p, "score_vs_rank", "Every completion's "+rn.score+" against its rank within its ranking (all rankings overlaid), flagged completions highlighted.", 16*vg.Centimeter, 10*vg.Centimeter)
+	return fig, true, err
+}
+
+func addPoints(p *plot.Plot, pts plotter.XYs, c color.Color, label string) error {
+	if len(pts) == 0 {
+		return nil
+	}
+	s, err := plotter.NewScatter(pts)
+	if err != nil {
+		return err
+	}
+	s.Color = c
+	s.Shape = draw.CircleGlyph{}
+	s.Radius = vg.Points(2)
+	p.Add(s)
+	p.Legend.Add(label, s)
+	return nil
+}
+
+func finish(p *plot.Plot, name, caption string, w, h vg.Length) (figure, error) {
+	svg, png, err := render(p, w, h)
+	if err != nil {
+		return figure{}, fmt.Errorf("plot %s: %w", name, err)
+	}
+	return figure{Name: name, Title: p.Title.Text, Caption: caption, SVG: svg, PNG: png}, nil
+}
+
+// sortedRankings lists the run's rankings in key order, so plots draw points
+// in the same order every time.
+func sortedRankings(rn *run) [][]results.Sample {
+	keys := make([]rankingKey, 0, len(rn.rankings))
+	for k := range rn.rankings {
+		keys = append(keys, k)
+	}
+	sort.Slice(keys, func(i, j int) bool {
+		a, b := keys[i], keys[j]
+		if ga, gb := (groupKey{a.Organism, a.Variant, a.Reference, a.Config}), (groupKey{b.Organism, b.Variant, b.Reference, b.Config}); ga != gb {
+			return lessGroup(ga, gb)
+		}
+		return a.Repeat < b.Repeat
+	})
+	out := make([][]results.Sample, len(keys))
+	for i, k := range keys {
+		out[i] = rn.rankings[k]
+	}
+	return out
+}
+
+func sortedKeys[K interface{ ~string | ~int64 }, V any](m map[K]V) []K {
+	keys := make([]K, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Slice(keys, func(i, j int) bool { return keys[i] < keys[j] })
+	return keys
+}
+
+// compactNumber prints tick values with SI-style suffixes (12k, 190k,
+// 14.8B) so model sizes stay readable.
+func compactNumber(v float64) string {
+	for _, u := range []struct {
+		div    float64
+		suffix string
+	}{{1e12, "T"}, {1e9, "B"}, {1e6, "M"}, {1e3, "k"}} {
+		if math.Abs(v) >= u.div {
+			return strconv.FormatFloat(v/u.div, 'g', 3, 64) + u.suffix
+		}
+	}
+	return strconv.FormatFloat(v, 'g', 3, 64)
+}
+
+// safeName keeps [a-z0-9_-] so a params kind can be part of a file name.
+func safeName(s string) string {
+	var b strings.Builder
+	for _, r := range strings.ToLower(s) {
+		if r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '_' || r == '-' {
+			b.WriteRune(r)
+		} else {
+			b.WriteByte('_')
+		}
+	}
+	if b.Len() == 0 {
+		return "unknown_" + strconv.Itoa(len(s))
+	}
+	return b.String()
+}
