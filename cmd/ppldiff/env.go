@@ -20,6 +20,9 @@ type Env struct {
 	Dir        string           // working directory
 	Now        func() time.Time // wall clock, for run-log.json only
 	IsTerminal bool             // stderr is a terminal: draw progress bars
+	// Observe, when set, sees every progress step (tests use it to
+	// interrupt a run at a chosen point).
+	Observe func(stage string, done int64)
 }
 
 // OSEnv is the environment of the real process.

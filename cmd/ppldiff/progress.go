@@ -19,10 +19,36 @@ type progress interface {
 }
 
 func (a *app) progress(log *slog.Logger) progress {
+	var p progress = &logProgress{log: log}
 	if a.env.IsTerminal {
-		return &barProgress{p: mpb.New(mpb.WithOutput(a.env.Stderr), mpb.WithWidth(40))}
+		p = &barProgress{p: mpb.New(mpb.WithOutput(a.env.Stderr), mpb.WithWidth(40))}
 	}
-	return &logProgress{log: log}
+	if a.env.Observe != nil {
+		p = &observed{progress: p, observe: a.env.Observe}
+	}
+	return p
+}
+
+// observed reports every step to Env.Observe as well.
+type observed struct {
+	progress
+	observe func(stage string, done int64)
+}
+
+func (o *observed) Stage(name string, total int64) pipeline.Bar {
+	return &observedBar{Bar: o.progress.Stage(name, total), name: name, observe: o.observe}
+}
+
+type observedBar struct {
+	pipeline.Bar
+	name    string
+	done    atomic.Int64
+	observe func(string, int64)
+}
+
+func (b *observedBar) Add(n int64) {
+	b.Bar.Add(n)
+	b.observe(b.name, b.done.Add(n))
 }
 
 type barProgress struct{ p *mpb.Progress }

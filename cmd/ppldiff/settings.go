@@ -81,8 +81,20 @@ type ServingSettings struct {
 	Timeout     string  `mapstructure:"timeout" yaml:"timeout"`
 	Retries     int     `mapstructure:"retries" yaml:"retries"`
 	RateLimit   float64 `mapstructure:"rate_limit" yaml:"rate_limit"` // requests per second; 0: none
-	// Launch maps a served name to a command template that starts its server.
+	// Backoff and BackoffMax shape the retry backoff (exponential from
+	// Backoff, capped at BackoffMax, full jitter).
+	Backoff    string `mapstructure:"backoff" yaml:"backoff"`
+	BackoffMax string `mapstructure:"backoff_max" yaml:"backoff_max"`
+	// RawGenerationLogprobs says whether the server's generation logprobs
+	// are the model's raw distribution, so the finetuned scoring pass can be
+	// skipped; unset (null) takes the dialect's default: true for vllm,
+	// false for sglang. false forces the finetuned scoring pass.
+	RawGenerationLogprobs *bool `mapstructure:"raw_generation_logprobs" yaml:"raw_generation_logprobs"`
+	// Launch maps a served name (or "*" for one server serving every model)
+	// to a command template that starts its server; see launch.go.
 	Launch map[string]string `mapstructure:"launch" yaml:"launch"`
+	// LaunchTimeout bounds the wait for a launched server's /health.
+	LaunchTimeout string `mapstructure:"launch_timeout" yaml:"launch_timeout"`
 }
 
 func defaultSettings() Settings {
@@ -93,7 +105,8 @@ func defaultSettings() Settings {
 		PrefillTokens: d.PrefillTokens, PrefillOffset: d.PrefillOffset,
 		MinCompletionTokens: d.MinCompletionTokens, MaxCompressionRatio: d.MaxCompressionRatio,
 		Dedup: d.Dedup, SamplesTopK: d.SamplesTopK, LogLevel: "info",
-		Serving: ServingSettings{Dialect: "vllm", BatchSize: 32, Concurrency: 8, Timeout: "120s", Retries: 5},
+		Serving: ServingSettings{Dialect: "vllm", BatchSize: 32, Concurrency: 8, Timeout: "120s", Retries: 5,
+			Backoff: "250ms", BackoffMax: "10s", LaunchTimeout: "10m"},
 	}
 	s.Chat.System, s.Chat.User = d.ChatSystem, d.ChatUser
 	return s
@@ -105,13 +118,18 @@ type loader struct {
 	v         *viper.Viper
 	workspace string
 	file      string // the config file read, if any
+	// flagSet marks keys a command-line flag set explicitly: they beat the
+	// environment.
+	flagSet map[string]bool
 }
 
 // newLoader finds the workspace and reads its config file strictly: an
 // unknown key is an error naming file and line.
 func newLoader(env *Env, configPath string) (*loader, error) {
-	l := &loader{env: env, v: viper.NewWithOptions(viper.ExperimentalBindStruct(),
-		viper.EnvKeyReplacer(strings.NewReplacer(".", "_")))}
+	// The environment is not read by viper's AutomaticEnv (it calls
+	// os.Getenv, which tests cannot inject); settings() reads PPLDIFF_* for
+	// every key setDefaults registered, nested ones included.
+	l := &loader{env: env, v: viper.New()}
 	l.workspace = findWorkspace(env.Dir)
 	if configPath == "" {
 		if p := filepath.Join(l.workspace, ConfigFile); fileExists(p) {
@@ -138,8 +156,6 @@ func newLoader(env *Env, configPath string) (*loader, error) {
 			l.workspace = filepath.Dir(configPath)
 		}
 	}
-	l.v.SetEnvPrefix("PPLDIFF")
-	l.v.AutomaticEnv()
 	return l, nil
 }
 
@@ -154,6 +170,12 @@ func (l *loader) bind(fs *pflag.FlagSet, flagToKey map[string]string) error {
 		if err := l.v.BindPFlag(key, f); err != nil {
 			return err
 		}
+		if f.Changed {
+			if l.flagSet == nil {
+				l.flagSet = map[string]bool{}
+			}
+			l.flagSet[key] = true
+		}
 	}
 	return nil
 }
@@ -161,9 +183,12 @@ func (l *loader) bind(fs *pflag.FlagSet, flagToKey map[string]string) error {
 // settings decodes the layered sources.
 func (l *loader) settings() (Settings, error) {
 	var s Settings
-	// Environment variables reach viper through AutomaticEnv only for keys
-	// it knows; Getenv is injected so tests control the environment.
+	// The environment is read through the injected Getenv (so tests
+	// control it) for every known key; a flag the user gave still wins.
 	for _, key := range l.v.AllKeys() {
+		if l.flagSet[key] {
+			continue
+		}
 		name := "PPLDIFF_" + strings.ToUpper(strings.ReplaceAll(key, ".", "_"))
 		if val := l.env.Getenv(name); val != "" {
 			l.v.Set(key, val)

@@ -8,7 +8,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
-	"os"
 	"sort"
 	"strings"
 	"sync"
@@ -75,7 +74,7 @@ func New(ctx context.Context, opts Options) (*Client, error) {
 		c.log = slog.New(slog.DiscardHandler)
 	}
 	if opts.APIKeyEnv != "" {
-		c.key = os.Getenv(opts.APIKeyEnv)
+		c.key = opts.Getenv(opts.APIKeyEnv)
 		if c.key == "" {
 			return nil, fmt.Errorf("remote: environment variable %s (the API key) is empty", opts.APIKeyEnv)
 		}

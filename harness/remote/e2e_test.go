@@ -321,7 +321,6 @@ func TestAdapterAndRevisionInfo(t *testing.T) {
 
 func TestAPIKeyNeverLeaks(t *testing.T) {
 	const key = "sk-test-7f3a9c1e5b"
-	t.Setenv("PPLDIFF_TEST_API_KEY", key)
 	var sawKey atomic.Bool
 	h := serve.New(toyModels(), serve.Options{Seed: 5, Faults: serve.Faults{Rate: 0.3, Status500: true, Status429: true}})
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -339,6 +338,12 @@ func TestAPIKeyNeverLeaks(t *testing.T) {
 	var logs bytes.Buffer
 	opts := fastOptions(remote.DialectVLLM, srv.URL)
 	opts.APIKeyEnv = "PPLDIFF_TEST_API_KEY"
+	opts.Getenv = func(name string) string { // the injected environment, not the process's
+		if name == opts.APIKeyEnv {
+			return key
+		}
+		return ""
+	}
 	opts.Logger = slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	c, err := remote.New(context.Background(), opts)
 	if err != nil {

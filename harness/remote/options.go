@@ -3,6 +3,7 @@ package remote
 import (
 	"log/slog"
 	"net/http"
+	"os"
 	"time"
 )
 
@@ -28,6 +29,9 @@ type Options struct {
 	// APIKeyEnv names the environment variable holding the API key; empty
 	// means no key.
 	APIKeyEnv string
+	// Getenv reads APIKeyEnv; nil means os.Getenv. Callers that carry their
+	// own environment (tests, the CLI's Env) inject it here.
+	Getenv func(string) string
 	// MaxConcurrency is the limit of requests in flight per endpoint
 	// (default 16).
 	MaxConcurrency int
@@ -94,6 +98,9 @@ func (o *Options) setDefaults() {
 	}
 	if o.BackoffMax <= 0 {
 		o.BackoffMax = 10 * time.Second
+	}
+	if o.Getenv == nil {
+		o.Getenv = os.Getenv
 	}
 	if o.RateBurst <= 0 {
 		o.RateBurst = 1

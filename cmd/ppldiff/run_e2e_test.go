@@ -1,0 +1,350 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/ppldiff/ppldiff/harness/results"
+	"github.com/ppldiff/ppldiff/harness/store"
+)
+
+// smallRun is the run most end-to-end tests share: the small zoo, both
+// prefill formats, 80 prefills each.
+func smallRunArgs(out string, extra ...string) []string {
+	return append([]string{"run", "--manifest", smallManifest, "-n", "80", "--out", out}, extra...)
+}
+
+func TestRunWritesOutputsAndRerunDoesNoWork(t *testing.T) {
+	c := newCLI(t)
+	c.mustRun(smallRunArgs("out", "--no-report")...)
+	for _, f := range []string{"results.json", "samples.jsonl", "run-log.json"} {
+		if _, err := os.Stat(c.path("out", f)); err != nil {
+			t.Fatalf("run did not write %s: %v", f, err)
+		}
+	}
+	res, err := results.ReadResults(c.path("out"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// 2 organisms: backdoor (2 sizes x 2 strengths) and control (1), x 3
+	// references x 2 configs x 3 scores.
+	if got, want := len(res.Entries), (4+1)*3*2*3; got != want {
+		t.Fatalf("%d entries, want %d", got, want)
+	}
+	first := c.read("out", "results.json")
+	if bytes.Contains(first, []byte(c.dir)) {
+		t.Error("results.json holds a host path")
+	}
+	var log1 runLog
+	if err := json.Unmarshal(c.read("out", "run-log.json"), &log1); err != nil {
+		t.Fatal(err)
+	}
+	if log1.Work.CompletionsGenerated == 0 {
+		t.Fatal("first run generated nothing")
+	}
+
+	c.mustRun(smallRunArgs("out", "--no-report")...)
+	if !bytes.Equal(first, c.read("out", "results.json")) {
+		t.Error("a second identical run changed results.json")
+	}
+	var log2 runLog
+	if err := json.Unmarshal(c.read("out", "run-log.json"), &log2); err != nil {
+		t.Fatal(err)
+	}
+	w := log2.Work
+	if w.CompletionsGenerated != 0 || w.ScoresComputed != 0 || w.TokensGenerated != 0 || w.TokensScored != 0 {
+		t.Errorf("second run did work: %+v", w)
+	}
+	if m, ok := log2.Models.(map[string]any); !ok || m["models_trained"] != float64(0) {
+		t.Errorf("second run trained models: %v", log2.Models)
+	}
+}
+
+func TestResumeAfterInterrupt(t *testing.T) {
+	// Reference: one uninterrupted run in its own workspace.
+	ref := newCLI(t)
+	ref.mustRun(smallRunArgs("out", "--no-report")...)
+	want := ref.read("out", "results.json")
+
+	c := newCLI(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	c.env = map[string]string{}
+	interrupted := false
+	observe := func(stage string, done int64) {
+		if stage == "generate" && done >= 300 && !interrupted {
+			interrupted = true
+			cancel()
+		}
+	}
+	if code := c.runObserved(ctx, observe, smallRunArgs("out", "--no-report")...); code != exitInterrupted {
+		t.Fatalf("interrupted run: exit %d, want %d\n%s", code, exitInterrupted, c.stderr.String())
+	}
+	if !strings.Contains(c.stderr.String(), "re-run the same command to resume") {
+		t.Errorf("interrupt message does not say how to resume:\n%s", c.stderr.String())
+	}
+	c.mustRun(smallRunArgs("out", "--no-report")...)
+	if !bytes.Equal(want, c.read("out", "results.json")) {
+		t.Error("resumed run's results.json differs from an uninterrupted run's")
+	}
+	var lg runLog
+	if err := json.Unmarshal(c.read("out", "run-log.json"), &lg); err != nil {
+		t.Fatal(err)
+	}
+	if lg.Work.CompletionsCached == 0 {
+		t.Error("the resumed run reused no completions of the interrupted one")
+	}
+	// No duplicate rows: the store holds exactly as many completions and
+	// scores as the uninterrupted run's.
+	if got, want := storeStats(t, c), storeStats(t, ref); got.Completions != want.Completions || got.Scores != want.Scores {
+		t.Errorf("store rows after resume %+v, uninterrupted %+v", got, want)
+	}
+}
+
+func storeStats(t *testing.T, c *cli) store.Stats {
+	t.Helper()
+	st, err := store.Open(c.path(".ppldiff", "store.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	s, err := st.Stats(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+func TestAddingAReferenceOnlyScores(t *testing.T) {
+	c := newCLI(t)
+	c.mustRun(smallRunArgs("a", "--no-report", "--reference", "true_base")...)
+	c.mustRun(smallRunArgs("b", "--no-report")...)
+	var lg runLog
+	if err := json.Unmarshal(c.read("b", "run-log.json"), &lg); err != nil {
+		t.Fatal(err)
+	}
+	if lg.Work.CompletionsGenerated != 0 {
+		t.Errorf("adding references regenerated %d completions", lg.Work.CompletionsGenerated)
+	}
+	if lg.Work.ScoresComputed == 0 || lg.Work.ScoresCached == 0 {
+		t.Errorf("want new references scored and the old one reused: %+v", lg.Work)
+	}
+}
+
+func TestDryRunPrintsPlanAndWritesNothing(t *testing.T) {
+	c := newCLI(t)
+	out := c.mustRun("run", "--manifest", smallManifest, "-n", "50", "--dry-run")
+	for _, want := range []string{"backdoor_phrase@n3-w8", "token estimate", "generate", "score_ref", "run id:"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("dry run output lacks %q:\n%s", want, out)
+		}
+	}
+	if _, err := os.Stat(c.path("runs")); !os.IsNotExist(err) {
+		t.Error("dry run wrote outputs")
+	}
+	if _, err := os.Stat(c.path(".ppldiff", "store.db")); !os.IsNotExist(err) {
+		t.Error("dry run opened the store")
+	}
+}
+
+func TestSettingsLayering(t *testing.T) {
+	c := newCLI(t)
+	n := func() string {
+		out := c.mustRun("run", "--manifest", smallManifest, "--dry-run")
+		i := strings.Index(out, "n=")
+		return strings.Fields(out[i:])[0]
+	}
+	if got := n(); got != "n=400," {
+		t.Errorf("default: %s", got)
+	}
+	c.write(ConfigFile, "n: 50\n")
+	if got := n(); got != "n=50," {
+		t.Errorf("ppldiff.yaml: %s", got)
+	}
+	c.env["PPLDIFF_N"] = "60"
+	if got := n(); got != "n=60," {
+		t.Errorf("environment over file: %s", got)
+	}
+	out := c.mustRun("run", "--manifest", smallManifest, "--dry-run", "-n", "70")
+	if !strings.Contains(out, "n=70,") {
+		t.Errorf("flag over environment:\n%s", out)
+	}
+	// Nested keys reach through the environment too.
+	c.env["PPLDIFF_CHAT_SYSTEM"] = "Be brief."
+	if out := c.mustRun("config", "show"); !strings.Contains(out, "system: Be brief.") {
+		t.Errorf("PPLDIFF_CHAT_SYSTEM did not reach chat.system:\n%s", out)
+	}
+}
+
+func TestConfigShowNeverShowsSecrets(t *testing.T) {
+	c := newCLI(t)
+	c.write(ConfigFile, "serving:\n  api_key_env: MY_KEY\n")
+	c.env["MY_KEY"] = "sk-very-secret-value"
+	out := c.mustRun("config", "show")
+	if strings.Contains(out, "sk-very-secret") {
+		t.Fatal("config show printed the API key")
+	}
+	if !strings.Contains(out, "api_key_env: MY_KEY") {
+		t.Errorf("config show lacks the key's variable name:\n%s", out)
+	}
+}
+
+func TestBadInput(t *testing.T) {
+	cases := []struct {
+		name  string
+		setup func(c *cli)
+		args  []string
+		code  int
+		want  []string
+	}{{
+		name:  "unknown config key",
+		setup: func(c *cli) { c.write(ConfigFile, "n: 10\nprefils: [zoo-raw]\n") },
+		args:  []string{"run", "--dry-run"},
+		code:  exitUsage, want: []string{"ppldiff.yaml:2", "prefils"},
+	}, {
+		name:  "malformed manifest",
+		setup: func(c *cli) { c.write("m.yaml", "name: bad\norganisms:\n  - id: x\n    colour: red\n") },
+		args:  []string{"run", "--manifest", "m.yaml", "--dry-run"},
+		code:  exitInput, want: []string{"m.yaml:4", "colour"},
+	}, {
+		name: "missing corpus file",
+		setup: func(c *cli) {
+			c.write(ConfigFile, "corpora:\n  web:\n    path: nowhere.jsonl\n")
+		},
+		args: []string{"run", "--manifest", smallManifest, "--prefills", "web-raw", "-n", "5"},
+		code: exitUsage, want: []string{"nowhere.jsonl", "corpora.web.path"},
+	}, {
+		name: "corrupt zst",
+		setup: func(c *cli) {
+			c.write(ConfigFile, "corpora:\n  web:\n    path: web.jsonl.zst\n")
+			c.write("web.jsonl.zst", "this is not zstd at all")
+		},
+		args: []string{"run", "--manifest", smallManifest, "--prefills", "web-raw", "-n", "5", "--organism", "control_general"},
+		code: exitInput, want: []string{"web.jsonl.zst"},
+	}, {
+		name: "jsonl line not json",
+		setup: func(c *cli) {
+			c.write(ConfigFile, "corpora:\n  web:\n    path: web.jsonl\n")
+			c.write("web.jsonl", "{\"text\": \"fine\"}\n{\"text\": broken\n")
+		},
+		args: []string{"run", "--manifest", smallManifest, "--prefills", "web-raw", "-n", "5", "--organism", "control_general"},
+		code: exitInput, want: []string{"web.jsonl:2"},
+	}, {
+		name: "unknown prefill config",
+		args: []string{"run", "--manifest", smallManifest, "--prefills", "zoo-html", "--dry-run"},
+		code: exitUsage, want: []string{"zoo-html", "raw nor chat"},
+	}, {
+		name: "unknown corpus",
+		args: []string{"run", "--manifest", smallManifest, "--prefills", "c4-raw", "--dry-run"},
+		code: exitUsage, want: []string{"c4", "known: zoo"},
+	}, {
+		name: "unknown organism",
+		args: []string{"run", "--manifest", smallManifest, "--organism", "nope", "--dry-run"},
+		code: exitUsage, want: []string{"nope", "organisms list"},
+	}, {
+		name: "unknown flag",
+		args: []string{"run", "--nope"},
+		code: exitUsage, want: []string{"--nope"},
+	}, {
+		name: "paper without endpoints",
+		args: []string{"run", "--manifest", "paper", "-n", "5"},
+		code: exitUsage, want: []string{"--endpoint"},
+	}}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			c := newCLI(t)
+			if tc.setup != nil {
+				tc.setup(c)
+			}
+			code := c.run(context.Background(), tc.args...)
+			if code != tc.code {
+				t.Fatalf("exit %d, want %d\nstderr:\n%s", code, tc.code, c.stderr.String())
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(c.stderr.String(), w) {
+					t.Errorf("message lacks %q:\n%s", w, c.stderr.String())
+				}
+			}
+		})
+	}
+}
+
+func TestHelpListsExitCodes(t *testing.T) {
+	c := newCLI(t)
+	out := c.mustRun("--help")
+	for _, want := range []string{"Exit codes", "regression gate failed", "130"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("--help lacks %q", want)
+		}
+	}
+}
+
+func TestExportWritesStoredRun(t *testing.T) {
+	c := newCLI(t)
+	c.mustRun(smallRunArgs("out", "--no-report", "--organism", "control_general")...)
+	res, err := results.ReadResults(c.path("out"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.mustRun("export", res.Run.ID, "--out", "exported")
+	for _, f := range []string{"results.json", "samples.jsonl"} {
+		if !bytes.Equal(c.read("out", f), c.read("exported", f)) {
+			t.Errorf("exported %s differs from the run's", f)
+		}
+	}
+	if code := c.run(context.Background(), "export", "0000000000000000", "--out", "x"); code != exitUsage {
+		t.Errorf("export of an unknown run: exit %d, want %d", code, exitUsage)
+	}
+}
+
+func TestOrganismsCommands(t *testing.T) {
+	c := newCLI(t)
+	out := c.mustRun("organisms", "list", "--manifest", "paper")
+	for _, want := range []string{"ab_qwen14b_synth_docs_kto_flattery", "confidence", "14.8B"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("organisms list lacks %q", want)
+		}
+	}
+	var orgs []map[string]any
+	if err := json.Unmarshal([]byte(c.mustRun("organisms", "list", "--manifest", "zoo", "--json")), &orgs); err != nil || len(orgs) < 10 {
+		t.Errorf("organisms list --json: %d organisms, %v", len(orgs), err)
+	}
+	if out := c.mustRun("organisms", "show", "backdoor_phrase"); !strings.Contains(out, "keyword_sets") {
+		t.Errorf("organisms show:\n%s", out)
+	}
+	c.write("dup.yaml", "name: d\nreferences:\n  - {id: r, kind: true_base, family: f}\norganisms:\n"+
+		"  - {id: a, category: backdoor, objective: o, family: f, references: [r], detectors: {keyword_sets: [[x]]}}\n"+
+		"  - {id: a, category: backdoor, objective: o, family: f, references: [r], detectors: {keyword_sets: [[x]]}}\n")
+	if code := c.run(context.Background(), "organisms", "validate", "dup.yaml"); code != exitInput || !strings.Contains(c.stderr.String(), "dup.yaml:6") {
+		t.Errorf("validate duplicate id: exit %d\n%s", code, c.stderr.String())
+	}
+	if out := c.mustRun("organisms", "validate", smallManifest); !strings.Contains(out, "valid") {
+		t.Errorf("validate: %s", out)
+	}
+}
+
+func TestReportRebuildsFromFiles(t *testing.T) {
+	c := newCLI(t)
+	c.mustRun(smallRunArgs("out", "--organism", "backdoor_phrase", "--variant", "n3-w8")...)
+	html := c.read("out", "report.html")
+	if err := os.Remove(c.path("out", "report.html")); err != nil {
+		t.Fatal(err)
+	}
+	// The store is not needed: report reads the directory only.
+	if err := os.RemoveAll(c.path(".ppldiff")); err != nil {
+		t.Fatal(err)
+	}
+	c.mustRun("report", "out")
+	if !bytes.Equal(html, c.read("out", "report.html")) {
+		t.Error("report rebuilt from files differs from the run's")
+	}
+	plots, _ := filepath.Glob(c.path("out", "plots", "*.svg"))
+	if len(plots) == 0 {
+		t.Error("no plots")
+	}
+}
