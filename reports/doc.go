@@ -21,7 +21,23 @@
 // fonts, which keeps them byte-identical from render to render.
 //
 // Conventions the outputs follow (the contract is silent on them):
-//
+//   - Both reports open with a leak map: one row per organism x variant, one
+//     column per reference, each cell the best config's count@100 (with its
+//     min-max over repeats when they differ) and median first hit rank;
+//     report.html shades cells at count@100 >= 1, 3, 10, 30. The full
+//     summary (every config) follows; report.html collapses it when it has
+//     more than 60 rows.
+//   - Sized for big runs (a full zoo run is ~200 listings, ~40k
+//     completions): report.html inlines each plot as the smaller of its SVG
+//     and PNG; scatter plots draw every flagged completion but at most 4000
+//     unflagged ones (a fixed-seed random subset, said in the caption and
+//     legend); listings whose rows include no flagged completion start
+//     collapsed (<details>); only shaded tokens carry a per-token tooltip.
+//   - Detection against size groups entries by their size label (a zoo
+//     n-gram order, e.g. n4) at the geometric mean of their params, or by
+//     exact params when they have no label.
+//   - report.md puts keyword matches of completions in bold; the prefill is
+//     its own column.
 //   - Only entries and samples of one score are shown: Options.Score,
 //     default ppl_diff.
 //   - Repeats are aggregated: the summary shows the mean over repeats of n,
@@ -30,7 +46,7 @@
 //     Null counts (judge-only organisms) print as "-", never 0.
 //   - Detection against model size: an entry (organism x variant x config x
 //     repeat) is detected when count@100 >= 1; the share detected is plotted
-//     per params value with a 95% Wilson interval (metrics.DetectionRate),
+//     per size (grouped as below) with a 95% Wilson interval (metrics.DetectionRate),
 //     one line per reference family and kind. Controls are left out (they
 //     are the noise floor, as in metrics.RatesBy), as are entries without
 //     params or counts (counted in the caption). Two params kinds never share
@@ -38,7 +54,7 @@
 //   - count@100 bars and the completion listings use, for each organism x
 //     variant x reference, the prefill config with the highest mean count@100
 //     (the study's "best config"; ties go to the config that sorts first); the
-//     listings show its lowest repeat, top Options.TopK (default 20) ranks.
+//     listings show its lowest repeat, top Options.TopK (default 10) ranks.
 //     Bars are per reference kind (per reference id if an organism has two
 //     references of one kind); more than 12 organisms turn the chart
 //     horizontal.

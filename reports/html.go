@@ -62,12 +62,20 @@ figcaption { color: #555; max-width: 60em; }
 .filters label { margin-right: 1.5em; }
 .text { white-space: pre-wrap; word-break: break-word; font-family: ui-monospace, monospace; font-size: 12.5px; }
 .prefill { background: #fff1a8; border-bottom: 2px solid #d4b000; }
-.kw { outline: 2px solid #d55e00; font-weight: bold; }
+.kw { outline: 2px solid #111; outline-offset: -1px; font-weight: bold; text-decoration: underline; }
 .p1 { background: #fde0d9; } .p2 { background: #fbc0b2; } .p3 { background: #f7977f; } .p4 { background: #f06a4f; } .p5 { background: #e03a1e; color: #fff; }
 .n1 { background: #dde9f7; } .n2 { background: #bcd4ef; } .n3 { background: #92b8e4; } .n4 { background: #5e95d4; } .n5 { background: #2e6fbf; color: #fff; }
 tr.flagged td.flag { color: #d55e00; font-weight: bold; }
 .legend span { padding: 0 0.4em; margin-right: 0.2em; }
 .notes li { color: #555; }
+table.leak td { white-space: nowrap; }
+table.leak td.cell { text-align: right; font-variant-numeric: tabular-nums; }
+.l1 { background: #fdebd3; } .l2 { background: #fbc98f; } .l3 { background: #f39a4a; } .l4 { background: #d55e00; color: #fff; }
+td.none { color: #999; }
+details > summary { cursor: pointer; }
+details > summary h2 { display: inline; }
+section.pair h3 { display: inline; font-size: 1em; }
+section.pair { margin: 0.3em 0; }
 `
 
 // cspHash is the CSP source expression for an inline element's exact text.
@@ -95,15 +103,26 @@ var reportTemplate = template.Must(template.New("report").Parse(`<!DOCTYPE html>
 </head>
 <body>
 <h1>ppldiff report: run {{.RunID}}</h1>
-<p>Score: <b>{{.Score}}</b>. Entries: {{.Entries}}. Completions: top {{.TopK}} per organism x variant x reference, from each pair's best config (highest mean count@100).</p>
+<p>Score: <b>{{.Score}}</b>. Entries: {{.Entries}}. Completions: top {{.TopK}} per organism x variant x reference (expanded when one is flagged), from each pair's best config (highest mean count@100).</p>
 
-<h2>Summary</h2>
+<h2>Leak map</h2>
+<p>count@100 of each organism variant against each reference, at the pair's best config{{if .MultiRepeat}}; [min&ndash;max] over repeats when they differ{{end}}; &middot; #N is the (median) rank of the first flagged completion. Shading: <span class="l1">&ge;1</span> <span class="l2">&ge;3</span> <span class="l3">&ge;10</span> <span class="l4">&ge;30</span>. Controls show the false-positive floor. Hover a cell for its config.</p>
+<table class="leak">
+<thead><tr><th>organism</th><th>variant</th><th>category</th>{{range .Leak.References}}<th>{{.}}</th>{{end}}</tr></thead>
+<tbody>
+{{range .Leak.Rows}}<tr><td>{{.Organism}}</td><td>{{.Variant}}</td><td>{{.Category}}</td>{{range .Cells}}<td class="cell{{if not .Known}} none{{else if .Level}} l{{.Level}}{{end}}"{{if .Title}} title="{{.Title}}"{{end}}>{{.Text}}</td>{{end}}</tr>
+{{end}}</tbody>
+</table>
+
+<details{{if .SummaryOpen}} open{{end}}>
+<summary><h2>Summary</h2> ({{len .Rows}} rows: every config)</summary>
 <table class="summary">
 <thead><tr>{{range .Header}}<th>{{.}}</th>{{end}}</tr></thead>
 <tbody>
 {{range .Rows}}<tr>{{range .}}<td>{{.}}</td>{{end}}</tr>
 {{end}}</tbody>
 </table>
+</details>
 
 {{if .Figures}}<h2>Plots</h2>
 {{range .Figures}}<figure id="plot-{{.Name}}">
@@ -115,7 +134,7 @@ var reportTemplate = template.Must(template.New("report").Parse(`<!DOCTYPE html>
 <ul class="notes">{{range .Notes}}<li>{{.}}</li>{{end}}</ul>{{end}}
 
 <h2>Top completions</h2>
-<p class="legend">Prefill: <span class="prefill">marked</span>. Keyword matches: <span class="kw">outlined</span>.
+<p class="legend">Prefill: <span class="prefill">marked</span>. Keyword matches: <span class="kw">boxed in black</span>.
 Token shading, logprob_ft &minus; logprob_ref per finetuned-model token (nats):
 <span class="n5">&le;&minus;4</span><span class="n3">&minus;1</span><span class="n1">&minus;0.25</span>
 <span class="p1">+0.25</span><span class="p3">+1</span><span class="p5">&ge;+4</span>
@@ -128,18 +147,19 @@ Token shading, logprob_ft &minus; logprob_ref per finetuned-model token (nats):
 </div>
 {{range .Pairs}}
 <section class="pair" data-organism="{{.Organism}}" data-reference="{{.Reference}}">
-<h3>{{.Organism}} @ {{.Variant}} against {{.Reference}}</h3>
-<p>Config {{.Config}}: {{.Counts}}</p>
+<details{{if .Open}} open{{end}}>
+<summary><h3>{{.Organism}} @ {{.Variant}} against {{.Reference}}</h3>: {{.Flagged}} of {{len .Rows}} listed flagged. Config {{.Config}}: {{.Counts}}</summary>
 {{if .Rows}}<table class="completions">
 <thead><tr><th>rank</th><th>{{$.Score}}</th><th>PPL_ft</th><th>PPL_ref</th><th>flagged</th><th>text</th></tr></thead>
 <tbody>
 {{range .Rows}}<tr class="completion{{if .Flagged}} flagged{{end}}" data-flagged="{{.Flagged}}">
 <td class="num">{{.Rank}}</td><td class="num">{{.Score}}</td><td class="num">{{.PPLFT}}</td><td class="num">{{.PPLRef}}</td>
 <td class="flag">{{if .Flagged}}yes{{if .Matched}} ({{.Matched}}){{end}}{{end}}</td>
-<td class="text"><span class="prefill" title="prefill">{{.Prefill}}</span>{{range .Segments}}<span{{if or .Shade .Keyword}} class="{{.Shade}}{{if .Keyword}} kw{{end}}"{{end}}{{if .Title}} title="{{.Title}}"{{end}}>{{.Text}}</span>{{end}}</td>
+<td class="text"><span class="prefill" title="prefill">{{.Prefill}}</span>{{range .Segments}}{{if or .Shade .Keyword}}<span class="{{.Shade}}{{if .Keyword}} kw{{end}}"{{if .Title}} title="{{.Title}}"{{end}}>{{.Text}}</span>{{else}}{{.Text}}{{end}}{{end}}</td>
 </tr>
 {{end}}</tbody>
 </table>{{else}}<p>No completions stored for this ranking.</p>{{end}}
+</details>
 </section>
 {{end}}
 <script>` + filterScript + `</script>
@@ -164,6 +184,8 @@ type htmlRow struct {
 type htmlPair struct {
 	Organism, Variant, Reference, Config string
 	Repeat                               int
+	Flagged                              int  // listed rows that are flagged
+	Open                                 bool // expanded on load: it lists a flagged row
 	Counts                               string
 	Rows                                 []htmlRow
 }
@@ -171,6 +193,9 @@ type htmlPair struct {
 type htmlData struct {
 	CSP, RunID, Score     string
 	Entries, TopK         int
+	Leak                  overview
+	MultiRepeat           bool
+	SummaryOpen           bool
 	Header                []string
 	Rows                  [][]string
 	Figures               []htmlFigure
@@ -185,6 +210,13 @@ type htmlData struct {
 // characters and ANSI escapes are removed first.
 func htmlReport(rn *run, rows []summaryRow, lists []listing, figs []figure, notes []string, opts Options) ([]byte, error) {
 	d := htmlData{CSP: contentSecurityPolicy(), RunID: cleanText(rn.results.Run.ID, false), Score: rn.score, Entries: len(rn.entries), TopK: opts.TopK}
+	var best []summaryRow
+	for _, l := range lists {
+		best = append(best, l.Row)
+		d.MultiRepeat = d.MultiRepeat || l.Row.Repeats > 1
+	}
+	d.Leak = cleanOverview(buildOverview(best))
+	d.SummaryOpen = len(rows) <= summaryOpenRows
 	header, cells := summaryCells(rows)
 	d.Header = header
 	for _, r := range cells {
@@ -197,7 +229,7 @@ func htmlReport(rn *run, rows []summaryRow, lists []listing, figs []figure, note
 	for _, f := range figs {
 		d.Figures = append(d.Figures, htmlFigure{
 			Name: f.Name, Title: f.Title, Caption: f.Caption,
-			Src: template.URL("data:image/svg+xml;base64," + base64.StdEncoding.EncodeToString(f.SVG)),
+			Src: figureDataURL(f),
 		})
 	}
 	d.Notes = notes
@@ -208,7 +240,7 @@ func htmlReport(rn *run, rows []summaryRow, lists []listing, figs []figure, note
 		p := htmlPair{
 			Organism: k.Organism, Variant: k.Variant, Reference: k.Reference, Config: k.Config, Repeat: l.Repeat,
 			Counts: "count@10 " + formatMean(l.Row.CountAt10.Mean()) + ", count@100 " + formatMean(l.Row.CountAt100.Mean()) +
-				", first hit " + formatFirstHit(l.Row.FirstHit, l.Row.Repeats) + " (over " + strconv.Itoa(l.Row.Repeats) + " repeats; listed: repeat " + strconv.Itoa(l.Repeat) + ")",
+				", first hit " + formatFirstHit(l.Row.FirstHit, l.Row.Repeats) + " (over " + pluralRepeats(l.Row.Repeats) + "; listed: repeat " + strconv.Itoa(l.Repeat) + ")",
 		}
 		for _, s := range l.Samples {
 			segs := segments(s.Completion, s.TokensFTLP, s.TokensRefLP, s.Matched)
@@ -220,7 +252,11 @@ func htmlReport(rn *run, rows []summaryRow, lists []listing, figs []figure, note
 				Flagged: s.Flagged, Matched: cleanText(strings.Join(s.Matched, ", "), false),
 				Prefill: cleanText(s.Prefill, true), Segments: segs,
 			})
+			if s.Flagged {
+				p.Flagged++
+			}
 		}
+		p.Open = p.Flagged > 0
 		d.TotalRows += len(p.Rows)
 		d.Pairs = append(d.Pairs, p)
 	}
@@ -230,4 +266,35 @@ func htmlReport(rn *run, rows []summaryRow, lists []listing, figs []figure, note
 		return nil, err
 	}
 	return b.Bytes(), nil
+}
+
+// summaryOpenRows is the largest summary table report.html shows expanded;
+// a bigger one (a full zoo run has ~400 rows) starts collapsed under the
+// leak map, which carries the same best-config counts.
+const summaryOpenRows = 60
+
+// figureDataURL inlines a plot as whichever of its SVG and PNG is smaller:
+// scatter plots of many completions are far smaller as PNG, line and bar
+// charts as SVG. Both are our own renders and an <img> runs no script.
+func figureDataURL(f figure) template.URL {
+	if len(f.PNG) > 0 && len(f.PNG) < len(f.SVG) {
+		return template.URL("data:image/png;base64," + base64.StdEncoding.EncodeToString(f.PNG))
+	}
+	return template.URL("data:image/svg+xml;base64," + base64.StdEncoding.EncodeToString(f.SVG))
+}
+
+// cleanOverview strips control characters from the ids in the leak map;
+// html/template escapes them.
+func cleanOverview(ov overview) overview {
+	for i, r := range ov.References {
+		ov.References[i] = cleanText(r, false)
+	}
+	for i := range ov.Rows {
+		r := &ov.Rows[i]
+		r.Organism, r.Variant, r.Category = cleanText(r.Organism, false), cleanText(r.Variant, false), cleanText(r.Category, false)
+		for j := range r.Cells {
+			r.Cells[j].Title = cleanText(r.Cells[j].Title, false)
+		}
+	}
+	return ov
 }

@@ -51,7 +51,7 @@ type segment struct {
 	Text    string
 	Keyword bool
 	Shade   string // CSS class "p1".."p5" / "n1".."n5", or "" when unshaded
-	Title   string // per-token detail, or ""
+	Title   string // per-token detail of a shaded token, or ""
 }
 
 // contributionLevels are the |logprob_ft - logprob_ref| thresholds (nats)
@@ -183,7 +183,16 @@ func segments(text string, ftLP, refLP []results.TokenLogprob, matched []string)
 			lr := refLogprobOver(ref, tok.Start, tok.End)
 			c := tok.Logprob - lr
 			seg.Shade = shadeClass(c)
-			seg.Title = fmt.Sprintf("logprob ft %.3f, ref %.3f, contribution %+.3f", tok.Logprob, lr, c)
+			if seg.Shade != "" {
+				// No '+' sign: html/template writes it as an entity in attributes.
+				seg.Title = fmt.Sprintf("%.3f nats (ft %.2f, ref %.2f)", c, tok.Logprob, lr)
+			}
+		}
+		// Adjacent unshaded text of one keyword state needs no span of its
+		// own: merging keeps a full run's report.html small.
+		if last := len(out) - 1; last >= 0 && seg.Shade == "" && out[last].Shade == "" && seg.Keyword == out[last].Keyword {
+			out[last].Text += seg.Text
+			continue
 		}
 		out = append(out, seg)
 	}

@@ -26,7 +26,7 @@ func TestSegmentsSameTokenizer(t *testing.T) {
 	if strings.Join(got, ";") != strings.Join(want, ";") {
 		t.Errorf("segments\n got %q\nwant %q", got, want)
 	}
-	if !strings.Contains(segs[0].Title, "+4.900") {
+	if !strings.Contains(segs[0].Title, "4.900 nats") {
 		t.Errorf("title %q lacks the contribution", segs[0].Title)
 	}
 }

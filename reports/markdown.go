@@ -12,10 +12,28 @@ import (
 func markdownReport(rn *run, rows []summaryRow, lists []listing, figs []figure, notes []string, opts Options) []byte {
 	var b bytes.Buffer
 	fmt.Fprintf(&b, "# ppldiff report: run %s\n\n", markdownText(rn.results.Run.ID))
-	fmt.Fprintf(&b, "Score: %s. Entries: %d. Completions listed: top %d per organism x variant x reference, from its best config.\n\n",
+	fmt.Fprintf(&b, "Score: %s. Entries: %d. Completions listed: top %d per organism x variant x reference, from its best config; the prefill is its own column, keyword matches are in bold.\n\n",
 		markdownText(rn.score), len(rn.entries), opts.TopK)
 
-	b.WriteString("## Summary\n\n")
+	b.WriteString("## Leak map\n\n")
+	b.WriteString("count@100 of each organism variant against each reference, at the pair's best config ([min–max] over repeats when they differ; · #N: rank of the first flagged completion). Controls show the false-positive floor.\n\n")
+	var best []summaryRow
+	for _, l := range lists {
+		best = append(best, l.Row)
+	}
+	ov := buildOverview(best)
+	ovHeader := append([]string{"organism", "variant", "category"}, ov.References...)
+	var ovCells [][]string
+	for _, r := range ov.Rows {
+		c := []string{r.Organism, r.Variant, r.Category}
+		for _, cell := range r.Cells {
+			c = append(c, cell.Text)
+		}
+		ovCells = append(ovCells, c)
+	}
+	writeMarkdownTable(&b, ovHeader, ovCells)
+
+	b.WriteString("\n## Summary\n\n")
 	header, cells := summaryCells(rows)
 	writeMarkdownTable(&b, header, cells)
 
@@ -57,7 +75,7 @@ func markdownReport(rn *run, rows []summaryRow, lists []listing, figs []figure, 
 			cells = append(cells, []string{
 				strconv.Itoa(s.Rank), markdownText(formatNumber(s.ScoreValue)),
 				markdownText(formatFloat(s.PPLFT)), markdownText(formatFloat(s.PPLRef)), flag,
-				markdownText(s.Prefill), markdownText(s.Completion),
+				markdownText(s.Prefill), markdownCompletion(s.Completion, s.Matched),
 			})
 		}
 		writeRawMarkdownTable(&b, header, cells)
@@ -92,4 +110,25 @@ func writeRawMarkdownTable(b *bytes.Buffer, header []string, cells [][]string) {
 	for _, r := range cells {
 		b.WriteString("| " + strings.Join(r, " | ") + " |\n")
 	}
+}
+
+// markdownCompletion escapes a completion and puts its keyword matches in
+// bold. The spaces at a match's edges stay outside the ** markers, where
+// CommonMark requires them to be for the emphasis to count.
+func markdownCompletion(text string, matched []string) string {
+	var b strings.Builder
+	for _, seg := range segments(text, nil, nil, matched) {
+		if !seg.Keyword {
+			b.WriteString(markdownText(seg.Text))
+			continue
+		}
+		core := strings.TrimSpace(seg.Text)
+		if core == "" {
+			b.WriteString(markdownText(seg.Text))
+			continue
+		}
+		i := strings.Index(seg.Text, core)
+		b.WriteString(markdownText(seg.Text[:i]) + "**" + markdownText(core) + "**" + markdownText(seg.Text[i+len(core):]))
+	}
+	return b.String()
 }

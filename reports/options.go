@@ -3,7 +3,8 @@ package reports
 // Options tune a report. The zero value gives the defaults.
 type Options struct {
 	// TopK is how many top-ranked completions report.html and report.md list
-	// per organism x variant x reference. Default 20.
+	// per organism x variant x reference. Default 10: a full zoo run has
+	// ~200 such listings, and at 20 rows report.html passed 10 MB.
 	TopK int
 	// Score is the ranking score shown: ppl_diff (default), logppl_diff or
 	// bpb_diff.
@@ -11,7 +12,7 @@ type Options struct {
 }
 
 // DefaultTopK is Options.TopK when unset.
-const DefaultTopK = 20
+const DefaultTopK = 10
 
 func (o Options) withDefaults() Options {
 	if o.TopK <= 0 {

@@ -2,9 +2,12 @@ package reports
 
 import (
 	"bytes"
+	"cmp"
 	"fmt"
 	"image/color"
 	"math"
+	"math/rand/v2"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -189,23 +192,7 @@ func detectionFigures(entries []results.Entry) ([]figure, []string, error) {
 }
 
 func detectionFigure(name, kind string, entries []results.Entry, noParams, noCounts int) (figure, error) {
-	type cell struct{ detected, n int }
-	lines := map[string]map[int64]*cell{}
-	for _, e := range entries {
-		k := seriesKey(e)
-		if lines[k] == nil {
-			lines[k] = map[int64]*cell{}
-		}
-		c := lines[k][e.Params]
-		if c == nil {
-			c = &cell{}
-			lines[k][e.Params] = c
-		}
-		c.n++
-		if *e.CountAt100 >= 1 {
-			c.detected++
-		}
-	}
+	lines := detectionCells(entries)
 	xlabel := "model size (params, " + kind + ")"
 	if kind == "" {
 		xlabel = "model size (params, kind unknown)"
@@ -214,14 +201,12 @@ func detectionFigure(name, kind string, entries []results.Entry, noParams, noCou
 	keys := sortedKeys(lines)
 	lo, hi := math.Inf(1), math.Inf(-1)
 	for i, k := range keys {
-		sizes := sortedKeys(lines[k])
 		// Offset each line slightly along x so error bars stay legible.
 		shift := math.Pow(10, 0.015*(float64(i)-float64(len(keys)-1)/2))
 		pts := errPoints{}
-		for _, s := range sizes {
-			c := lines[k][s]
+		for _, c := range lines[k] {
 			r := metrics.DetectionRate(c.detected, c.n, metrics.DefaultLevel)
-			x := float64(s) * shift
+			x := c.params() * shift
 			pts.XYs = append(pts.XYs, plotter.XY{X: x, Y: r.Rate})
 			pts.YErrors = append(pts.YErrors, struct{ Low, High float64 }{r.Rate - r.CI.Lo, r.CI.Hi - r.Rate})
 			lo, hi = math.Min(lo, x), math.Max(hi, x)
@@ -243,11 +228,71 @@ func detectionFigure(name, kind string, entries []results.Entry, noParams, noCou
 	logAxis(&p.X, lo/1.3, hi*1.3)
 	p.Y.Min, p.Y.Max = 0, 1+0.1*float64(len(keys)+1) // headroom for the legend
 	p.Y.Tick.Marker = fractionTicks
-	caption := "Share of entries (organism x variant x config x repeat, controls left out) with count@100 ≥ 1, by model size on a log axis, one line per reference family (kind); bars are 95% Wilson intervals; lines are offset slightly along x for legibility."
+	caption := "Share of entries (organism x variant x config x repeat, controls left out) with count@100 ≥ 1, by model size on a log axis (entries sharing a size label, e.g. a zoo n-gram order, form one point at the geometric mean of their params), one line per reference family (kind); bars are 95% Wilson intervals; lines are offset slightly along x for legibility."
 	if noParams+noCounts > 0 {
 		caption += fmt.Sprintf(" Left out: %d entries without params, %d without counts.", noParams, noCounts)
 	}
 	return finish(p, name, caption, 16*vg.Centimeter, 10*vg.Centimeter)
+}
+
+// sizeCell is one point of a detection line: the entries of one size.
+type sizeCell struct {
+	detected, n int
+	logParams   float64 // sum of ln(params), for the geometric mean
+}
+
+func (c *sizeCell) params() float64 { return math.Exp(c.logParams / float64(c.n)) }
+
+// detectionCells groups entries per series and size, each series' cells in
+// ascending size. Entries group by their size label when they have one:
+// variants of one size differ a little in params (each organism's n-gram
+// model has its own entry count), and grouping by exact params made one
+// point per organism, stacked at nearly the same x. Entries without a label
+// group by exact params.
+func detectionCells(entries []results.Entry) map[string][]*sizeCell {
+	type sizeKey struct {
+		label  string
+		params int64
+	}
+	byKey := map[string]map[sizeKey]*sizeCell{}
+	for _, e := range entries {
+		k := seriesKey(e)
+		if byKey[k] == nil {
+			byKey[k] = map[sizeKey]*sizeCell{}
+		}
+		sk := sizeKey{label: e.Size}
+		if e.Size == "" {
+			sk.params = e.Params
+		}
+		c := byKey[k][sk]
+		if c == nil {
+			c = &sizeCell{}
+			byKey[k][sk] = c
+		}
+		c.n++
+		c.logParams += math.Log(float64(e.Params))
+		if *e.CountAt100 >= 1 {
+			c.detected++
+		}
+	}
+	out := map[string][]*sizeCell{}
+	for k, cells := range byKey {
+		for _, c := range cells {
+			out[k] = append(out[k], c)
+		}
+		// Ties on params are broken by the counts so the order never
+		// depends on map iteration.
+		slices.SortFunc(out[k], func(a, b *sizeCell) int {
+			if c := cmp.Compare(a.params(), b.params()); c != 0 {
+				return c
+			}
+			if c := cmp.Compare(a.n, b.n); c != 0 {
+				return c
+			}
+			return cmp.Compare(a.detected, b.detected)
+		})
+	}
+	return out
 }
 
 // countFigure draws count@100 per organism (x variant) as grouped bars, one
@@ -472,7 +517,9 @@ func pplFigure(rn *run) (figure, bool, string, error) {
 	diag.Dashes = []vg.Length{vg.Points(4), vg.Points(3)}
 	p.Add(diag)
 	p.Legend.Add("PPL_ref = PPL_ft", diag)
-	if err := addPoints(p, plain, unflaggedColor, fmt.Sprintf("not flagged (%d)", len(plain))); err != nil {
+	allPlain := len(plain)
+	plain = thinPoints(plain, maxPlainPoints)
+	if err := addPoints(p, plain, unflaggedColor, plainLabel(len(plain), allPlain)); err != nil {
 		return figure{}, false, note, err
 	}
 	if err := addPoints(p, flagged, flaggedColor, fmt.Sprintf("flagged (%d)", len(flagged))); err != nil {
@@ -481,7 +528,7 @@ func pplFigure(rn *run) (figure, bool, string, error) {
 	logAxis(&p.X, lo, hi)
 	logAxis(&p.Y, lo, hi)
 	p.Legend.Top = false // the bottom-right corner lies below the diagonal: few points
-	caption := "Each completion's perplexity under the reference against under the finetuned model, log axes; points above the diagonal score positive ppl_diff."
+	caption := "Each completion's perplexity under the reference against under the finetuned model, log axes; points above the diagonal score positive ppl_diff." + thinCaption(len(plain), allPlain)
 	if dropped > 0 {
 		caption += fmt.Sprintf(" %d completions without a positive perplexity are left out.", dropped)
 	}
@@ -515,15 +562,55 @@ func scoreFigure(rn *run) (figure, bool, error) {
 		}
 	}
 	p := newPlot("Score against rank", "rank (log scale)", rn.score)
-	if err := addPoints(p, plain, unflaggedColor, fmt.Sprintf("not flagged (%d)", len(plain))); err != nil {
+	allPlain := len(plain)
+	plain = thinPoints(plain, maxPlainPoints)
+	if err := addPoints(p, plain, unflaggedColor, plainLabel(len(plain), allPlain)); err != nil {
 		return figure{}, false, err
 	}
 	if err := addPoints(p, flagged, flaggedColor, fmt.Sprintf("flagged (%d)", len(flagged))); err != nil {
 		return figure{}, false, err
 	}
 	logAxis(&p.X, 1, maxRank*1.1)
-	fig, err := finish(p, "score_vs_rank", "Every completion's "+rn.score+" against its rank within its ranking (all rankings overlaid), flagged completions highlighted.", 16*vg.Centimeter, 10*vg.Centimeter)
+	fig, err := finish(p, "score_vs_rank", "Every completion's "+rn.score+" against its rank within its ranking (all rankings overlaid), flagged completions highlighted."+thinCaption(len(plain), allPlain), 16*vg.Centimeter, 10*vg.Centimeter)
 	return fig, true, err
+}
+
+// maxPlainPoints caps the unflagged points a scatter plot draws: a full zoo
+// run has ~40k completions, which made each scatter SVG ~4 MB without
+// changing what the eye reads from the cloud. Flagged points are never
+// thinned.
+const maxPlainPoints = 4000
+
+// thinPoints keeps at most limit points, a uniform random subset drawn with
+// a fixed seed (so reports stay byte-identical) and kept in input order. A
+// random subset, not every k-th point: points come in rank order, and a
+// stride would keep the same few ranks of every ranking.
+func thinPoints(pts plotter.XYs, limit int) plotter.XYs {
+	if len(pts) <= limit {
+		return pts
+	}
+	rng := rand.New(rand.NewPCG(1, 2))
+	keep := rng.Perm(len(pts))[:limit]
+	sort.Ints(keep)
+	out := make(plotter.XYs, limit)
+	for i, j := range keep {
+		out[i] = pts[j]
+	}
+	return out
+}
+
+func plainLabel(shown, all int) string {
+	if shown == all {
+		return fmt.Sprintf("not flagged (%d)", all)
+	}
+	return fmt.Sprintf("not flagged (%d of %d)", shown, all)
+}
+
+func thinCaption(shown, all int) string {
+	if shown == all {
+		return ""
+	}
+	return fmt.Sprintf(" For legibility and file size, %d of the %d unflagged completions are drawn (a fixed-seed random subset); every flagged one is.", shown, all)
 }
 
 func addPoints(p *plot.Plot, pts plotter.XYs, c color.Color, label string) error {

@@ -62,8 +62,9 @@ func TestWriteFixture(t *testing.T) {
 	if got, want := bytes.Count(page, []byte(`<tr class="completion`)), 5*fixturePairs; got != want {
 		t.Errorf("report.html has %d completion rows, want %d", got, want)
 	}
-	// html/template writes the '+' of the media type as an entity.
-	if got := bytes.Count(page, []byte(`src="data:image/svg&#43;xml;base64,`)); got != 5 {
+	// html/template writes the '+' of the media type as an entity. Each
+	// plot is inlined as the smaller of its SVG and PNG.
+	if got := bytes.Count(page, []byte(`src="data:image/svg&#43;xml;base64,`)) + bytes.Count(page, []byte(`src="data:image/png;base64,`)); got != 5 {
 		t.Errorf("report.html inlines %d plots, want 5", got)
 	}
 	for _, bad := range []string{"http://", "https://", `src="plots/`, "<link"} {
