@@ -155,6 +155,26 @@ type Published struct {
 	Note       string   `yaml:"note,omitempty" json:"note,omitempty"`
 }
 
+// PublishedFor returns the study's first number reported for this organism
+// against reference ref, preferring a per-organism number to an aggregate;
+// nil when there is none.
+func (o *Organism) PublishedFor(ref string) *Published {
+	var agg *Published
+	for i := range o.Published {
+		p := &o.Published[i]
+		if p.Reference != ref {
+			continue
+		}
+		if p.Aggregate == "" {
+			return p
+		}
+		if agg == nil {
+			agg = p
+		}
+	}
+	return agg
+}
+
 // Organism returns the organism with the given id.
 func (m *Manifest) Organism(id string) (*Organism, bool) {
 	for i := range m.Organisms {

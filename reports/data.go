@@ -87,8 +87,8 @@ type summaryRow struct {
 	CountAt10       meanOf
 	CountAt100      meanOf
 	FirstHit        medianOf // over the repeats that had a hit
-	Published10     *int
-	Published100    *int
+	Published10     *float64
+	Published100    *float64
 	PublishedConfig string
 	PublishedFirst  *int
 }

@@ -195,7 +195,7 @@ func syntheticRun() (*results.Results, []results.Sample) {
 						}
 						e.NFlagged, e.CountAt10, e.CountAt100 = ptr(flagged), ptr(at10), ptr(at100)
 						if org.id == "fruit_refusal" && v.id == "n4-w3" && ref.id == "true_base" && cfg == "web-raw" {
-							e.Published = &results.Published{CountAt10: ptr(7), CountAt100: ptr(fixturePublished), Config: "best", Source: "synthetic"}
+							e.Published = &results.Published{CountAt10: ptr(7.0), CountAt100: ptr(float64(fixturePublished)), Config: "best", Source: "synthetic"}
 							e.PublishedFirstHitRank = ptr(1)
 						}
 						res.Entries = append(res.Entries, e)

@@ -42,11 +42,11 @@ func summaryCells(rows []summaryRow) (header []string, cells [][]string) {
 			formatFirstHit(r.FirstHit, r.Repeats),
 		}
 		if pub {
-			p100 := formatInt(r.Published100)
+			p100 := formatPublished(r.Published100)
 			if r.PublishedConfig != "" && p100 != "-" {
 				p100 += " (" + r.PublishedConfig + ")"
 			}
-			c = append(c, formatInt(r.Published10), p100, formatInt(r.PublishedFirst))
+			c = append(c, formatPublished(r.Published10), p100, formatInt(r.PublishedFirst))
 		}
 		cells = append(cells, c)
 	}
@@ -83,4 +83,12 @@ func formatFirstHit(m medianOf, repeats int) string {
 		s += fmt.Sprintf(" (%d/%d repeats)", len(m.Values), repeats)
 	}
 	return s
+}
+
+// formatPublished prints a published count, which may be a mean.
+func formatPublished(v *float64) string {
+	if v == nil {
+		return "-"
+	}
+	return formatMean(*v)
 }

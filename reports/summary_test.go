@@ -37,7 +37,7 @@ func TestSummaryTablePublishedAndNulls(t *testing.T) {
 		{Organism: "judged", Variant: "default", Reference: "r", Config: "c", Score: DefaultScore, NCompletions: 50}, // null counts
 		{Organism: "leaky", Variant: "default", Reference: "r", Config: "c", Score: DefaultScore, NCompletions: 50,
 			NFlagged: ptr(3), CountAt10: ptr(2), CountAt100: ptr(3), FirstHitRank: ptr(2),
-			Published: &results.Published{CountAt10: ptr(4), CountAt100: ptr(17), Config: "best"}, PublishedFirstHitRank: ptr(1)},
+			Published: &results.Published{CountAt10: ptr(4.0), CountAt100: ptr(17.5), Config: "best"}, PublishedFirstHitRank: ptr(1)},
 		{Organism: "leaky", Variant: "default", Reference: "r", Config: "c", Score: "bpb_diff", NCompletions: 50},
 	}}
 	var b bytes.Buffer
@@ -58,7 +58,7 @@ func TestSummaryTablePublishedAndNulls(t *testing.T) {
 	if strings.Count(out, "leaky") != 1 {
 		t.Errorf("the bpb_diff entry leaked into the ppl_diff table:\n%s", out)
 	}
-	if !strings.Contains(out, "published count@100") || !strings.Contains(leaky, "17 (best)") {
+	if !strings.Contains(out, "published count@100") || !strings.Contains(leaky, "17.5 (best)") {
 		t.Errorf("published numbers missing:\n%s", out)
 	}
 	if strings.Count(judged, " - ") < 4 || strings.Contains(judged, " 0 ") {

@@ -201,7 +201,7 @@ func importEntry(we websiteEntry, m *organisms.Manifest, where string) (results.
 		Config: config, Repeat: 0, Score: "ppl_diff",
 		NCompletions: *we.NCompletions, NFlagged: we.NFlagged,
 		TruncatedAt: intPtr(len(we.Top)),
-		Published:   publishedFor(o, ref.ID),
+		Published:   results.PublishedFrom(o.PublishedFor(ref.ID)),
 	}
 	if we.FirstRankPPLDiff != nil && *we.FirstRankPPLDiff >= 0 {
 		entry.PublishedFirstHitRank = intPtr(*we.FirstRankPPLDiff + 1) // theirs is 0-based
@@ -256,34 +256,6 @@ func importEntry(we websiteEntry, m *organisms.Manifest, where string) (results.
 		entry.FirstHitRank = nil // unknown, not "never"
 	}
 	return entry, samples, nil
-}
-
-// publishedFor picks the manifest's first per-organism number (not an
-// aggregate) for this reference whose counts are whole, to stand beside the
-// imported one.
-func publishedFor(o *organisms.Organism, ref string) *results.Published {
-	for _, p := range o.Published {
-		if p.Reference != ref || p.Aggregate != "" {
-			continue
-		}
-		c10, ok10 := wholeCount(p.CountAt10)
-		c100, ok100 := wholeCount(p.CountAt100)
-		if !ok10 || !ok100 {
-			continue
-		}
-		return &results.Published{CountAt10: c10, CountAt100: c100, Config: p.Config, Source: p.Source}
-	}
-	return nil
-}
-
-func wholeCount(f *float64) (*int, bool) {
-	if f == nil {
-		return nil, true
-	}
-	if *f != math.Trunc(*f) {
-		return nil, false
-	}
-	return intPtr(int(*f)), true
 }
 
 func intPtr(n int) *int { return &n }

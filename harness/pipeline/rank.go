@@ -121,6 +121,7 @@ func (r *runner) rank(u *Unit, ref *organisms.Reference, ftInfo lm.ModelInfo, co
 			Config: u.Prefill.Name, Repeat: u.Repeat, Score: score,
 			NCompletions: len(order), ModelTokens: tokens,
 		}
+		e.Published = results.PublishedFrom(u.Organism.PublishedFor(ref.ID))
 		if e.ParamsKind == "" {
 			e.ParamsKind = u.Organism.ParamsKind
 		}

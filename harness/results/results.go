@@ -6,6 +6,7 @@ package results
 import (
 	"encoding/json"
 	"fmt"
+	"github.com/ppldiff/ppldiff/organisms"
 )
 
 // Schema is the version tag of results.json. Adding an optional field keeps
@@ -34,13 +35,14 @@ type Tokens struct {
 	ScoreRef int64 `json:"score_ref"`
 }
 
-// Published holds the study's numbers beside ours (optional).
+// Published holds the study's numbers beside ours (optional). Counts are
+// fractional where the study averaged (Aggregate says over what).
 type Published struct {
-	CountAt10  *int   `json:"count_at_10,omitempty"`
-	CountAt100 *int   `json:"count_at_100,omitempty"`
-	Config     string `json:"config,omitempty"`    // "best" when the study reported the best of six
-	Aggregate  string `json:"aggregate,omitempty"` // "mean_of_regimes" when averaged
-	Source     string `json:"source,omitempty"`
+	CountAt10  *float64 `json:"count_at_10,omitempty"`
+	CountAt100 *float64 `json:"count_at_100,omitempty"`
+	Config     string   `json:"config,omitempty"`    // "best" when the study reported the best of six
+	Aggregate  string   `json:"aggregate,omitempty"` // "mean_of_regimes" when averaged
+	Source     string   `json:"source,omitempty"`
 }
 
 // Entry is one (organism, variant, reference, config, repeat, score) result.
@@ -134,4 +136,12 @@ func (t *TokenLogprob) UnmarshalJSON(b []byte) error {
 	}
 	t.Start, t.End, t.Logprob = int(a[0]), int(a[1]), a[2]
 	return nil
+}
+
+// PublishedFrom converts a manifest's published number; nil stays nil.
+func PublishedFrom(p *organisms.Published) *Published {
+	if p == nil {
+		return nil
+	}
+	return &Published{CountAt10: p.CountAt10, CountAt100: p.CountAt100, Config: p.Config, Aggregate: p.Aggregate, Source: p.Source}
 }
