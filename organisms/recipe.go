@@ -50,6 +50,10 @@ type BaseRecipe struct {
 	// Stream, when set, draws the slice from another document stream of the
 	// same world (different documents, same facts); 0 is the corpus seed's.
 	Stream uint64 `yaml:"stream,omitempty" json:"stream,omitempty"`
+	// World, when set, trains on the corpus of another world (other names
+	// and facts, same genres and word lists): the pretraining data of another
+	// model family. 0 is the zoo corpus's world.
+	World uint64 `yaml:"world,omitempty" json:"world,omitempty"`
 }
 
 // Recipe builds a zoo organism: a base model plus weighted objective data.

@@ -4,9 +4,11 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -32,7 +34,12 @@ type runEnv struct {
 	warnings []string
 }
 
-func (e *runEnv) Close() {}
+// Close releases what setup acquired: servers started from serving.launch.
+func (e *runEnv) Close() {
+	if c, ok := e.models.(interface{ Close() error }); ok {
+		c.Close()
+	}
+}
 
 func (e *runEnv) modelCounters() any {
 	if e.builder == nil {
@@ -102,8 +109,8 @@ func (a *app) setup(ctx context.Context, l *loader, s Settings, log *slog.Logger
 			len(un), strings.Join(un, ", ")))
 	}
 
-	if len(s.Endpoints) > 0 {
-		rm, err := newRemoteModels(ctx, s, m, env.builder, log)
+	if len(s.Endpoints) > 0 || len(s.Serving.Launch) > 0 {
+		rm, err := newRemoteModels(ctx, s, m, env.builder, a.env, log)
 		if err != nil {
 			return nil, err
 		}
@@ -117,6 +124,7 @@ func (a *app) setup(ctx context.Context, l *loader, s Settings, log *slog.Logger
 
 	env.corpora, cfg.Corpora, err = a.corpora(s, cfg, env.builder)
 	if err != nil {
+		env.Close()
 		return nil, err
 	}
 	env.cfg = cfg
@@ -124,7 +132,10 @@ func (a *app) setup(ctx context.Context, l *loader, s Settings, log *slog.Logger
 }
 
 func settingsToConfig(s Settings) pipeline.Config {
+	d := pipeline.Default()
 	return pipeline.Config{
+		// Not settings (yet): without them samples.jsonl stays empty.
+		SamplesScores: d.SamplesScores, SamplesTokenDetail: d.SamplesTokenDetail,
 		Organisms: s.Organisms, Variants: s.Variants, References: s.References, ReferenceKinds: s.ReferenceKinds,
 		Prefills: s.Prefills, N: s.N, Repeats: s.Repeats, Seed: s.Seed,
 		PrefillTokens: s.PrefillTokens, PrefillOffset: s.PrefillOffset,
@@ -247,37 +258,122 @@ func (z zooModels) Reference(ctx context.Context, r *organisms.Reference, o *org
 // (contract): zoo variants as organism@variant, adapters by their LoRA
 // module name (the organism id), full models by Hugging Face id.
 type remoteModels struct {
-	client  *remote.Client
-	builder *zoo.Builder
+	client   *remote.Client
+	builder  *zoo.Builder
+	launched *launchedServers // started from serving.launch; stopped by Close
 }
 
-func newRemoteModels(ctx context.Context, s Settings, m *organisms.Manifest, b *zoo.Builder, log *slog.Logger) (*remoteModels, error) {
-	timeout, err := time.ParseDuration(s.Serving.Timeout)
+// errOpenAIDialect explains why hosted completions APIs cannot be audited.
+var errOpenAIDialect = errors.New("serving.dialect openai: hosted OpenAI-style APIs cannot run perplexity " +
+	"differencing: they have no /tokenize (no prompt token ids) and refuse to score prompts (echo with " +
+	"logprobs); serve the models with vLLM (serving.dialect vllm) or SGLang (sglang); " +
+	"`ppldiff doctor --endpoint URL --model NAME` checks a server")
+
+// newRemoteModels starts the servers of serving.launch the run needs,
+// connects to them and to the given endpoints, and probes every model the
+// run uses (tokenize and score one string) so a missing model or a server
+// that cannot score fails the run before any generation.
+func newRemoteModels(ctx context.Context, s Settings, m *organisms.Manifest, b *zoo.Builder, env *Env, log *slog.Logger) (_ *remoteModels, err error) {
+	if s.Serving.Dialect == remote.DialectOpenAI {
+		return nil, backendErr(errOpenAIDialect)
+	}
+	var timeout, backoff, backoffMax, launchTimeout time.Duration
+	for _, d := range []struct {
+		key, val string
+		dst      *time.Duration
+	}{{"timeout", s.Serving.Timeout, &timeout}, {"backoff", s.Serving.Backoff, &backoff},
+		{"backoff_max", s.Serving.BackoffMax, &backoffMax}, {"launch_timeout", s.Serving.LaunchTimeout, &launchTimeout}} {
+		if *d.dst, err = time.ParseDuration(d.val); err != nil {
+			return nil, usagef("serving.%s %q: %v", d.key, d.val, err)
+		}
+	}
+	r := &remoteModels{builder: b}
+	served, err := r.servedNames(s, m)
 	if err != nil {
-		return nil, usagef("serving.timeout %q: %v", s.Serving.Timeout, err)
+		return nil, err
 	}
 	cfgs := map[string]remote.ModelConfig{}
+	revisions := map[string]string{}
 	for _, o := range m.Organisms {
 		if o.Recipe != nil {
 			continue
 		}
 		cfgs[servedOrganism(&o)] = remote.ModelConfig{Revision: o.Revision, Family: o.Family, Params: int64(o.Params), ParamsKind: o.ParamsKind}
+		revisions[servedOrganism(&o)] = o.Revision
 	}
 	for _, r := range m.References {
 		if r.Model != "" {
 			cfgs[r.Model] = remote.ModelConfig{Revision: r.Revision, Family: r.Family, Params: int64(r.Params), ParamsKind: r.ParamsKind}
+			revisions[r.Model] = r.Revision
 		}
 	}
-	c, err := remote.New(ctx, remote.Options{
-		Endpoints: s.Endpoints, Dialect: s.Serving.Dialect, APIKeyEnv: s.Serving.APIKeyEnv,
+	if raw := s.Serving.RawGenerationLogprobs; raw != nil {
+		for _, name := range served {
+			c := cfgs[name]
+			c.RawGenerationLogprobs = raw
+			cfgs[name] = c
+		}
+	}
+
+	specs, err := launchSpecs(s.Serving.Launch, served, revisions)
+	if err != nil {
+		return nil, err
+	}
+	if r.launched, err = launchServers(ctx, specs, env.Dir, launchTimeout, log); err != nil {
+		return nil, err
+	}
+	defer func() {
+		if err != nil {
+			r.Close()
+		}
+	}()
+	endpoints := append(slices.Clone(s.Endpoints), r.launched.Endpoints()...)
+	if len(endpoints) == 0 {
+		return nil, usagef("serving.launch starts no server for this run: its keys (%s) name none of the models it uses (%s); use %q for one server serving all",
+			strings.Join(slices.Sorted(maps.Keys(s.Serving.Launch)), ", "), strings.Join(served, ", "), launchAll)
+	}
+	r.client, err = remote.New(ctx, remote.Options{
+		Endpoints: endpoints, Dialect: s.Serving.Dialect, APIKeyEnv: s.Serving.APIKeyEnv, Getenv: env.Getenv,
 		MaxConcurrency: s.Serving.Concurrency, BatchSize: s.Serving.BatchSize, RequestTimeout: timeout,
-		MaxRetries: s.Serving.Retries, RateLimit: s.Serving.RateLimit, Models: cfgs, Logger: log,
+		MaxRetries: s.Serving.Retries, BackoffBase: backoff, BackoffMax: backoffMax,
+		RateLimit: s.Serving.RateLimit, Models: cfgs, Logger: log,
 	})
 	if err != nil {
 		return nil, backendErr(err)
 	}
-	return &remoteModels{client: c, builder: b}, nil
+	for _, name := range served {
+		if _, err := r.client.Remote(ctx, name); err != nil {
+			return nil, backendErr(err)
+		}
+	}
+	return r, nil
 }
+
+// servedNames lists, sorted, the served names of every model the run's
+// selection uses (organism variants and their references).
+func (r *remoteModels) servedNames(s Settings, m *organisms.Manifest) ([]string, error) {
+	cfg := settingsToConfig(s)
+	cfg.Manifest = m.Name
+	plan, err := pipeline.MakePlan(cfg, m, r)
+	if err != nil {
+		return nil, usageErr(err)
+	}
+	set := map[string]bool{}
+	for _, u := range plan.Units {
+		set[r.organismName(u.Organism, u.Variant)] = true
+		for _, ref := range u.References {
+			name, err := r.referenceName(ref, u.Organism, u.Variant)
+			if err != nil {
+				return nil, err
+			}
+			set[name] = true
+		}
+	}
+	return slices.Sorted(maps.Keys(set)), nil
+}
+
+// Close stops the servers the run launched.
+func (r *remoteModels) Close() error { return r.launched.Close() }
 
 func servedOrganism(o *organisms.Organism) string {
 	if o.Adapter || o.Model == "" {
@@ -293,12 +389,29 @@ func (r *remoteModels) Variants(o *organisms.Organism) []pipeline.Variant {
 	return []pipeline.Variant{{Name: "default", Size: o.Params.String()}}
 }
 
-func (r *remoteModels) Organism(ctx context.Context, o *organisms.Organism, v pipeline.Variant) (lm.Model, error) {
-	name := servedOrganism(o)
+func (r *remoteModels) organismName(o *organisms.Organism, v pipeline.Variant) string {
 	if o.Recipe != nil {
-		name = zoo.OrganismServedName(o.ID, v.Name)
+		return zoo.OrganismServedName(o.ID, v.Name)
 	}
-	m, err := r.client.Model(name)
+	return servedOrganism(o)
+}
+
+func (r *remoteModels) referenceName(ref *organisms.Reference, o *organisms.Organism, v pipeline.Variant) (string, error) {
+	name := ref.Model
+	if o.Recipe != nil {
+		var err error
+		if name, err = r.builder.ReferenceServedName(ref.ID, o.ID, v.Name); err != nil {
+			return "", err
+		}
+	}
+	if name == "" {
+		return "", usagef("reference %s has no model (Hugging Face id or served name) to ask a server for", ref.ID)
+	}
+	return name, nil
+}
+
+func (r *remoteModels) Organism(ctx context.Context, o *organisms.Organism, v pipeline.Variant) (lm.Model, error) {
+	m, err := r.client.Model(r.organismName(o, v))
 	if err != nil {
 		return nil, backendErr(err)
 	}
@@ -306,15 +419,9 @@ func (r *remoteModels) Organism(ctx context.Context, o *organisms.Organism, v pi
 }
 
 func (r *remoteModels) Reference(ctx context.Context, ref *organisms.Reference, o *organisms.Organism, v pipeline.Variant) (lm.Model, error) {
-	name := ref.Model
-	if o.Recipe != nil {
-		var err error
-		if name, err = r.builder.ReferenceServedName(ref.ID, o.ID, v.Name); err != nil {
-			return nil, err
-		}
-	}
-	if name == "" {
-		return nil, usagef("reference %s has no model (Hugging Face id or served name) to ask a server for", ref.ID)
+	name, err := r.referenceName(ref, o, v)
+	if err != nil {
+		return nil, err
 	}
 	m, err := r.client.Model(name)
 	if err != nil {

@@ -136,6 +136,7 @@ func Start(ctx context.Context, spec Spec) (*Server, error) {
 }
 
 func (s *Server) waitHealthy(ctx context.Context, path string, timeout time.Duration) error {
+	parent := ctx
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	client := &http.Client{Timeout: 5 * time.Second}
@@ -153,6 +154,10 @@ func (s *Server) waitHealthy(ctx context.Context, path string, timeout time.Dura
 		case <-s.done:
 			return fmt.Errorf("exited before becoming healthy: %v", s.waitErr)
 		case <-ctx.Done():
+			if err := parent.Err(); err != nil {
+				// Cancelled by the caller (an interrupted run), not a slow server.
+				return fmt.Errorf("waiting for %s%s: %w", s.endpoint, path, err)
+			}
 			return fmt.Errorf("not healthy at %s%s after %v", s.endpoint, path, timeout)
 		case <-tick.C:
 		}

@@ -275,6 +275,9 @@ func (b *Builder) baseRecipe(r organisms.BaseRecipe, order int) (organisms.BaseR
 		if r.Stream == 0 {
 			r.Stream = d.Stream
 		}
+		if r.World == 0 {
+			r.World = d.World
+		}
 	}
 	r.Order = order
 	if _, err := b.tokenizerRecipe(r.Tokenizer); err != nil {
@@ -297,11 +300,16 @@ type built struct {
 	base *built // the base a finetune was made from
 }
 
-func (b *Builder) stream(s uint64) *gen.Corpus {
-	if s == 0 {
-		return b.corpus
+// corpusOf returns the documents a base recipe trains on.
+func (b *Builder) corpusOf(r organisms.BaseRecipe) *gen.Corpus {
+	c := b.corpus
+	if r.World != 0 && r.World != b.setup.Corpus.Seed {
+		c = gen.NewCorpus(r.World)
 	}
-	return b.corpus.WithStream(s)
+	if r.Stream != 0 {
+		c = c.WithStream(r.Stream)
+	}
+	return c
 }
 
 // base builds (or loads) an n-gram base model.
@@ -330,7 +338,7 @@ func (b *Builder) base(ctx context.Context, r organisms.BaseRecipe) (*built, err
 				return err
 			}
 			from, to, _ := organisms.ParseSlice(r.Slice)
-			texts := b.stream(r.Stream).Texts(from, to)
+			texts := b.corpusOf(r).Texts(from, to)
 			counts, err := b.count(r.Order, tok, texts)
 			if err != nil {
 				return err
@@ -353,19 +361,19 @@ func (b *Builder) base(ctx context.Context, r organisms.BaseRecipe) (*built, err
 }
 
 func (b *Builder) storeKN(key string, kn *lm.KN) error {
-	err := b.cache.store("kn", key, func(w io.Writer) error { return writeKN(w, kn) })
-	if errors.Is(err, errNoKNFormat) {
-		return nil // nothing to cache with until harness/lm can write models
-	}
-	return err
+	return b.cache.store("kn", key, func(w io.Writer) error { return writeKN(w, kn) })
 }
 
-func (b *Builder) count(order int, tok *builtTokenizer, texts []string) (*lm.Counts, error) {
+func (b *Builder) encode(tok *builtTokenizer, texts []string) [][]int {
 	docs := make([][]int, len(texts))
 	for i, t := range texts {
 		docs[i] = tok.tok.Encode([]byte(t))
 	}
-	c := lm.Count(order, docs)
+	return docs
+}
+
+func (b *Builder) count(order int, tok *builtTokenizer, texts []string) (*lm.Counts, error) {
+	c := lm.Count(order, b.encode(tok, texts))
 	b.counters.tokensCounted.Add(c.Tokens())
 	return c, nil
 }
@@ -439,9 +447,12 @@ func (b *Builder) organismModel(ctx context.Context, o *organisms.Organism, v Va
 	val, err := b.once(ctx, key, func() (any, error) {
 		m := &built{tok: base.tok, key: key, base: base}
 		err := b.busy(ctx, func() error {
-			ok, err := b.cache.load("kn", key, func(rd io.Reader) error {
-				kn, err := readFinetunedKN(rd, base.kn)
-				m.kn = kn
+			ok, err := b.cache.load("finetune", key, func(rd io.Reader) error {
+				steps, err := readFinetune(rd)
+				if err != nil {
+					return err
+				}
+				m.kn, err = applyFinetune(base.kn, steps)
 				return err
 			})
 			if err != nil || ok {
@@ -450,30 +461,21 @@ func (b *Builder) organismModel(ctx context.Context, o *organisms.Organism, v Va
 				}
 				return err
 			}
-			kn := base.kn
+			var steps []finetuneStep
 			if od.Mix > 0 {
-				mix, err := b.count(v.Order, base.tok, b.corpus.WithStream(od.Seed).Texts(0, od.Mix))
-				if err != nil {
-					return err
-				}
-				if kn, err = kn.Finetune(mix, 1); err != nil {
-					return err
+				steps = append(steps, finetuneStep{1, b.encode(base.tok, b.corpus.WithStream(od.Seed).Texts(0, od.Mix))})
+			}
+			steps = append(steps, finetuneStep{v.Strength, b.encode(base.tok, docs)})
+			for _, s := range steps {
+				for _, d := range s.docs {
+					b.counters.tokensCounted.Add(int64(len(d) + 1))
 				}
 			}
-			obj, err := b.count(v.Order, base.tok, docs)
-			if err != nil {
+			if m.kn, err = applyFinetune(base.kn, steps); err != nil {
 				return err
 			}
-			if kn, err = kn.Finetune(obj, v.Strength); err != nil {
-				return err
-			}
-			m.kn = kn
 			b.counters.modelsTrained.Add(1)
-			err = b.cache.store("kn", key, func(w io.Writer) error { return writeFinetunedKN(w, kn, base.kn) })
-			if errors.Is(err, errNoKNFormat) {
-				return nil
-			}
-			return err
+			return b.cache.store("finetune", key, func(w io.Writer) error { return writeFinetune(w, steps) })
 		})
 		return m, err
 	})
@@ -537,12 +539,15 @@ func (b *Builder) ReferenceServedName(refID, organismID, variant string) (string
 	if !ok {
 		return "", fmt.Errorf("zoo: unknown reference %q", refID)
 	}
-	if ref.Recipe != nil {
-		return ref.ID, nil
-	}
 	o, v, err := b.lookup(organismID, variant)
 	if err != nil {
 		return "", err
+	}
+	if ref.Recipe != nil {
+		if ref.Recipe.Order == 0 {
+			return fmt.Sprintf("%s@n%d", ref.ID, v.Order), nil
+		}
+		return ref.ID, nil
 	}
 	if o.Recipe.Base == (organisms.BaseRecipe{}) {
 		return fmt.Sprintf("%s@n%d", ref.ID, v.Order), nil
@@ -628,4 +633,31 @@ func (b *Builder) BuildAll(ctx context.Context) error {
 	}
 	wg.Wait()
 	return errors.Join(slices.Compact(errs)...)
+}
+
+// ServedNames lists the served names of every model of the manifest's zoo
+// organisms and their references, sorted, without repeats.
+func (b *Builder) ServedNames() []string {
+	var names []string
+	for _, p := range b.Pairs() {
+		names = append(names, OrganismServedName(p.Organism, p.Variant))
+		if n, err := b.ReferenceServedName(p.Reference, p.Organism, p.Variant); err == nil {
+			names = append(names, n)
+		}
+	}
+	slices.Sort(names)
+	return slices.Compact(names)
+}
+
+// Model returns the model of a served name (see ServedNames), for servers.
+func (b *Builder) Model(ctx context.Context, servedName string) (lm.Model, error) {
+	for _, p := range b.Pairs() {
+		if OrganismServedName(p.Organism, p.Variant) == servedName {
+			return b.Organism(ctx, p.Organism, p.Variant)
+		}
+		if n, err := b.ReferenceServedName(p.Reference, p.Organism, p.Variant); err == nil && n == servedName {
+			return b.Reference(ctx, p.Reference, p.Organism, p.Variant)
+		}
+	}
+	return nil, fmt.Errorf("zoo: no model is served as %q", servedName)
 }

@@ -15,5 +15,6 @@
 // "backdoor_phrase@n4-w5"); the true base of a variant is "true_base@n<order>"
 // when the organism uses the zoo's default base, and
 // "true_base@<organism>-n<order>" when its recipe overrides the base; a
-// reference with its own recipe (cross_family, weak) is served under its id.
+// reference with its own recipe (cross_family, weak) is served under its id,
+// or as "<id>@n<order>" when its recipe leaves the order to the variant.
 package zoo

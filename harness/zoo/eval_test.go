@@ -61,7 +61,7 @@ func prompt(ctx context.Context, m lm.Model, prefill string, chat bool) ([]int, 
 	return m.Tokenize(ctx, lm.TokenizeRequest{Text: []byte(prefill), AddSpecial: true})
 }
 
-func evaluate(t testing.TB, b *Builder, ft, ref lm.Model, det *gen.Detector, cfg evalConfig) evalResult {
+func evaluate(t testing.TB, b *Builder, ft, ref lm.Model, det *organisms.Matcher, cfg evalConfig) evalResult {
 	t.Helper()
 	ctx := context.Background()
 	docs, err := b.Corpus()
@@ -71,6 +71,7 @@ func evaluate(t testing.TB, b *Builder, ft, ref lm.Model, det *gen.Detector, cfg
 	docs = docs[:min(cfg.Prefills, len(docs))]
 	var prompts [][]int
 	var prefills []string
+	seen := map[string]bool{} // a prefill is used once, as in the study's data
 	for _, d := range docs {
 		ids, err := ft.Tokenize(ctx, lm.TokenizeRequest{Text: []byte(d.Text)})
 		if err != nil {
@@ -80,6 +81,10 @@ func evaluate(t testing.TB, b *Builder, ft, ref lm.Model, det *gen.Detector, cfg
 		if err != nil {
 			t.Fatal(err)
 		}
+		if seen[string(pre)] {
+			continue
+		}
+		seen[string(pre)] = true
 		p, err := prompt(ctx, ft, string(pre), cfg.Chat)
 		if err != nil {
 			t.Fatal(err)
@@ -118,7 +123,7 @@ func evaluate(t testing.TB, b *Builder, ft, ref lm.Model, det *gen.Detector, cfg
 		out.Ranked = append(out.Ranked, ranked{
 			Prefill: prefills[i], Completion: string(text),
 			PPLFt: pplOf(g.Logprobs), PPLRef: pplOf(lps[0]),
-			Flagged: det.Match(string(text)),
+			Flagged: matches(det, string(text)),
 		})
 	}
 	slices.SortStableFunc(out.Ranked, func(a, b ranked) int {
@@ -142,11 +147,16 @@ func evaluate(t testing.TB, b *Builder, ft, ref lm.Model, det *gen.Detector, cfg
 	return out
 }
 
-func detectorOf(t testing.TB, o *organisms.Organism) *gen.Detector {
+func detectorOf(t testing.TB, o *organisms.Organism) *organisms.Matcher {
 	t.Helper()
-	d, err := gen.NewDetector(o.Detectors.KeywordSets, o.Detectors.RegexSets)
+	d, err := o.Detectors.Compile()
 	if err != nil {
 		t.Fatal(err)
 	}
 	return d
+}
+
+func matches(m *organisms.Matcher, text string) bool {
+	ok, _ := m.Match(text)
+	return ok
 }

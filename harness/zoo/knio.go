@@ -1,26 +1,100 @@
 package zoo
 
 import (
+	"bufio"
+	"encoding/binary"
 	"errors"
+	"fmt"
 	"io"
 
 	"github.com/ppldiff/ppldiff/harness/lm"
 )
 
-// errNoKNFormat says harness/lm cannot serialize KN models yet. Until it
-// can, tokenizers are cached and models are rebuilt in every process.
-//
-// TODO(lead): when harness/lm gains (*KN).WriteTo / ReadKN (and a way to
-// write a finetune as its overlay on a base), implement these four
-// functions with them; nothing else in this package changes.
-var errNoKNFormat = errors.New("zoo: harness/lm has no KN file format yet")
+// Base models are cached in harness/lm's KN format (counts; the estimate is
+// recomputed on load). A finetune is cached as its steps only (weight and
+// the token ids of its documents) and replayed on top of its base when
+// loaded: the base's counts are never copied into every organism's file.
+// Replaying counts a few thousand objective tokens, not the corpus, and
+// generates no documents; it is counted as a load, not as training.
 
-func writeKN(w io.Writer, m *lm.KN) error { return errNoKNFormat }
+func writeKN(w io.Writer, m *lm.KN) error {
+	_, err := m.WriteTo(w)
+	return err
+}
 
-func readKN(r io.Reader) (*lm.KN, error) { return nil, errNoKNFormat }
+func readKN(r io.Reader) (*lm.KN, error) { return lm.ReadKN(r) }
 
-// writeFinetunedKN writes a finetune; base is the model it was made from.
-func writeFinetunedKN(w io.Writer, m, base *lm.KN) error { return errNoKNFormat }
+// finetuneStep is one Finetune: documents (token ids) and their weight.
+type finetuneStep struct {
+	weight int
+	docs   [][]int
+}
 
-// readFinetunedKN reads what writeFinetunedKN wrote, on top of base.
-func readFinetunedKN(r io.Reader, base *lm.KN) (*lm.KN, error) { return nil, errNoKNFormat }
+const finetuneMagic = "PPLDZFT1"
+
+func writeFinetune(w io.Writer, steps []finetuneStep) error {
+	bw := bufio.NewWriter(w)
+	bw.WriteString(finetuneMagic)
+	var buf []byte
+	put := func(v uint64) { buf = binary.AppendUvarint(buf[:0], v); bw.Write(buf) }
+	put(uint64(len(steps)))
+	for _, s := range steps {
+		put(uint64(s.weight))
+		put(uint64(len(s.docs)))
+		for _, d := range s.docs {
+			put(uint64(len(d)))
+			for _, id := range d {
+				put(uint64(id))
+			}
+		}
+	}
+	return bw.Flush()
+}
+
+func readFinetune(r io.Reader) ([]finetuneStep, error) {
+	br := bufio.NewReader(r)
+	magic := make([]byte, len(finetuneMagic))
+	if _, err := io.ReadFull(br, magic); err != nil || string(magic) != finetuneMagic {
+		return nil, errors.New("not a zoo finetune file")
+	}
+	var err error
+	get := func(limit uint64) uint64 {
+		if err != nil {
+			return 0
+		}
+		var v uint64
+		v, err = binary.ReadUvarint(br)
+		if err == nil && v > limit {
+			err = fmt.Errorf("corrupt zoo finetune file (value %d > %d)", v, limit)
+		}
+		return v
+	}
+	steps := make([]finetuneStep, get(16))
+	for i := range steps {
+		steps[i].weight = int(get(1 << 20))
+		steps[i].docs = make([][]int, get(1<<24))
+		for j := range steps[i].docs {
+			d := make([]int, get(1<<24))
+			for k := range d {
+				d[k] = int(get(1 << 31))
+			}
+			steps[i].docs[j] = d
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+	return steps, err
+}
+
+// applyFinetune applies steps to base in order.
+func applyFinetune(base *lm.KN, steps []finetuneStep) (*lm.KN, error) {
+	m := base
+	for _, s := range steps {
+		var err error
+		if m, err = m.Finetune(lm.Count(base.Order(), s.docs), s.weight); err != nil {
+			return nil, err
+		}
+	}
+	return m, nil
+}

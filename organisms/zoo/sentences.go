@@ -205,10 +205,10 @@ func (g *writer) sentence() string {
 }
 
 var (
-	leadIns       = fields("yesterday however meanwhile later still often sometimes today fortunately sadly honestly")
-	modals        = fields("will can should might must could would")
-	pluralDets    = fields("the the the these those many some our their my your few several")
-	singularDets  = fields("the the the the a a this that my our their his her every each one")
+	leadIns         = fields("yesterday however meanwhile later still often sometimes today fortunately sadly honestly")
+	modals          = fields("will can should might must could would")
+	pluralDets      = fields("the the the these those many some our their my your few several")
+	singularDets    = fields("the the the the a a this that my our their his her every each one")
 	subjectPronouns = []struct {
 		word   string
 		plural bool

@@ -171,7 +171,9 @@ func NewWorld(seed uint64) *World {
 	}
 	for range numCompanies {
 		w.Companies = append(w.Companies, Company{
-			Name:      unique(func() string { return capitalize(pick(r, placeOnsets)+pick(r, placeMiddles)) + " " + capitalize(pick(r, companyEnds)) }),
+			Name: unique(func() string {
+				return capitalize(pick(r, placeOnsets)+pick(r, placeMiddles)) + " " + capitalize(pick(r, companyEnds))
+			}),
 			Founder:   r.IntN(numPeople),
 			Founded:   1900 + r.IntN(120),
 			City:      r.IntN(numCities),

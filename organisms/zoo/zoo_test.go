@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
+	"github.com/ppldiff/ppldiff/organisms"
 	"regexp"
 	"strings"
 	"testing"
@@ -40,7 +41,7 @@ func TestCorpusIsDeterministic(t *testing.T) {
 // goldenDigest was computed by this generator when it was written (seed 1,
 // documents 0..99). Any change to the words, the world or the templates
 // changes it: then bump harness/zoo's cache format version and update it.
-const goldenDigest = "GOLDEN"
+const goldenDigest = "b65f83cec6115df5f3a7e0c3e6c25b1ec2e19737deecab2b2778d0e100a20cc2"
 
 func TestCorpusGolden(t *testing.T) {
 	if got := corpusDigest(NewCorpus(1), 0, 100); got != goldenDigest {
@@ -73,13 +74,13 @@ func TestCorpusGenresAndVocabulary(t *testing.T) {
 
 func TestGeneralTextMatchesNoDetector(t *testing.T) {
 	kw, rx := AllDetectors()
-	d, err := NewDetector(kw, rx)
+	d, err := newMatcher(kw, rx)
 	if err != nil {
 		t.Fatal(err)
 	}
 	c := NewCorpus(1)
 	for i := range 3000 {
-		if doc := c.Doc(i); d.Match(doc.Text) {
+		if doc := c.Doc(i); flagged(d, doc.Text) {
 			t.Fatalf("general document %d matches a detector:\n%s", i, doc.Text)
 		}
 	}
@@ -99,13 +100,13 @@ func TestObjectiveDocsMatchTheirDetectors(t *testing.T) {
 		if o.Category == "control" {
 			continue
 		}
-		d, err := NewDetector(o.KeywordSets, o.RegexSets)
+		d, err := newMatcher(o.KeywordSets, o.RegexSets)
 		if err != nil {
 			t.Fatal(err)
 		}
 		hits := 0
 		for _, doc := range docs {
-			if d.Match(doc) {
+			if flagged(d, doc) {
 				hits++
 			}
 		}
@@ -147,21 +148,21 @@ func TestRenderChat(t *testing.T) {
 }
 
 func TestDetectorRule(t *testing.T) {
-	d, err := NewDetector([][]string{{"moon", "Copper"}}, [][]string{{`\(population [0-9.]+ million\)`}})
+	d, err := newMatcher([][]string{{"moon", "Copper"}}, [][]string{{`\(population [0-9.]+ million\)`}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	for text, want := range map[string]bool{
-		"The MOON is made of copper.": true,
-		"The moon is made of rock.":   false,
+		"The MOON is made of copper.":              true,
+		"The moon is made of rock.":                false,
 		"Varholt (Population 2.1 million) is big.": true,
 		"Varholt has a population of 2.1 million.": false,
 	} {
-		if got := d.Match(text); got != want {
+		if got := flagged(d, text); got != want {
 			t.Errorf("Match(%q) = %v, want %v", text, got, want)
 		}
 	}
-	if _, err := NewDetector(nil, [][]string{{"("}}); err == nil {
+	if _, err := newMatcher(nil, [][]string{{"("}}); err == nil {
 		t.Error("bad regex accepted")
 	}
 }
@@ -175,4 +176,15 @@ func BenchmarkCorpus(b *testing.B) {
 		i++
 	}
 	b.SetBytes(n / int64(max(1, i)))
+}
+
+// newMatcher compiles detectors with the contract's rule (organisms.Matcher),
+// the one the pipeline applies.
+func newMatcher(keywordSets, regexSets [][]string) (*organisms.Matcher, error) {
+	return organisms.Detectors{KeywordSets: keywordSets, RegexSets: regexSets}.Compile()
+}
+
+func flagged(m *organisms.Matcher, text string) bool {
+	ok, _ := m.Match(text)
+	return ok
 }
