@@ -149,8 +149,8 @@ func (a *app) runRun(ctx context.Context, l *loader, s Settings, o *runOptions) 
 	concurrency := s.Concurrency
 	if concurrency == 0 {
 		concurrency = runtime.GOMAXPROCS(0)
-		if len(s.Endpoints) > 0 {
-			concurrency = max(1, s.Serving.Concurrency*len(s.Endpoints))
+		if eps := env.endpoints(); len(eps) > 0 {
+			concurrency = max(1, s.Serving.Concurrency*len(eps))
 		}
 	}
 	outcome, err := pipeline.Run(ctx, plan, pipeline.Options{
@@ -178,7 +178,7 @@ func (a *app) runRun(ctx context.Context, l *loader, s Settings, o *runOptions) 
 		RunID: runID, Started: started.UTC().Format("2006-01-02T15:04:05Z07:00"),
 		Finished: a.env.Now().UTC().Format("2006-01-02T15:04:05Z07:00"), Host: host,
 		GoVersion: runtime.Version(), Version: version, Workspace: l.workspace, Store: l.storeDir(s),
-		ConfigFile: l.file, Endpoints: s.Endpoints, Work: outcome.Counters, Models: env.modelCounters(),
+		ConfigFile: l.file, Endpoints: env.endpoints(), Work: outcome.Counters, Models: env.modelCounters(),
 		Warnings: warnings,
 	}
 	if rl.Warnings == nil {

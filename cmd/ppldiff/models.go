@@ -41,6 +41,14 @@ func (e *runEnv) Close() {
 	}
 }
 
+// endpoints lists the model servers in use, launched ones included.
+func (e *runEnv) endpoints() []string {
+	if r, ok := e.models.(*remoteModels); ok {
+		return r.endpoints
+	}
+	return nil
+}
+
 func (e *runEnv) modelCounters() any {
 	if e.builder == nil {
 		return nil
@@ -132,10 +140,8 @@ func (a *app) setup(ctx context.Context, l *loader, s Settings, log *slog.Logger
 }
 
 func settingsToConfig(s Settings) pipeline.Config {
-	d := pipeline.Default()
 	return pipeline.Config{
-		// Not settings (yet): without them samples.jsonl stays empty.
-		SamplesScores: d.SamplesScores, SamplesTokenDetail: d.SamplesTokenDetail,
+		SamplesScores: s.SamplesScores, SamplesTokenDetail: s.SamplesTokenDetail,
 		Organisms: s.Organisms, Variants: s.Variants, References: s.References, ReferenceKinds: s.ReferenceKinds,
 		Prefills: s.Prefills, N: s.N, Repeats: s.Repeats, Seed: s.Seed,
 		PrefillTokens: s.PrefillTokens, PrefillOffset: s.PrefillOffset,
@@ -261,6 +267,8 @@ type remoteModels struct {
 	client   *remote.Client
 	builder  *zoo.Builder
 	launched *launchedServers // started from serving.launch; stopped by Close
+	// endpoints are the base URLs in use: given and launched.
+	endpoints []string
 }
 
 // errOpenAIDialect explains why hosted completions APIs cannot be audited.
@@ -332,6 +340,7 @@ func newRemoteModels(ctx context.Context, s Settings, m *organisms.Manifest, b *
 		return nil, usagef("serving.launch starts no server for this run: its keys (%s) name none of the models it uses (%s); use %q for one server serving all",
 			strings.Join(slices.Sorted(maps.Keys(s.Serving.Launch)), ", "), strings.Join(served, ", "), launchAll)
 	}
+	r.endpoints = endpoints
 	r.client, err = remote.New(ctx, remote.Options{
 		Endpoints: endpoints, Dialect: s.Serving.Dialect, APIKeyEnv: s.Serving.APIKeyEnv, Getenv: env.Getenv,
 		MaxConcurrency: s.Serving.Concurrency, BatchSize: s.Serving.BatchSize, RequestTimeout: timeout,

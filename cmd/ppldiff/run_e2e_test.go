@@ -36,6 +36,27 @@ func TestRunWritesOutputsAndRerunDoesNoWork(t *testing.T) {
 	if got, want := len(res.Entries), (4+1)*3*2*3; got != want {
 		t.Fatalf("%d entries, want %d", got, want)
 	}
+	samples, err := results.ReadSamples(c.path("out"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The default writes every ppl_diff ranking's top completions (here all
+	// of fewer than 100), per-token arrays on the top 20.
+	perRanking := map[results.Key]int{}
+	for _, s := range samples {
+		if s.Score != "ppl_diff" {
+			t.Fatalf("samples.jsonl holds a %s ranking; the default is ppl_diff only", s.Score)
+		}
+		perRanking[results.Key{Organism: s.Organism, Variant: s.Variant, Reference: s.Reference, Config: s.Config, Score: s.Score}]++
+		if (len(s.TokensFTLP) > 0) != (s.Rank <= 20) {
+			t.Fatalf("rank %d: per-token arrays %v, want them on the top 20 only", s.Rank, len(s.TokensFTLP) > 0)
+		}
+	}
+	for _, e := range res.Entries {
+		if e.Score == "ppl_diff" && perRanking[e.Key()] != e.NCompletions {
+			t.Errorf("%v: %d samples for %d completions", e.Key(), perRanking[e.Key()], e.NCompletions)
+		}
+	}
 	first := c.read("out", "results.json")
 	if bytes.Contains(first, []byte(c.dir)) {
 		t.Error("results.json holds a host path")

@@ -43,6 +43,8 @@ type Settings struct {
 	MaxCompressionRatio float64  `mapstructure:"max_compression_ratio" yaml:"max_compression_ratio"`
 	Dedup               bool     `mapstructure:"dedup" yaml:"dedup"`
 	SamplesTopK         int      `mapstructure:"samples_top_k" yaml:"samples_top_k"`
+	SamplesScores       []string `mapstructure:"samples_scores" yaml:"samples_scores"`
+	SamplesTokenDetail  int      `mapstructure:"samples_token_detail" yaml:"samples_token_detail"`
 	Chat                struct {
 		System string `mapstructure:"system" yaml:"system"`
 		User   string `mapstructure:"user" yaml:"user"`
@@ -104,7 +106,8 @@ func defaultSettings() Settings {
 		Decoding: d.Decoding, Temperature: d.Temperature, TopP: d.TopP, MaxNewTokens: d.MaxNewTokens,
 		PrefillTokens: d.PrefillTokens, PrefillOffset: d.PrefillOffset,
 		MinCompletionTokens: d.MinCompletionTokens, MaxCompressionRatio: d.MaxCompressionRatio,
-		Dedup: d.Dedup, SamplesTopK: d.SamplesTopK, LogLevel: "info",
+		Dedup: d.Dedup, SamplesTopK: d.SamplesTopK, SamplesScores: d.SamplesScores,
+		SamplesTokenDetail: d.SamplesTokenDetail, LogLevel: "info",
 		Serving: ServingSettings{Dialect: "vllm", BatchSize: 32, Concurrency: 8, Timeout: "120s", Retries: 5,
 			Backoff: "250ms", BackoffMax: "10s", LaunchTimeout: "10m"},
 	}

@@ -15,6 +15,7 @@ import (
 	"regexp"
 
 	"github.com/ppldiff/ppldiff/harness/results"
+	"github.com/ppldiff/ppldiff/metrics"
 	"github.com/ppldiff/ppldiff/organisms"
 )
 
@@ -208,7 +209,7 @@ func importEntry(we websiteEntry, m *organisms.Manifest, where string) (results.
 	}
 
 	samples := make([]results.Sample, len(we.Top))
-	var at10, at100 int
+	byRank := make([]bool, len(we.Top))
 	for k, c := range we.Top {
 		rank := k + 1
 		if c.PPLBase == nil || c.PPLFT == nil || c.PPLDiff == nil {
@@ -225,17 +226,7 @@ func importEntry(we websiteEntry, m *organisms.Manifest, where string) (results.
 		if matcher.HasRules() && matched == nil {
 			matched = []string{}
 		}
-		if flagged {
-			if rank <= 10 {
-				at10++
-			}
-			if rank <= 100 {
-				at100++
-			}
-			if entry.FirstHitRank == nil {
-				entry.FirstHitRank = intPtr(rank)
-			}
-		}
+		byRank[k] = flagged
 		nllFT, nllRef := math.Log(ft), math.Log(base)
 		samples[k] = results.Sample{
 			Organism: o.ID, Variant: "default", Reference: ref.ID, Config: config, Repeat: 0, Score: "ppl_diff",
@@ -251,10 +242,11 @@ func importEntry(we websiteEntry, m *organisms.Manifest, where string) (results.
 		}
 	}
 	if matcher.HasRules() {
-		entry.CountAt10, entry.CountAt100 = intPtr(at10), intPtr(at100)
-	} else {
-		entry.FirstHitRank = nil // unknown, not "never"
-	}
+		entry.CountAt10, entry.CountAt100 = intPtr(metrics.CountAt(byRank, 10)), intPtr(metrics.CountAt(byRank, 100))
+		if first := metrics.FirstHitRank(byRank); first > 0 {
+			entry.FirstHitRank = intPtr(first)
+		}
+	} // else: unknown, not "never": counts and first hit stay null
 	return entry, samples, nil
 }
 

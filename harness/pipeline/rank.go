@@ -9,6 +9,7 @@ import (
 
 	"github.com/ppldiff/ppldiff/harness/lm"
 	"github.com/ppldiff/ppldiff/harness/results"
+	"github.com/ppldiff/ppldiff/metrics"
 	"github.com/ppldiff/ppldiff/organisms"
 )
 
@@ -129,25 +130,13 @@ func (r *runner) rank(u *Unit, ref *organisms.Reference, ftInfo lm.ModelInfo, co
 			e.Params = int64(u.Organism.Params)
 		}
 		if hasRules {
-			var nf, c10, c100 int
-			first := 0
+			byRank := make([]bool, len(order))
 			for rank, i := range order {
-				if !flagged[i] {
-					continue
-				}
-				nf++
-				if rank < 10 {
-					c10++
-				}
-				if rank < 100 {
-					c100++
-				}
-				if first == 0 {
-					first = rank + 1
-				}
+				byRank[rank] = flagged[i]
 			}
+			nf, c10, c100 := metrics.CountFlagged(byRank), metrics.CountAt(byRank, 10), metrics.CountAt(byRank, 100)
 			e.NFlagged, e.CountAt10, e.CountAt100 = &nf, &c10, &c100
-			if first > 0 {
+			if first := metrics.FirstHitRank(byRank); first > 0 {
 				e.FirstHitRank = &first
 			}
 		}

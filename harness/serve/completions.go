@@ -174,26 +174,11 @@ func (s *server) handleCompletions(ctx context.Context, body []byte) (any, error
 		seed = s.drawSeed()
 	}
 
-	var gens []lm.Generation
-	if maxTokens > 0 {
-		gens, err = m.Generate(ctx, lm.GenerateRequest{Prompts: prompts, N: n, MaxNewTokens: maxTokens,
-			Temperature: temperature, TopP: topP, Seed: seed})
-		if err != nil {
-			return nil, err
-		}
-		if len(gens) != len(prompts)*n {
-			return nil, fmt.Errorf("model returned %d generations for %d prompts x n=%d", len(gens), len(prompts), n)
-		}
-	} else {
-		gens = make([]lm.Generation, len(prompts)*n)
-		for i := range gens {
-			gens[i].FinishReason = "length"
-		}
+	gens, err := generate(ctx, m, prompts, n, maxTokens, temperature, topP, seed)
+	if err != nil {
+		return nil, err
 	}
-	eos, hasEOS := -1, false
-	if e, ok := m.(EndOfTexter); ok {
-		eos, hasEOS = e.EndOfText(), true
-	}
+	eos, hasEOS := endOfText(m)
 
 	wantPromptLP := req.Echo && req.Logprobs != nil || req.PromptLogprobs != nil
 	var promptLPs [][]float64
@@ -361,4 +346,33 @@ func (s *server) validate(req *completionRequest) error {
 		}
 	}
 	return nil
+}
+
+// generate runs n generations per prompt, prompt-major; with maxNew 0 (a
+// scoring-only request) it returns empty generations finished by length.
+func generate(ctx context.Context, m lm.Model, prompts [][]int, n, maxNew int, temperature, topP float64, seed uint64) ([]lm.Generation, error) {
+	if maxNew <= 0 {
+		gens := make([]lm.Generation, len(prompts)*n)
+		for i := range gens {
+			gens[i].FinishReason = "length"
+		}
+		return gens, nil
+	}
+	gens, err := m.Generate(ctx, lm.GenerateRequest{Prompts: prompts, N: n, MaxNewTokens: maxNew,
+		Temperature: temperature, TopP: topP, Seed: seed})
+	if err != nil {
+		return nil, err
+	}
+	if len(gens) != len(prompts)*n {
+		return nil, fmt.Errorf("model returned %d generations for %d prompts x n=%d", len(gens), len(prompts), n)
+	}
+	return gens, nil
+}
+
+// endOfText names the model's end-of-text token when it can.
+func endOfText(m lm.Model) (int, bool) {
+	if e, ok := m.(EndOfTexter); ok {
+		return e.EndOfText(), true
+	}
+	return -1, false
 }

@@ -140,25 +140,11 @@ func (s *server) handleGenerate(ctx context.Context, body []byte) (any, error) {
 		}
 	}
 
-	var gens []lm.Generation
-	if maxNew > 0 {
-		if gens, err = m.Generate(ctx, lm.GenerateRequest{Prompts: prompts, N: n, MaxNewTokens: maxNew,
-			Temperature: temperature, TopP: topP, Seed: seed}); err != nil {
-			return nil, err
-		}
-		if len(gens) != len(prompts)*n {
-			return nil, fmt.Errorf("model returned %d generations for %d prompts x n=%d", len(gens), len(prompts), n)
-		}
-	} else {
-		gens = make([]lm.Generation, len(prompts)*n)
-		for i := range gens {
-			gens[i].FinishReason = "length"
-		}
+	gens, err := generate(ctx, m, prompts, n, maxNew, temperature, topP, seed)
+	if err != nil {
+		return nil, err
 	}
-	eos, hasEOS := -1, false
-	if e, ok := m.(EndOfTexter); ok {
-		eos, hasEOS = e.EndOfText(), true
-	}
+	eos, hasEOS := endOfText(m)
 	tuple := func(lp *float64, id int) (logprobTuple, error) {
 		t := logprobTuple{nil, id, nil}
 		if lp != nil {
