@@ -80,3 +80,11 @@ type Model interface {
 	// continuation token given the context and the continuation before it.
 	Score(ctx context.Context, items []ScoreItem) ([][]float64, error)
 }
+
+// TextDecoder is implemented by models that decode a text more cheaply
+// without token spans (a server answers the text in one request but needs
+// one per prefix for spans). The pipeline asks for spans only where it
+// writes per-token arrays.
+type TextDecoder interface {
+	DecodeText(ctx context.Context, ids []int) ([]byte, error)
+}

@@ -86,7 +86,7 @@ func (s stats) value(score string, nbytes int) float64 {
 
 // rank orders the kept completions by each score (descending; ties and NaN
 // by plan order, NaN last) and appends one entry per score.
-func (r *runner) rank(u *Unit, ref *organisms.Reference, ftInfo lm.ModelInfo, comps []*completion, refScores []refScore,
+func (r *runner) rank(u *Unit, ref *organisms.Reference, rm lm.Model, ftInfo lm.ModelInfo, comps []*completion, refScores []refScore,
 	flagged []bool, matched [][]string, hasRules bool, tokens results.Tokens, out *unitOutput) {
 	cfg := r.p.Config
 	var idx []int
@@ -149,16 +149,15 @@ func (r *runner) rank(u *Unit, ref *organisms.Reference, ftInfo lm.ModelInfo, co
 			limit = min(limit, cfg.SamplesTopK)
 		}
 		for rank, i := range order[:limit] {
-			s := r.sample(e, rank+1, comps[i], refScores[i], st[i], vals[i], flagged[i], matched[i])
-			if cfg.SamplesTokenDetail > 0 && rank >= cfg.SamplesTokenDetail {
-				s.TokensFTLP, s.TokensRefLP = nil, nil
+			if cfg.SamplesTokenDetail == 0 || rank < cfg.SamplesTokenDetail {
+				out.details = append(out.details, detail{sample: len(out.samples), c: comps[i], rs: refScores[i], ref: rm})
 			}
-			out.samples = append(out.samples, s)
+			out.samples = append(out.samples, r.sample(e, rank+1, comps[i], st[i], vals[i], flagged[i], matched[i]))
 		}
 	}
 }
 
-func (r *runner) sample(e results.Entry, rank int, c *completion, rs refScore, s stats, v float64, flagged bool, matched []string) results.Sample {
+func (r *runner) sample(e results.Entry, rank int, c *completion, s stats, v float64, flagged bool, matched []string) results.Sample {
 	nllFT, nllRef := finite(s.nllFT), finite(s.nllRef)
 	pplFT, pplRef := finite(math.Exp(s.nllFT)), finite(math.Exp(s.nllRef))
 	tf, tr := s.tokensFT, s.tokensRef
@@ -173,7 +172,6 @@ func (r *runner) sample(e results.Entry, rank int, c *completion, rs refScore, s
 		NLLFT: &nllFT, NLLRef: &nllRef, PPLFT: &pplFT, PPLRef: &pplRef,
 		TokensFT: &tf, TokensRef: &tr, Bytes: len(c.text),
 		ScoreValue: finite(v), Flagged: flagged, Matched: matched,
-		TokensFTLP: tokenLogprobs(c.spansFT, c.lpFT), TokensRefLP: tokenLogprobs(rs.spans, rs.logprobs),
 	}
 }
 

@@ -140,6 +140,7 @@ type runner struct {
 type unitOutput struct {
 	entries  []results.Entry
 	samples  []results.Sample
+	details  []detail // samples whose per-token arrays are still to fill
 	warnings []string
 }
 
@@ -155,7 +156,7 @@ type completion struct {
 	pre      *prefill
 	gen      CachedGeneration
 	text     []byte
-	spansFT  []lm.Span
+	spansFT  []lm.Span // nil until needed (see fillTokenDetail)
 	lpFT     []float64
 	kept     bool
 	dropNote string
@@ -231,9 +232,51 @@ func (r *runner) runUnit(ctx context.Context, u *Unit) (*unitOutput, error) {
 			return nil, fmt.Errorf("reference %s: %w", ref.ID, err)
 		}
 		tokens := results.Tokens{Generate: genTokens, ScoreFT: ftScored, ScoreRef: refTokens}
-		r.rank(u, ref, ftInfo, comps, refScores, flagged, matched, det.HasRules(), tokens, out)
+		r.rank(u, ref, rm, ftInfo, comps, refScores, flagged, matched, det.HasRules(), tokens, out)
+	}
+	if err := r.fillTokenDetail(ctx, ft, out); err != nil {
+		return nil, err
 	}
 	return out, nil
+}
+
+// detail asks for the per-token arrays of one written sample.
+type detail struct {
+	sample int // index in unitOutput.samples
+	c      *completion
+	rs     refScore
+	ref    lm.Model
+}
+
+// fillTokenDetail writes per-token [start, end, logprob] arrays into the
+// samples that carry them, decoding spans only for those completions.
+func (r *runner) fillTokenDetail(ctx context.Context, ft lm.Model, out *unitOutput) error {
+	refSpans := map[lm.Model]map[*completion][]lm.Span{}
+	for _, d := range out.details {
+		if d.c.spansFT == nil {
+			var err error
+			if _, d.c.spansFT, err = ft.Detokenize(ctx, d.c.gen.Tokens); err != nil {
+				return fmt.Errorf("detokenize: %w", err)
+			}
+		}
+		spans := d.c.spansFT
+		if !d.rs.sameTokens {
+			if refSpans[d.ref] == nil {
+				refSpans[d.ref] = map[*completion][]lm.Span{}
+			}
+			if spans = refSpans[d.ref][d.c]; spans == nil {
+				var err error
+				if _, spans, err = d.ref.Detokenize(ctx, d.rs.continuation); err != nil {
+					return fmt.Errorf("detokenize under the reference: %w", err)
+				}
+				refSpans[d.ref][d.c] = spans
+			}
+		}
+		s := &out.samples[d.sample]
+		s.TokensFTLP = tokenLogprobs(d.c.spansFT, d.c.lpFT)
+		s.TokensRefLP = tokenLogprobs(spans, d.rs.logprobs)
+	}
+	return nil
 }
 
 // prefillOversample is how many documents are drawn per prefill wanted, so
@@ -445,13 +488,20 @@ func (r *runner) score(ctx context.Context, m lm.Model, items []lm.ScoreItem, ba
 	return out, nil
 }
 
+// detokenize decodes every completion's text; token spans come with it
+// unless the model can decode text alone more cheaply.
 func (r *runner) detokenize(ctx context.Context, ft lm.Model, comps []*completion) error {
+	td, textOnly := ft.(lm.TextDecoder)
 	for _, c := range comps {
-		text, spans, err := ft.Detokenize(ctx, c.gen.Tokens)
+		var err error
+		if textOnly {
+			c.text, err = td.DecodeText(ctx, c.gen.Tokens)
+		} else {
+			c.text, c.spansFT, err = ft.Detokenize(ctx, c.gen.Tokens)
+		}
 		if err != nil {
 			return fmt.Errorf("detokenize: %w", err)
 		}
-		c.text, c.spansFT = text, spans
 	}
 	return nil
 }
@@ -459,7 +509,11 @@ func (r *runner) detokenize(ctx context.Context, ft lm.Model, comps []*completio
 // refScore is one completion's scores under a reference.
 type refScore struct {
 	logprobs []float64
-	spans    []lm.Span
+	// continuation is what the reference scored: the generated ids (same
+	// tokenizer) or the completion re-tokenized; spans are computed only for
+	// samples that carry per-token arrays.
+	continuation []int
+	sameTokens   bool
 }
 
 // scoreReference scores every completion under a reference. The same
@@ -481,7 +535,7 @@ func (r *runner) scoreReference(ctx context.Context, ft, rm lm.Model, u *Unit, c
 		switch {
 		case same && u.Prefill.Format == FormatRaw:
 			items[i] = lm.ScoreItem{Context: c.pre.prompt, Continuation: c.gen.Tokens}
-			out[i].spans = c.spansFT
+			out[i].continuation, out[i].sameTokens = c.gen.Tokens, true
 			continue
 		case u.Prefill.Format == FormatRaw:
 			pre, err := rm.Tokenize(ctx, lm.TokenizeRequest{Text: c.pre.text})
@@ -496,15 +550,13 @@ func (r *runner) scoreReference(ctx context.Context, ft, rm lm.Model, u *Unit, c
 		}
 		if same {
 			items[i].Continuation = c.gen.Tokens
-			out[i].spans = c.spansFT
+			out[i].continuation, out[i].sameTokens = c.gen.Tokens, true
 			continue
 		}
 		if items[i].Continuation, err = rm.Tokenize(ctx, lm.TokenizeRequest{Text: c.text}); err != nil {
 			return nil, 0, err
 		}
-		if _, out[i].spans, err = rm.Detokenize(ctx, items[i].Continuation); err != nil {
-			return nil, 0, err
-		}
+		out[i].continuation = items[i].Continuation
 	}
 	lps, err := r.score(ctx, rm, items, r.scoreBar)
 	if err != nil {

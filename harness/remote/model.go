@@ -98,6 +98,19 @@ func (m *Model) Detokenize(ctx context.Context, ids []int) ([]byte, []lm.Span, e
 	return []byte(final), incrementalSpans(prefixes, final), nil
 }
 
+// DecodeText decodes ids in one /detokenize request (lm.TextDecoder):
+// Detokenize needs one request per prefix for the spans.
+func (m *Model) DecodeText(ctx context.Context, ids []int) ([]byte, error) {
+	if m.c.opts.Dialect == DialectOpenAI {
+		return nil, fmt.Errorf("remote: %s: the openai dialect has no /detokenize", m.name)
+	}
+	if len(ids) == 0 {
+		return []byte{}, nil
+	}
+	text, err := m.detokenize(ctx, ids)
+	return []byte(text), err
+}
+
 // incrementalSpans applies the span rule to decode(ids[:k]) for k=0..n.
 func incrementalSpans(prefixes []string, final string) []lm.Span {
 	n := len(prefixes) - 1
