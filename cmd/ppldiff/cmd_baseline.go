@@ -4,14 +4,18 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 
 	"github.com/spf13/cobra"
 
+	"github.com/ppldiff/ppldiff/harness/pipeline"
 	"github.com/ppldiff/ppldiff/reports/gate"
 )
 
 func newBaselineCommand(a *app) *cobra.Command {
-	return &cobra.Command{
+	var score string
+	cmd := &cobra.Command{
 		Use:   "baseline DIR",
 		Short: "Print a regression baseline of a run directory (redirect it to a file)",
 		Long: `Print a baseline (JSON, schema ppldiff/baseline/v1) of DIR's detection
@@ -23,9 +27,19 @@ numbers with their uncertainty. Commit it, then gate later runs with
 			if err != nil {
 				return gateInputErr(err)
 			}
+			if score != "all" {
+				if !slices.Contains(pipeline.AllScores, score) {
+					return usagef("--score %q: want all or one of %s", score, strings.Join(pipeline.AllScores, ", "))
+				}
+				b.Entries = slices.DeleteFunc(b.Entries, func(e gate.BaselineEntry) bool { return e.Score != score })
+			}
 			return gate.WriteBaseline(a.env.Stdout, b)
 		},
 	}
+	// Only the rankings samples.jsonl holds (ppl_diff by default) have
+	// bootstrap uncertainty; gating the others would fail on any change.
+	cmd.Flags().StringVar(&score, "score", pipeline.ScorePPLDiff, "score whose entries the baseline holds, or all")
+	return cmd
 }
 
 // gateInputErr maps a missing run directory to a usage error and anything

@@ -1,13 +1,18 @@
 package remote_test
 
 import (
-	"bytes"
+	"bufio"
 	"context"
 	"encoding/json"
 	"fmt"
 	"io"
+	"math/rand/v2"
+	"net"
 	"net/http"
-	"net/http/httptest"
+	"os"
+	"os/exec"
+	"strconv"
+	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -17,9 +22,35 @@ import (
 	"github.com/ppldiff/ppldiff/harness/remote"
 )
 
-// simServer imitates a vLLM engine that runs one batch at a time and takes
-// batchTime per request (a batch of up to 32 prompts); its answers are
-// canned so that nearly all CPU measured in the process is the client's.
+// simServerEnv, when set in the environment of this test binary, turns it
+// into the simulated vLLM server of BenchmarkClientOverhead (see TestMain):
+// the server runs in its own process so that the benchmark process's CPU
+// time is the client's alone.
+const simServerEnv = "PPLDIFF_REMOTE_SIMSERVER"
+
+// Shape of the simulated workload: the issue's 20 ms per batch of 32.
+const (
+	simBatchTime = 20 * time.Millisecond
+	simBatch     = 32
+	simNewTokens = 64
+	simPromptLen = 40
+	simEOS       = 151643
+)
+
+func TestMain(m *testing.M) {
+	if os.Getenv(simServerEnv) != "" {
+		if err := runSimServer(); err != nil {
+			fmt.Fprintln(os.Stderr, "simserver:", err)
+			os.Exit(1)
+		}
+		os.Exit(0)
+	}
+	os.Exit(m.Run())
+}
+
+// simServer imitates a vLLM engine that runs one batch at a time, taking
+// batchTime per generation request. Its answers are precomputed bytes, so
+// it spends almost no CPU itself.
 type simServer struct {
 	engine    sync.Mutex
 	batchTime time.Duration
@@ -27,40 +58,39 @@ type simServer struct {
 	gen, echo []byte
 }
 
-func newSimServer(batchTime time.Duration, prompts, tokens int) *simServer {
-	s := &simServer{batchTime: batchTime}
-	choice := func(i int) map[string]any {
-		ids := make([]int, tokens)
-		strs := make([]string, tokens)
-		lps := make([]float64, tokens)
-		for k := range ids {
-			ids[k] = 1000 + k
-			strs[k] = fmt.Sprintf("token_id:%d", ids[k])
-			lps[k] = -1.5
-		}
-		return map[string]any{"index": i, "text": "", "finish_reason": "length", "stop_reason": nil, "token_ids": ids,
-			"logprobs": map[string]any{"token_logprobs": lps, "tokens": strs, "text_offset": make([]int, tokens)}}
+// runSimServer serves on a loopback port, prints the address on stdout and
+// exits when stdin closes (the benchmark closes it, or dies).
+func runSimServer() error {
+	s := &simServer{batchTime: simBatchTime, gen: simGenerationBody(simBatch, simNewTokens, simPromptLen), echo: simEchoBody()}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return err
 	}
-	var cs []map[string]any
-	for i := range prompts {
-		cs = append(cs, choice(i))
-	}
-	s.gen, _ = json.Marshal(map[string]any{"choices": cs})
-	s.echo, _ = json.Marshal(map[string]any{"choices": []any{map[string]any{"index": 0, "finish_reason": "length",
-		"logprobs": map[string]any{"token_logprobs": []any{nil, -1.0, -2.0, -3.0},
-			"tokens": []string{"token_id:1", "token_id:2", "token_id:3", "token_id:4"}}}}})
-	return s
+	fmt.Println(ln.Addr().String())
+	go func() {
+		io.Copy(io.Discard, os.Stdin)
+		os.Exit(0)
+	}()
+	return http.Serve(ln, s)
 }
 
 func (s *simServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	switch r.URL.Path {
 	case "/v1/models":
-		io.WriteString(w, `{"object":"list","data":[{"id":"sim","root":"sim","parent":null}]}`)
+		io.WriteString(w, `{"object":"list","data":[{"id":"sim","object":"model","created":1700000000,"owned_by":"vllm","root":"sim","parent":null,"max_model_len":4096}]}`)
 	case "/tokenize":
-		io.WriteString(w, `{"count":4,"tokens":[1,2,3,4]}`)
+		io.WriteString(w, `{"count":4,"max_model_len":4096,"tokens":[1,2,3,4],"token_strs":null}`)
+	case "/sim/busy":
+		s.engine.Lock()
+		busy := s.busy
+		s.engine.Unlock()
+		io.WriteString(w, strconv.FormatInt(int64(busy), 10))
 	case "/v1/completions":
+		// Only the probe scores (echo); everything else is a generation
+		// batch. A substring test keeps the server's CPU negligible.
 		body, _ := io.ReadAll(r.Body)
-		if bytes.Contains(body, []byte(`"echo":true`)) {
+		w.Header().Set("Content-Type", "application/json")
+		if strings.Contains(string(body), `"echo":true`) {
 			w.Write(s.echo)
 			return
 		}
@@ -75,22 +105,151 @@ func (s *simServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-func cpuTime() time.Duration {
+// simGenerationBody is a vLLM /v1/completions answer to the requests
+// remote sends for generation (logprobs 0, return_tokens_as_token_ids,
+// return_token_ids), with every field vLLM fills: text, text_offset,
+// full-precision logprobs, the one-entry top_logprobs dicts, token_ids with
+// the stop token last on a stop, prompt_token_ids. One choice in four stops
+// at end-of-text before the length cap. Seeded, so every run sees the same
+// bytes.
+func simGenerationBody(prompts, tokens, promptLen int) []byte {
+	rng := rand.New(rand.NewPCG(20, 32))
+	type logprobs struct {
+		TextOffset    []int                `json:"text_offset"`
+		TokenLogprobs []float64            `json:"token_logprobs"`
+		Tokens        []string             `json:"tokens"`
+		TopLogprobs   []map[string]float64 `json:"top_logprobs"`
+	}
+	type choice struct {
+		Index          int       `json:"index"`
+		Text           string    `json:"text"`
+		Logprobs       logprobs  `json:"logprobs"`
+		FinishReason   string    `json:"finish_reason"`
+		StopReason     any       `json:"stop_reason"`
+		TokenIDs       []int     `json:"token_ids"`
+		PromptLogprobs any       `json:"prompt_logprobs"`
+		PromptTokenIDs []int     `json:"prompt_token_ids"`
+	}
+	words := []string{" the", " of", " model", " and", " a", " to", " in", " is", " that", " fine", "-tuned", ".", ",", " perplexity"}
+	var choices []choice
+	completion := 0
+	for i := range prompts {
+		n, finish := tokens, "length"
+		if i%4 == 3 {
+			n, finish = tokens*3/4, "stop"
+		}
+		c := choice{Index: i, FinishReason: finish}
+		var text strings.Builder
+		off := 0
+		for k := range n {
+			id := rng.IntN(150000)
+			lp := -rng.ExpFloat64() * 1.5
+			if finish == "stop" && k == n-1 {
+				id = simEOS
+			} else {
+				text.WriteString(words[rng.IntN(len(words))])
+			}
+			tok := "token_id:" + strconv.Itoa(id)
+			c.TokenIDs = append(c.TokenIDs, id)
+			c.Logprobs.TextOffset = append(c.Logprobs.TextOffset, off)
+			c.Logprobs.TokenLogprobs = append(c.Logprobs.TokenLogprobs, lp)
+			c.Logprobs.Tokens = append(c.Logprobs.Tokens, tok)
+			c.Logprobs.TopLogprobs = append(c.Logprobs.TopLogprobs, map[string]float64{tok: lp})
+			off += len(tok)
+		}
+		c.Text = text.String()
+		for range promptLen {
+			c.PromptTokenIDs = append(c.PromptTokenIDs, rng.IntN(150000))
+		}
+		completion += n
+		choices = append(choices, c)
+	}
+	body, err := json.Marshal(map[string]any{"id": "cmpl-5f0c3a9e2b7d4c1f", "object": "text_completion",
+		"created": 1700000000, "model": "sim", "choices": choices,
+		"usage": map[string]any{"prompt_tokens": prompts * promptLen, "completion_tokens": completion,
+			"total_tokens": prompts*promptLen + completion, "prompt_tokens_details": nil},
+		"service_tier": nil, "system_fingerprint": nil, "kv_transfer_params": nil})
+	if err != nil {
+		panic(err)
+	}
+	return body
+}
+
+// simEchoBody answers the capability probe: echo of the 4 ids /tokenize
+// gave, with the leading null.
+func simEchoBody() []byte {
+	return []byte(`{"id":"cmpl-1","object":"text_completion","created":1700000000,"model":"sim","choices":[` +
+		`{"index":0,"text":"","logprobs":{"text_offset":[0,10,20,30],"token_logprobs":[null,-1.0,-2.0,-3.0],` +
+		`"tokens":["token_id:1","token_id:2","token_id:3","token_id:4"],` +
+		`"top_logprobs":[null,{"token_id:2":-1.0},{"token_id:3":-2.0},{"token_id:4":-3.0}]},` +
+		`"finish_reason":"length","stop_reason":null,"token_ids":[1,2,3,4],"prompt_logprobs":null,"prompt_token_ids":[1,2,3,4]}],` +
+		`"usage":{"prompt_tokens":4,"completion_tokens":0,"total_tokens":4}}`)
+}
+
+// startSimServer re-executes this test binary as the simulated server and
+// returns its base URL.
+func startSimServer(b *testing.B) string {
+	b.Helper()
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd.Env = append(os.Environ(), simServerEnv+"=1")
+	cmd.Stderr = os.Stderr
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		b.Fatal(err)
+	}
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() {
+		stdin.Close() // the server exits on EOF
+		cmd.Wait()
+	})
+	addr, err := bufio.NewReader(stdout).ReadString('\n')
+	if err != nil {
+		b.Fatalf("simulated server did not start: %v", err)
+	}
+	return "http://" + strings.TrimSpace(addr)
+}
+
+func simBusy(b *testing.B, base string) time.Duration {
+	b.Helper()
+	resp, err := http.Get(base + "/sim/busy")
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(resp.Body)
+	if err != nil {
+		b.Fatal(err)
+	}
+	ns, err := strconv.ParseInt(string(data), 10, 64)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return time.Duration(ns)
+}
+
+// processCPU is the user+system CPU time of this process (the client; the
+// simulated server is another process).
+func processCPU() time.Duration {
 	var ru syscall.Rusage
 	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
-// BenchmarkClientOverhead: 20 ms per batch of 32 prompts x 64 tokens.
-// Reports process CPU (client plus the canned server's HTTP handling, an
-// upper bound on the client's) per unit of server busy time, and the
-// fraction of wall time the simulated engine was busy.
+// BenchmarkClientOverhead generates against a simulated vLLM server in a
+// separate process that takes 20 ms per batch of 32 prompts x 64 new tokens,
+// with remote.Options defaults (concurrency 16, batch size 32). It reports
+// the client's CPU time per unit of server busy time and the fraction of
+// wall time the simulated engine was busy.
 func BenchmarkClientOverhead(b *testing.B) {
-	const batch, tokens, batchesPerOp = 32, 64, 16
-	sim := newSimServer(20*time.Millisecond, batch, tokens)
-	srv := httptest.NewServer(sim)
-	defer srv.Close()
-	c, err := remote.New(context.Background(), remote.Options{Endpoints: []string{srv.URL}})
+	const batchesPerOp = 16
+	base := startSimServer(b)
+	c, err := remote.New(context.Background(), remote.Options{Endpoints: []string{base}})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -98,29 +257,30 @@ func BenchmarkClientOverhead(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	ps := make([][]int, batch*batchesPerOp)
+	rng := rand.New(rand.NewPCG(1, 2))
+	ps := make([][]int, simBatch*batchesPerOp)
 	for i := range ps {
-		ps[i] = make([]int, 40)
+		ps[i] = make([]int, simPromptLen)
 		for k := range ps[i] {
-			ps[i][k] = 100 + (i+k)%500
+			ps[i][k] = rng.IntN(150000)
 		}
 	}
-	req := lm.GenerateRequest{Prompts: ps, N: 1, MaxNewTokens: tokens, Temperature: 1, Seed: 1}
-	sim.engine.Lock()
-	sim.busy = 0
-	sim.engine.Unlock()
-	cpu0, wall0 := cpuTime(), time.Now()
+	req := lm.GenerateRequest{Prompts: ps, N: 1, MaxNewTokens: simNewTokens, Temperature: 1, Seed: 1}
+	busy0 := simBusy(b, base)
+	cpu0, wall0 := processCPU(), time.Now()
 	b.ResetTimer()
 	for range b.N {
-		if _, err := m.Generate(context.Background(), req); err != nil {
+		gens, err := m.Generate(context.Background(), req)
+		if err != nil {
 			b.Fatal(err)
+		}
+		if len(gens) != len(ps) || len(gens[0].Tokens) != simNewTokens || len(gens[3].Tokens) != simNewTokens*3/4-1 {
+			b.Fatalf("unexpected generations: %d, first has %d tokens", len(gens), len(gens[0].Tokens))
 		}
 	}
 	b.StopTimer()
-	cpu, wall := cpuTime()-cpu0, time.Since(wall0)
-	sim.engine.Lock()
-	busy := sim.busy
-	sim.engine.Unlock()
+	cpu, wall := processCPU()-cpu0, time.Since(wall0)
+	busy := simBusy(b, base) - busy0
 	b.ReportMetric(100*float64(cpu)/float64(busy), "%cpu/server-time")
 	b.ReportMetric(100*float64(busy)/float64(wall), "%server-busy")
 }
