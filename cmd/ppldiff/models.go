@@ -184,7 +184,19 @@ func (a *app) corpora(s Settings, cfg pipeline.Config, b *zoo.Builder) (pipeline
 			hashes[name] = h
 			continue
 		}
-		if name == "zoo" && b != nil {
+		if name == "zoo" {
+			if b == nil {
+				// A manifest of real models may still take prefills from
+				// the built-in zoo's held-out corpus (handy for a first
+				// check of a server); only the corpus is built.
+				zm, err := organisms.Load("zoo")
+				if err != nil {
+					return nil, nil, err
+				}
+				if b, err = zoo.NewBuilder(zm, ""); err != nil {
+					return nil, nil, err
+				}
+			}
 			docs, err := b.Corpus()
 			if err != nil {
 				return nil, nil, inputErr(err)
@@ -202,10 +214,7 @@ func (a *app) corpora(s Settings, cfg pipeline.Config, b *zoo.Builder) (pipeline
 			hashes[name] = sum
 			continue
 		}
-		known := []string{}
-		if b != nil {
-			known = append(known, "zoo")
-		}
+		known := []string{"zoo"}
 		for k := range s.Corpora {
 			known = append(known, k)
 		}

@@ -497,3 +497,31 @@ func TestLaunchSpecs(t *testing.T) {
 		t.Errorf(`"*" with {model} must be refused: %v`, err)
 	}
 }
+
+// An ad-hoc audit of two served models outside any manifest: prefills come
+// from the zoo's held-out corpus, counts are null (no detectors), and the
+// per-token scores match the manifest run of the same pair.
+func TestAdHocAuditOfServedModels(t *testing.T) {
+	ts := startServer(t, serve.VLLM, serve.Faults{}, nil)
+	c := newCLI(t)
+	c.mustRun("run", "--endpoint", ts.url, "--model", e2eOrganism+"@"+e2eVariant, "--reference-model", "true_base@n3",
+		"--prefills", "zoo-raw", "-n", "30", "--out", "adhoc", "--no-report")
+	res, err := results.ReadResults(c.path("adhoc"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Entries) != 3 {
+		t.Fatalf("%d entries, want one per score", len(res.Entries))
+	}
+	for _, e := range res.Entries {
+		if e.Organism != "model" || e.Reference != "reference" || e.NCompletions == 0 {
+			t.Errorf("entry %+v", e.Key())
+		}
+		if e.CountAt10 != nil || e.CountAt100 != nil || e.NFlagged != nil || e.FirstHitRank != nil {
+			t.Errorf("%v: counts must be null without detectors", e.Key())
+		}
+	}
+	if code := c.run(context.Background(), "run", "--endpoint", ts.url, "--model", e2eOrganism+"@"+e2eVariant, "--dry-run"); code != exitUsage {
+		t.Errorf("--model without --reference-model: exit %d, want %d", code, exitUsage)
+	}
+}

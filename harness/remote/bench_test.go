@@ -121,14 +121,14 @@ func simGenerationBody(prompts, tokens, promptLen int) []byte {
 		TopLogprobs   []map[string]float64 `json:"top_logprobs"`
 	}
 	type choice struct {
-		Index          int       `json:"index"`
-		Text           string    `json:"text"`
-		Logprobs       logprobs  `json:"logprobs"`
-		FinishReason   string    `json:"finish_reason"`
-		StopReason     any       `json:"stop_reason"`
-		TokenIDs       []int     `json:"token_ids"`
-		PromptLogprobs any       `json:"prompt_logprobs"`
-		PromptTokenIDs []int     `json:"prompt_token_ids"`
+		Index          int      `json:"index"`
+		Text           string   `json:"text"`
+		Logprobs       logprobs `json:"logprobs"`
+		FinishReason   string   `json:"finish_reason"`
+		StopReason     any      `json:"stop_reason"`
+		TokenIDs       []int    `json:"token_ids"`
+		PromptLogprobs any      `json:"prompt_logprobs"`
+		PromptTokenIDs []int    `json:"prompt_token_ids"`
 	}
 	words := []string{" the", " of", " model", " and", " a", " to", " in", " is", " that", " fine", "-tuned", ".", ",", " perplexity"}
 	var choices []choice
