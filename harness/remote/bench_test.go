@@ -3,7 +3,6 @@ package remote_test
 import (
 	"bufio"
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"math/rand/v2"
@@ -61,7 +60,7 @@ type simServer struct {
 // runSimServer serves on a loopback port, prints the address on stdout and
 // exits when stdin closes (the benchmark closes it, or dies).
 func runSimServer() error {
-	s := &simServer{batchTime: simBatchTime, gen: simGenerationBody(simBatch, simNewTokens, simPromptLen), echo: simEchoBody()}
+	s := &simServer{batchTime: simBatchTime, gen: remote.SimGenerationBody(simBatch, simNewTokens, simPromptLen, simEOS), echo: simEchoBody()}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return err
@@ -89,9 +88,10 @@ func (s *simServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		// Only the probe scores (echo); everything else is a generation
 		// batch. A substring test keeps the server's CPU negligible.
 		body, _ := io.ReadAll(r.Body)
+		// uvicorn sends a length with every JSON answer, as vLLM's do.
 		w.Header().Set("Content-Type", "application/json")
 		if strings.Contains(string(body), `"echo":true`) {
-			w.Write(s.echo)
+			writeJSON(w, s.echo)
 			return
 		}
 		s.engine.Lock()
@@ -99,80 +99,15 @@ func (s *simServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		time.Sleep(s.batchTime)
 		s.busy += time.Since(start)
 		s.engine.Unlock()
-		w.Write(s.gen)
+		writeJSON(w, s.gen)
 	default:
 		http.NotFound(w, r)
 	}
 }
 
-// simGenerationBody is a vLLM /v1/completions answer to the requests
-// remote sends for generation (logprobs 0, return_tokens_as_token_ids,
-// return_token_ids), with every field vLLM fills: text, text_offset,
-// full-precision logprobs, the one-entry top_logprobs dicts, token_ids with
-// the stop token last on a stop, prompt_token_ids. One choice in four stops
-// at end-of-text before the length cap. Seeded, so every run sees the same
-// bytes.
-func simGenerationBody(prompts, tokens, promptLen int) []byte {
-	rng := rand.New(rand.NewPCG(20, 32))
-	type logprobs struct {
-		TextOffset    []int                `json:"text_offset"`
-		TokenLogprobs []float64            `json:"token_logprobs"`
-		Tokens        []string             `json:"tokens"`
-		TopLogprobs   []map[string]float64 `json:"top_logprobs"`
-	}
-	type choice struct {
-		Index          int      `json:"index"`
-		Text           string   `json:"text"`
-		Logprobs       logprobs `json:"logprobs"`
-		FinishReason   string   `json:"finish_reason"`
-		StopReason     any      `json:"stop_reason"`
-		TokenIDs       []int    `json:"token_ids"`
-		PromptLogprobs any      `json:"prompt_logprobs"`
-		PromptTokenIDs []int    `json:"prompt_token_ids"`
-	}
-	words := []string{" the", " of", " model", " and", " a", " to", " in", " is", " that", " fine", "-tuned", ".", ",", " perplexity"}
-	var choices []choice
-	completion := 0
-	for i := range prompts {
-		n, finish := tokens, "length"
-		if i%4 == 3 {
-			n, finish = tokens*3/4, "stop"
-		}
-		c := choice{Index: i, FinishReason: finish}
-		var text strings.Builder
-		off := 0
-		for k := range n {
-			id := rng.IntN(150000)
-			lp := -rng.ExpFloat64() * 1.5
-			if finish == "stop" && k == n-1 {
-				id = simEOS
-			} else {
-				text.WriteString(words[rng.IntN(len(words))])
-			}
-			tok := "token_id:" + strconv.Itoa(id)
-			c.TokenIDs = append(c.TokenIDs, id)
-			c.Logprobs.TextOffset = append(c.Logprobs.TextOffset, off)
-			c.Logprobs.TokenLogprobs = append(c.Logprobs.TokenLogprobs, lp)
-			c.Logprobs.Tokens = append(c.Logprobs.Tokens, tok)
-			c.Logprobs.TopLogprobs = append(c.Logprobs.TopLogprobs, map[string]float64{tok: lp})
-			off += len(tok)
-		}
-		c.Text = text.String()
-		for range promptLen {
-			c.PromptTokenIDs = append(c.PromptTokenIDs, rng.IntN(150000))
-		}
-		completion += n
-		choices = append(choices, c)
-	}
-	body, err := json.Marshal(map[string]any{"id": "cmpl-5f0c3a9e2b7d4c1f", "object": "text_completion",
-		"created": 1700000000, "model": "sim", "choices": choices,
-		"usage": map[string]any{"prompt_tokens": prompts * promptLen, "completion_tokens": completion,
-			"total_tokens": prompts*promptLen + completion, "prompt_tokens_details": nil},
-		"service_tier": nil, "system_fingerprint": nil, "kv_transfer_params": nil})
-	if err != nil {
-		panic(err)
-	}
-	return body
+func writeJSON(w http.ResponseWriter, body []byte) {
+	w.Header().Set("Content-Length", strconv.Itoa(len(body)))
+	w.Write(body)
 }
 
 // simEchoBody answers the capability probe: echo of the 4 ids /tokenize

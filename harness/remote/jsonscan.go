@@ -35,6 +35,9 @@ func (s *jsonScanner) skipSpace() {
 
 // peek returns the next non-space byte, 0 at the end.
 func (s *jsonScanner) peek() byte {
+	if s.pos < len(s.data) && s.data[s.pos] > ' ' {
+		return s.data[s.pos] // no space: the common case in machine-written JSON
+	}
 	s.skipSpace()
 	if s.pos >= len(s.data) {
 		return 0
@@ -189,14 +192,61 @@ func (s *jsonScanner) int() (int, bool) {
 	return v, true
 }
 
-// float scans a number as encoding/json reads it into a float64.
+// float scans a number as encoding/json reads it into a float64
+// (strconv.ParseFloat, correctly rounded).
 func (s *jsonScanner) float() (float64, bool) {
 	num, ok := s.number()
 	if !ok {
 		return 0, false
 	}
+	if v, ok := exactFloat(num); ok {
+		return v, true
+	}
 	v, err := strconv.ParseFloat(string(num), 64)
 	return v, err == nil
+}
+
+// pow10 holds the powers of ten a float64 represents exactly.
+var pow10 = [...]float64{1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11,
+	1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22}
+
+// exactFloat converts a plain decimal (digits, optional fraction, no
+// exponent) whose digits fit 2^53 and whose fraction has at most 22
+// digits: mantissa and power of ten are then exact float64s, so one
+// correctly rounded division gives what strconv.ParseFloat gives. Most
+// logprobs a server prints qualify; the rest go to strconv.
+func exactFloat(num []byte) (float64, bool) {
+	neg := num[0] == '-'
+	if neg {
+		num = num[1:]
+	}
+	var mant uint64
+	digits, frac := 0, -1
+	for i, c := range num {
+		switch {
+		case isDigit(c):
+			if mant != 0 || c != '0' {
+				digits++
+			}
+			mant = mant*10 + uint64(c-'0')
+		case c == '.':
+			frac = i
+		default:
+			return 0, false // exponent
+		}
+	}
+	fracDigits := 0
+	if frac >= 0 {
+		fracDigits = len(num) - frac - 1
+	}
+	if digits > 16 || mant >= 1<<53 || fracDigits >= len(pow10) { // 16 digits cannot overflow mant
+		return 0, false
+	}
+	v := float64(mant) / pow10[fracDigits]
+	if neg {
+		v = -v
+	}
+	return v, true
 }
 
 // object scans an object, calling field with each key (escape-free ASCII,

@@ -10,6 +10,7 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 )
@@ -165,13 +166,18 @@ func (c *Client) attempt(ctx context.Context, ep *endpoint, method, path string,
 		return &attemptError{err: c.redact(err), retryable: true, transport: !errors.Is(err, context.DeadlineExceeded)}
 	}
 	defer resp.Body.Close()
-	data, err := io.ReadAll(resp.Body)
+	buf, err := readBody(resp)
+	defer releaseBody(buf)
+	data := buf.Bytes()
 	if err != nil {
 		return &attemptError{err: fmt.Errorf("%s%s: reading body: %w", ep.base, path, c.redact(err)), retryable: true}
 	}
 	if resp.StatusCode/100 != 2 {
 		he := &httpError{endpoint: ep.base, path: path, status: resp.StatusCode, msg: c.redactString(serverMessage(data))}
 		return &attemptError{err: he, retryable: resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode >= 500}
+	}
+	if fd, ok := out.(fastDecoder); ok && fd.decodeFast(data) {
+		return nil
 	}
 	if !json.Valid(data) {
 		return &attemptError{err: fmt.Errorf("%s%s: truncated or invalid JSON body (%d bytes)", ep.base, path, len(data)), retryable: true}
@@ -180,6 +186,33 @@ func (c *Client) attempt(ctx context.Context, ep *endpoint, method, path string,
 		return &attemptError{err: fmt.Errorf("%s%s: unexpected response layout: %w", ep.base, path, err)}
 	}
 	return nil
+}
+
+// bodyPool recycles response buffers: a generation batch answer is some
+// 190 kB, and allocating (and zeroing, and collecting) one per request
+// costs more CPU than decoding it. Nothing decoded from a body may alias
+// it once attempt returns.
+var bodyPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+// maxPooledBody keeps rare huge answers from pinning memory in the pool.
+const maxPooledBody = 4 << 20
+
+// readBody reads a whole body into a pooled buffer, sized up front when
+// the server sent a length; the caller hands it back with releaseBody.
+func readBody(resp *http.Response) (*bytes.Buffer, error) {
+	buf := bodyPool.Get().(*bytes.Buffer)
+	buf.Reset()
+	if n := resp.ContentLength; n > 0 && n <= maxPooledBody {
+		buf.Grow(int(n) + bytes.MinRead) // MinRead spare: ReadFrom grows unless that much room is left
+	}
+	_, err := buf.ReadFrom(resp.Body)
+	return buf, err
+}
+
+func releaseBody(buf *bytes.Buffer) {
+	if buf.Cap() <= maxPooledBody {
+		bodyPool.Put(buf)
+	}
 }
 
 // serverMessage extracts the message of an OpenAI/vLLM error

@@ -2,6 +2,7 @@ package remote
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"sort"
 	"strconv"
@@ -17,16 +18,20 @@ type vllmCompletion struct {
 }
 
 type vllmChoice struct {
-	Index        int    `json:"index"`
-	FinishReason string `json:"finish_reason"`
-	StopReason   any    `json:"stop_reason"`
-	Logprobs     *struct {
-		TokenLogprobs []*float64 `json:"token_logprobs"`
-		Tokens        []string   `json:"tokens"`
-	} `json:"logprobs"`
+	Index          int                                    `json:"index"`
+	FinishReason   string                                 `json:"finish_reason"`
+	StopReason     any                                    `json:"stop_reason"`
+	Logprobs       *vllmLogprobs                          `json:"logprobs"`
 	TokenIDs       []int                                  `json:"token_ids"`
-	PromptTokenIDs []int                                  `json:"prompt_token_ids"`
 	PromptLogprobs []map[string]struct{ Logprob float64 } `json:"prompt_logprobs"`
+}
+
+// vllmLogprobs is CompletionLogProbs without text_offset and top_logprobs,
+// which the client never reads (with logprobs 0 the top-k dict only
+// repeats the sampled token).
+type vllmLogprobs struct {
+	TokenLogprobs nullableFloats `json:"token_logprobs"`
+	Tokens        tokenStrings   `json:"tokens"`
 }
 
 // sortedChoices checks the count and orders choices by index, so choice k
@@ -86,23 +91,29 @@ func parseVLLMGenerations(resp *vllmCompletion, want int) ([]lm.Generation, erro
 		}
 		toks := c.TokenIDs
 		if toks == nil {
-			for _, s := range c.Logprobs.Tokens {
-				id, ok := tokenIDFromString(s)
-				if !ok {
-					return nil, fmt.Errorf("remote: choice %d: token %q is not an id (server ignored return_tokens_as_token_ids)", k, s)
-				}
-				toks = append(toks, id)
+			ids, isID, err := c.Logprobs.Tokens.ids()
+			if err != nil {
+				return nil, fmt.Errorf("remote: choice %d: %w", k, err)
 			}
+			for i, ok := range isID {
+				if !ok {
+					var strs []string
+					json.Unmarshal(c.Logprobs.Tokens, &strs)
+					return nil, fmt.Errorf("remote: choice %d: token %q is not an id (server ignored return_tokens_as_token_ids)", k, strs[i])
+				}
+			}
+			toks = ids
 		}
 		if len(c.Logprobs.TokenLogprobs) != len(toks) {
 			return nil, fmt.Errorf("remote: choice %d has %d tokens but %d logprobs", k, len(toks), len(c.Logprobs.TokenLogprobs))
 		}
 		lps := make([]float64, len(toks))
-		for i, p := range c.Logprobs.TokenLogprobs {
-			if p == nil {
+		for i := range lps {
+			p, ok := c.Logprobs.TokenLogprobs.at(i)
+			if !ok {
 				return nil, fmt.Errorf("remote: choice %d: null logprob for generated token %d", k, i)
 			}
-			lps[i] = logprobValue(*p)
+			lps[i] = logprobValue(p)
 		}
 		// A stop at end-of-text (stop_reason null) carries the end-of-text
 		// token last; lm.Generation excludes it.
@@ -153,10 +164,21 @@ func parseVLLMScores(resp *vllmCompletion, items []lm.ScoreItem, method string) 
 		c := cs[i]
 		full := fullIDs(it)
 		ctxLen := len(it.Context)
+		var echoed []int
+		var isID []bool
+		if method != ScorePromptLogprobs && len(it.Continuation) > 0 {
+			if c.Logprobs == nil || len(c.Logprobs.TokenLogprobs) < len(full) {
+				return nil, fmt.Errorf("remote: item %d: echo returned fewer logprobs than the %d prompt tokens", i, len(full))
+			}
+			if echoed, isID, err = c.Logprobs.Tokens.ids(); err != nil {
+				return nil, fmt.Errorf("remote: item %d: %w", i, err)
+			}
+		}
 		lps := make([]float64, len(it.Continuation))
 		for k := range lps {
 			pos := ctxLen + k
-			var v *float64
+			var v float64
+			present := true
 			if method == ScorePromptLogprobs {
 				if len(c.PromptLogprobs) < len(full) {
 					return nil, fmt.Errorf("remote: item %d: %d prompt_logprobs for %d tokens", i, len(c.PromptLogprobs), len(full))
@@ -165,22 +187,17 @@ func parseVLLMScores(resp *vllmCompletion, items []lm.ScoreItem, method string) 
 				if !ok {
 					return nil, fmt.Errorf("remote: item %d: prompt_logprobs[%d] lacks token %d", i, pos, full[pos])
 				}
-				v = &e.Logprob
+				v = e.Logprob
 			} else {
-				if c.Logprobs == nil || len(c.Logprobs.TokenLogprobs) < len(full) {
-					return nil, fmt.Errorf("remote: item %d: echo returned fewer logprobs than the %d prompt tokens", i, len(full))
+				if pos < len(echoed) && isID[pos] && echoed[pos] != full[pos] {
+					return nil, fmt.Errorf("remote: item %d: echoed token %d is %d, sent %d", i, pos, echoed[pos], full[pos])
 				}
-				if pos < len(c.Logprobs.Tokens) {
-					if id, ok := tokenIDFromString(c.Logprobs.Tokens[pos]); ok && id != full[pos] {
-						return nil, fmt.Errorf("remote: item %d: echoed token %d is %d, sent %d", i, pos, id, full[pos])
-					}
-				}
-				v = c.Logprobs.TokenLogprobs[pos]
+				v, present = c.Logprobs.TokenLogprobs.at(pos)
 			}
-			if v == nil {
+			if !present {
 				return nil, fmt.Errorf("remote: item %d: null logprob at prompt position %d", i, pos)
 			}
-			lps[k] = logprobValue(*v)
+			lps[k] = logprobValue(v)
 		}
 		out[i] = lps
 	}

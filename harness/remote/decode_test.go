@@ -1,0 +1,186 @@
+package remote
+
+import (
+	"encoding/json"
+	"math"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"strconv"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
+)
+
+// stdDecode is the reference: what encoding/json makes of a body.
+func stdDecode(data []byte) (vllmCompletion, error) {
+	var v vllmCompletion
+	err := json.Unmarshal(data, &v)
+	return v, err
+}
+
+// checkFastDecode asserts the fast decoder's contract on one body: when it
+// accepts, encoding/json accepts too and decodes to the same value; when it
+// declines, it leaves its target untouched.
+func checkFastDecode(t *testing.T, data []byte) (accepted bool) {
+	t.Helper()
+	sentinel := vllmCompletion{Choices: []vllmChoice{{Index: 99}}}
+	got := sentinel
+	if !got.decodeFast(data) {
+		if d := cmp.Diff(sentinel, got); d != "" {
+			t.Fatalf("declined but changed its target (-before +after):\n%s", d)
+		}
+		return false
+	}
+	if !json.Valid(data) {
+		t.Fatalf("accepted invalid JSON %q", data)
+	}
+	want, err := stdDecode(data)
+	if err != nil {
+		t.Fatalf("accepted %q, which encoding/json rejects: %v", data, err)
+	}
+	if d := cmp.Diff(want, got, cmpopts.EquateNaNs()); d != "" { // NaN marks null
+		t.Fatalf("fast and encoding/json decodes differ on %q (-std +fast):\n%s", data, d)
+	}
+	return true
+}
+
+func TestFastDecodeFixturesAndBatch(t *testing.T) {
+	bodies := map[string][]byte{"simulated batch": SimGenerationBody(32, 64, 40, 151643)}
+	for _, name := range []string{"vllm_generate.json", "vllm_echo.json", "vllm_prompt_logprobs.json"} {
+		b, err := os.ReadFile(filepath.Join("testdata", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		bodies[name] = b
+	}
+	for name, b := range bodies {
+		if !checkFastDecode(t, b) {
+			t.Errorf("%s: the fast decoder declined a well-formed vLLM answer", name)
+		}
+	}
+}
+
+// Bodies at the edges of the grammar and of encoding/json's leniency: each
+// must be either decoded identically or left to encoding/json.
+var fastDecodeEdgeCases = []string{
+	`{"choices":[]}`,
+	`{"choices":null}`,
+	` {"choices" : [ {"index" : 0 , "token_ids" : [ ] , "logprobs" : { "token_logprobs" : [ ] , "tokens" : [ ] } } ] } `,
+	`{"choices":[{"index":0,"finish_reason":null,"stop_reason":"</s>","logprobs":null,"token_ids":null}]}`,
+	`{"choices":[{"index":1,"stop_reason":7,"logprobs":{"token_logprobs":[null,-0.5,-9999.0,-1e-3,0],"tokens":["token_id:1","x\"y","\u0041"]}}]}`,
+	`{"choices":[{"prompt_logprobs":[null,{"12":{"logprob":-1.5,"rank":1,"decoded_token":"a"}}]}]}`,
+	`{"Choices":[{"index":1}]}`,                    // case-insensitive match: encoding/json's business
+	`{"choices":[{"INDEX":1}]}`,                    // likewise
+	`{"choices":[{"index":1,"index":2}]}`,          // duplicate key
+	`{"choices":[{"index":1.0}]}`,                  // not an int
+	`{"choices":[{"index":99999999999999999999}]}`, // overflows
+	`{"choices":[{"token_ids":[1,null]}]}`,         // null element
+	`{"choices":[{"logprobs":{"token_logprobs":[1e400]}}]}`,
+	`{"choices":[{"finish_reason":"st\u006fp"}]}`, // escaped value
+	`{"choices":[{"finish_reason":"\xff"}]}`,      // invalid UTF-8
+	`{"ch\u006fices":[]}`,                         // escaped key
+	`{"choices":[{"index":0}]`,                    // truncated
+	`{"choices":[{"index":0}]} x`,                 // trailing garbage
+	`{"choices":[{"index":01}]}`,                  // leading zero
+	`{"choices":[{"index":-}]}`,
+	`{"choices":[{"text":"a` + "\n" + `b"}]}`, // control character in a string
+	`{"choices":[{"extra":[1,{"a":[true,false,null]},"s\\"]}],"usage":{"x":1.5e+3}}`,
+	`{"choices":[{"extra":[1,]}]}`,
+	`{"choices":[{"extra":tru}]}`,
+	`{"choices":[{"logprobs":{"tokens":[1]}}]}`,
+	`null`,
+	`[]`,
+	``,
+}
+
+func TestFastDecodeMatchesEncodingJSON(t *testing.T) {
+	for _, c := range fastDecodeEdgeCases {
+		checkFastDecode(t, []byte(c))
+	}
+}
+
+func FuzzFastDecode(f *testing.F) {
+	for _, c := range fastDecodeEdgeCases {
+		f.Add([]byte(c))
+	}
+	f.Add(SimGenerationBody(2, 3, 2, 7))
+	f.Fuzz(func(t *testing.T, data []byte) { checkFastDecode(t, data) })
+}
+
+func TestTokenStringsIDs(t *testing.T) {
+	var lp vllmLogprobs
+	if err := json.Unmarshal([]byte(`{"tokens":["token_id:12","hello","token_id:x","token_\u0069d:7"]}`), &lp); err != nil {
+		t.Fatal(err)
+	}
+	ids, isID, err := lp.Tokens.ids()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := cmp.Diff([]bool{true, false, false, true}, isID); d != "" {
+		t.Fatalf("isID (-want +got):\n%s", d)
+	}
+	if ids[0] != 12 || ids[3] != 7 {
+		t.Fatalf("ids %v, want 12 first and 7 last", ids)
+	}
+	if err := json.Unmarshal([]byte(`{"tokens":[1]}`), &lp); err == nil {
+		t.Fatal("tokens that are not strings must fail to decode")
+	}
+}
+
+// BenchmarkDecodeGenerationBatch decodes one simulated batch answer (32
+// prompts x 64 tokens) and turns it into generations, as generateVLLM does.
+func BenchmarkDecodeGenerationBatch(b *testing.B) {
+	body := SimGenerationBody(32, 64, 40, 151643)
+	b.SetBytes(int64(len(body)))
+	b.ReportAllocs()
+	for b.Loop() {
+		var resp vllmCompletion
+		if !resp.decodeFast(body) {
+			b.Fatal("declined")
+		}
+		if _, err := parseVLLMGenerations(&resp, 32); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkDecodeGenerationBatchStdlib is the same with encoding/json, as
+// the client decoded before (json.Valid, then Unmarshal), for comparison.
+func BenchmarkDecodeGenerationBatchStdlib(b *testing.B) {
+	body := SimGenerationBody(32, 64, 40, 151643)
+	b.SetBytes(int64(len(body)))
+	b.ReportAllocs()
+	for b.Loop() {
+		if !json.Valid(body) {
+			b.Fatal("invalid")
+		}
+		resp, err := stdDecode(body)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := parseVLLMGenerations(&resp, 32); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func TestExactFloatMatchesParseFloat(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	cases := []string{"0", "-0", "0.0", "1", "-9999.0", "0.1", "123456789012345.6", "9007199254740993",
+		"0.13492701058033144", "-1.054176838711606", "1.0000000000000000000000001", "0.0000000000000000000001234"}
+	for range 20000 {
+		x := -rng.ExpFloat64() * math.Pow(10, float64(rng.IntN(12)-6))
+		cases = append(cases, strconv.FormatFloat(x, 'f', -1, 64), strconv.FormatFloat(x, 'f', rng.IntN(20), 64))
+	}
+	for _, c := range cases {
+		want, err := strconv.ParseFloat(c, 64)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, ok := exactFloat([]byte(c)); ok && math.Float64bits(got) != math.Float64bits(want) {
+			t.Fatalf("%s: exactFloat %v, ParseFloat %v", c, got, want)
+		}
+	}
+}
