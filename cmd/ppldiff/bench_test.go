@@ -38,7 +38,7 @@ func BenchmarkDefaultRunBinary(b *testing.B) {
 	b.ResetTimer()
 	for b.Loop() {
 		ws := b.TempDir()
-		cmd := exec.Command(bin, "run", "--no-report")
+		cmd := exec.Command(bin, "run")
 		cmd.Dir = ws
 		if out, err := cmd.CombinedOutput(); err != nil {
 			b.Fatalf("%v\n%s", err, out)
