@@ -171,7 +171,7 @@ func (c *Config) Validate() error {
 // normalize puts list fields in canonical order so that equal configurations
 // hash equally whatever order flags came in.
 func (c *Config) normalize() {
-	for _, l := range []*[]string{&c.Organisms, &c.Variants, &c.References, &c.ReferenceKinds, &c.SamplesScores} {
+	for _, l := range []*[]string{&c.Organisms, &c.Variants, &c.References, &c.ReferenceKinds, &c.Prefills, &c.SamplesScores} {
 		slices.Sort(*l)
 		*l = slices.Compact(*l)
 	}
