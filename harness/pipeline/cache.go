@@ -13,9 +13,22 @@ import (
 type CachedGeneration struct {
 	Key          string
 	Model        string
+	PrefillKey   string
 	Tokens       []int
+	Text         []byte // decoded, invalid UTF-8 replaced
 	Logprobs     []float64
 	FinishReason string
+}
+
+// CachedPrefill is a cut prefill and its prompt, keyed by content (model,
+// tokenizer, corpus, document, length, offset rule, format). An empty
+// Prompt records a document too short to give one.
+type CachedPrefill struct {
+	Key    string
+	Source string // the prefill id: corpus:document[@offset]
+	Index  int
+	Prompt []int
+	Text   []byte
 }
 
 // CachedScores are stored teacher-forced logprobs, keyed by content.
@@ -33,18 +46,42 @@ type Cache interface {
 	PutGenerations(ctx context.Context, gs []CachedGeneration) error
 	GetScores(ctx context.Context, keys []string) (map[string]CachedScores, error)
 	PutScores(ctx context.Context, ss []CachedScores) error
+	GetPrefills(ctx context.Context, keys []string) (map[string]CachedPrefill, error)
+	PutPrefills(ctx context.Context, ps []CachedPrefill) error
 }
 
 // MemCache is an in-memory Cache.
 type MemCache struct {
-	mu     sync.Mutex
-	gens   map[string]CachedGeneration
-	scores map[string]CachedScores
+	mu       sync.Mutex
+	gens     map[string]CachedGeneration
+	scores   map[string]CachedScores
+	prefills map[string]CachedPrefill
 }
 
 // NewMemCache returns an empty in-memory cache.
 func NewMemCache() *MemCache {
-	return &MemCache{gens: map[string]CachedGeneration{}, scores: map[string]CachedScores{}}
+	return &MemCache{gens: map[string]CachedGeneration{}, scores: map[string]CachedScores{}, prefills: map[string]CachedPrefill{}}
+}
+
+func (m *MemCache) GetPrefills(_ context.Context, keys []string) (map[string]CachedPrefill, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	out := map[string]CachedPrefill{}
+	for _, k := range keys {
+		if p, ok := m.prefills[k]; ok {
+			out[k] = p
+		}
+	}
+	return out, nil
+}
+
+func (m *MemCache) PutPrefills(_ context.Context, ps []CachedPrefill) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for _, p := range ps {
+		m.prefills[p.Key] = p
+	}
+	return nil
 }
 
 func (m *MemCache) GetGenerations(_ context.Context, keys []string) (map[string]CachedGeneration, error) {
@@ -105,6 +142,13 @@ func (k *keyHasher) ints(xs []int) *keyHasher {
 		k.buf = binary.AppendVarint(k.buf, int64(x))
 	}
 	return k
+}
+
+func (k *keyHasher) flag(b bool) *keyHasher {
+	if b {
+		return k.u64(1)
+	}
+	return k.u64(0)
 }
 
 func (k *keyHasher) num(f float64) *keyHasher {

@@ -167,7 +167,7 @@ func (r *runner) sample(e results.Entry, rank int, c *completion, s stats, v flo
 	return results.Sample{
 		Organism: e.Organism, Variant: e.Variant, Reference: e.Reference, Config: e.Config,
 		Repeat: e.Repeat, Score: e.Score, Rank: rank,
-		PrefillID: c.pre.id, CompletionID: c.gen.Key[:16],
+		PrefillID: c.pre.id, CompletionID: completionID(e, c),
 		Prefill: string(c.pre.text), Completion: string(c.text),
 		NLLFT: &nllFT, NLLRef: &nllRef, PPLFT: &pplFT, PPLRef: &pplRef,
 		TokensFT: &tf, TokensRef: &tr, Bytes: len(c.text),
@@ -197,4 +197,10 @@ func tokenLogprobs(spans []lm.Span, lps []float64) []results.TokenLogprob {
 		out[i] = results.TokenLogprob{Start: spans[i].Start, End: spans[i].End, Logprob: finite(lps[i])}
 	}
 	return out
+}
+
+// completionID names a completion by what it is (organism variant, prompt,
+// generated ids), not by how it was cached, so every backend gives the same id.
+func completionID(e results.Entry, c *completion) string {
+	return (&keyHasher{}).str(e.Organism).str(e.Variant).ints(c.pre.prompt).ints(c.gen.Tokens).sum()[:16]
 }

@@ -9,6 +9,7 @@ import (
 	"runtime"
 	"slices"
 	"sync"
+	"unicode/utf8"
 
 	"golang.org/x/sync/errgroup"
 
@@ -146,6 +147,7 @@ type unitOutput struct {
 
 // prefill is one prompt of a unit.
 type prefill struct {
+	key    string // cache key of the cut prefill
 	id     string
 	text   []byte // the prefill's bytes as the finetuned model decodes them
 	prompt []int  // finetuned model's prompt ids (template, prefill)
@@ -171,11 +173,11 @@ func (r *runner) runUnit(ctx context.Context, u *Unit) (*unitOutput, error) {
 	ftInfo := ft.Info()
 	// Oversample: prefills whose prompt repeats an earlier one are dropped
 	// (their completions would repeat too) and replaced from the spare docs.
-	docs, _, err := r.opt.Corpora.Sample(ctx, u.Prefill.Corpus, prefillOversample*cfg.N, cfg.Seed+uint64(u.Repeat))
+	docs, corpusHash, err := r.opt.Corpora.Sample(ctx, u.Prefill.Corpus, prefillOversample*cfg.N, cfg.Seed+uint64(u.Repeat))
 	if err != nil {
 		return nil, err
 	}
-	pres, err := r.prefills(ctx, ft, u, docs)
+	pres, err := r.prefills(ctx, ft, u, docs, corpusHash)
 	if err != nil {
 		return nil, err
 	}
@@ -209,9 +211,6 @@ func (r *runner) runUnit(ctx context.Context, u *Unit) (*unitOutput, error) {
 			c.lpFT = lps[i]
 			ftScored += int64(len(c.gen.Tokens))
 		}
-	}
-	if err := r.detokenize(ctx, ft, comps); err != nil {
-		return nil, err
 	}
 	filter(cfg, comps)
 	det := r.detectors[u.Organism.ID]
@@ -254,10 +253,11 @@ func (r *runner) fillTokenDetail(ctx context.Context, ft lm.Model, out *unitOutp
 	refSpans := map[lm.Model]map[*completion][]lm.Span{}
 	for _, d := range out.details {
 		if d.c.spansFT == nil {
-			var err error
-			if _, d.c.spansFT, err = ft.Detokenize(ctx, d.c.gen.Tokens); err != nil {
+			raw, spans, err := ft.Detokenize(ctx, d.c.gen.Tokens)
+			if err != nil {
 				return fmt.Errorf("detokenize: %w", err)
 			}
+			d.c.spansFT = remapSpans(raw, spans)
 		}
 		spans := d.c.spansFT
 		if !d.rs.sameTokens {
@@ -266,9 +266,11 @@ func (r *runner) fillTokenDetail(ctx context.Context, ft lm.Model, out *unitOutp
 			}
 			if spans = refSpans[d.ref][d.c]; spans == nil {
 				var err error
-				if _, spans, err = d.ref.Detokenize(ctx, d.rs.continuation); err != nil {
+				raw, rspans, err := d.ref.Detokenize(ctx, d.rs.continuation)
+				if err != nil {
 					return fmt.Errorf("detokenize under the reference: %w", err)
 				}
+				spans = remapSpans(raw, rspans)
 				refSpans[d.ref][d.c] = spans
 			}
 		}
@@ -287,64 +289,58 @@ const prefillOversample = 4
 // random offset) of each document with the finetuned model's tokenizer and
 // builds the prompt in the config's format. Documents are visited in a
 // seeded random order and the first N distinct prompts are kept, returned in
-// corpus order.
-func (r *runner) prefills(ctx context.Context, ft lm.Model, u *Unit, docs []Document) ([]*prefill, error) {
+// corpus order. Cut prefills are cached, so a re-run tokenizes nothing.
+func (r *runner) prefills(ctx context.Context, ft lm.Model, u *Unit, docs []Document, corpusHash string) ([]*prefill, error) {
 	cfg := r.p.Config
+	info := ft.Info()
 	docs = slices.Clone(docs)
 	shuffle := rand.New(rand.NewPCG(cfg.Seed+uint64(u.Repeat), 0x64656475702d6f72)) // "dedup-or"
 	shuffle.Shuffle(len(docs), func(i, j int) { docs[i], docs[j] = docs[j], docs[i] })
+	keys := make([]string, len(docs))
+	for i, d := range docs {
+		kh := (&keyHasher{}).str("prefill/v1").str(info.ServedName).str(info.Revision).str(info.TokenizerID).
+			str(corpusHash).u64(uint64(d.Index)).u64(uint64(cfg.PrefillTokens)).str(cfg.PrefillOffset).str(u.Prefill.Format)
+		if cfg.PrefillOffset == "random" {
+			kh.u64(cfg.Seed + uint64(u.Repeat))
+		}
+		if u.Prefill.Format == FormatChat {
+			kh.str(cfg.ChatSystem).str(cfg.ChatUser)
+		}
+		keys[i] = kh.sum()
+	}
+	cached, err := r.opt.Cache.GetPrefills(ctx, keys)
+	if err != nil {
+		return nil, fmt.Errorf("cache: %w", err)
+	}
+	var bos []int
 	seen := map[string]bool{}
 	type indexed struct {
 		doc int
 		p   *prefill
 	}
 	var picked []indexed
-	k := cfg.PrefillTokens
-	bos, err := ft.Tokenize(ctx, lm.TokenizeRequest{AddSpecial: true})
-	if err != nil {
-		return nil, fmt.Errorf("tokenize: %w", err)
-	}
-	for _, d := range docs {
+	var put []CachedPrefill
+	for i, d := range docs {
 		if len(picked) == cfg.N {
 			break
 		}
-		text := d.Text
-		offset := 0
-		// Tokenizing a bounded head keeps long documents cheap; a start
-		// prefill needs only its first few tokens.
-		head := text
-		if cfg.PrefillOffset == "start" && len(head) > 256 {
-			head = head[:256]
+		cp, ok := cached[keys[i]]
+		if !ok {
+			if bos == nil {
+				if bos, err = ft.Tokenize(ctx, lm.TokenizeRequest{AddSpecial: true}); err != nil {
+					return nil, fmt.Errorf("tokenize: %w", err)
+				}
+			}
+			if cp, err = r.cutPrefill(ctx, ft, u, d, bos); err != nil {
+				return nil, err
+			}
+			cp.Key = keys[i]
+			put = append(put, cp)
 		}
-		ids, err := ft.Tokenize(ctx, lm.TokenizeRequest{Text: head})
-		if err != nil {
-			return nil, fmt.Errorf("tokenize: %w", err)
-		}
-		if len(ids) < k {
+		if len(cp.Prompt) == 0 {
 			continue // too short to give a prefill of k tokens
 		}
-		if cfg.PrefillOffset == "random" {
-			rng := rand.New(rand.NewPCG(cfg.Seed+uint64(u.Repeat), uint64(d.Index)))
-			offset = rng.IntN(len(ids) - k + 1)
-		}
-		ids = ids[offset : offset+k]
-		ptext, _, err := ft.Detokenize(ctx, ids)
-		if err != nil {
-			return nil, fmt.Errorf("detokenize: %w", err)
-		}
-		p := &prefill{id: fmt.Sprintf("%s:%d", u.Prefill.Corpus, d.Index), text: ptext}
-		if offset > 0 {
-			p.id = fmt.Sprintf("%s@%d", p.id, offset)
-		}
-		switch u.Prefill.Format {
-		case FormatRaw:
-			p.prompt = append(append([]int{}, bos...), ids...)
-		case FormatChat:
-			p.prompt, err = ft.Tokenize(ctx, lm.TokenizeRequest{Messages: r.chat(ptext), AddSpecial: true})
-			if err != nil {
-				return nil, fmt.Errorf("tokenize chat: %w", err)
-			}
-		}
+		p := &prefill{key: keys[i], id: cp.Source, text: cp.Text, prompt: cp.Prompt}
 		key := fmt.Sprint(p.prompt)
 		if seen[key] {
 			continue
@@ -352,12 +348,134 @@ func (r *runner) prefills(ctx context.Context, ft lm.Model, u *Unit, docs []Docu
 		seen[key] = true
 		picked = append(picked, indexed{d.Index, p})
 	}
+	if err := r.opt.Cache.PutPrefills(ctx, put); err != nil {
+		return nil, fmt.Errorf("cache: %w", err)
+	}
 	slices.SortFunc(picked, func(a, b indexed) int { return a.doc - b.doc })
 	out := make([]*prefill, len(picked))
 	for i, x := range picked {
 		out[i] = x.p
 	}
 	return out, nil
+}
+
+// cutPrefill tokenizes the head of a document, cuts the prefill and builds
+// its prompt. A document too short for k tokens gives an empty prompt.
+func (r *runner) cutPrefill(ctx context.Context, ft lm.Model, u *Unit, d Document, bos []int) (CachedPrefill, error) {
+	cfg := r.p.Config
+	k := cfg.PrefillTokens
+	cp := CachedPrefill{Source: fmt.Sprintf("%s:%d", u.Prefill.Corpus, d.Index), Index: d.Index}
+	ids, err := headTokens(ctx, ft, d.Text, k, cfg.PrefillOffset == "random")
+	if err != nil {
+		return cp, err
+	}
+	if len(ids) < k {
+		return cp, nil
+	}
+	offset := 0
+	if cfg.PrefillOffset == "random" {
+		rng := rand.New(rand.NewPCG(cfg.Seed+uint64(u.Repeat), uint64(d.Index)))
+		offset = rng.IntN(len(ids) - k + 1)
+		if offset > 0 {
+			cp.Source = fmt.Sprintf("%s@%d", cp.Source, offset)
+		}
+	}
+	ids = ids[offset : offset+k]
+	text, _, err := ft.Detokenize(ctx, ids)
+	if err != nil {
+		return cp, fmt.Errorf("detokenize: %w", err)
+	}
+	cp.Text = validUTF8(text)
+	switch u.Prefill.Format {
+	case FormatRaw:
+		cp.Prompt = append(append([]int{}, bos...), ids...)
+	case FormatChat:
+		if cp.Prompt, err = ft.Tokenize(ctx, lm.TokenizeRequest{Messages: r.chat(cp.Text), AddSpecial: true}); err != nil {
+			return cp, fmt.Errorf("tokenize chat: %w", err)
+		}
+	}
+	return cp, nil
+}
+
+// headTokens tokenizes enough of the document's head: a start prefill needs
+// k whole tokens, and the last token of a cut head may be cut too, so the
+// head grows until it holds k+1 tokens or is the whole document. A random
+// window needs the whole document (up to maxRandomHead bytes).
+func headTokens(ctx context.Context, m lm.Model, text []byte, k int, whole bool) ([]int, error) {
+	head := min(len(text), max(256, 16*k))
+	if whole {
+		head = min(len(text), maxRandomHead)
+	}
+	for {
+		ids, err := m.Tokenize(ctx, lm.TokenizeRequest{Text: text[:head]})
+		if err != nil {
+			return nil, fmt.Errorf("tokenize: %w", err)
+		}
+		if head == len(text) {
+			return ids, nil
+		}
+		if len(ids) > k && !whole {
+			return ids[:k], nil
+		}
+		if whole {
+			return ids[:max(0, len(ids)-1)], nil // the last token may be cut
+		}
+		head = min(len(text), 2*head)
+	}
+}
+
+// remapSpans moves spans over raw bytes onto validUTF8(raw), where each
+// invalid byte became the 3 bytes of U+FFFD.
+func remapSpans(raw []byte, spans []lm.Span) []lm.Span {
+	if utf8.Valid(raw) {
+		return spans
+	}
+	at := make([]int, len(raw)+1) // at[i]: offset of raw[i] in the valid text
+	for i, pos := 0, 0; i <= len(raw); {
+		if i == len(raw) {
+			at[i] = pos
+			break
+		}
+		r, size := utf8.DecodeRune(raw[i:])
+		width := size
+		if r == utf8.RuneError && size == 1 {
+			width = utf8.RuneLen(utf8.RuneError)
+		}
+		for j := 0; j < size; j++ {
+			at[i+j] = pos
+		}
+		i += size
+		pos += width
+	}
+	out := make([]lm.Span, len(spans))
+	for i, sp := range spans {
+		out[i] = lm.Span{Start: at[min(sp.Start, len(raw))], End: at[min(sp.End, len(raw))]}
+	}
+	return out
+}
+
+// maxRandomHead bounds the bytes a random-offset prefill is drawn from.
+const maxRandomHead = 1 << 16
+
+// validUTF8 replaces each byte that is not part of valid UTF-8 with U+FFFD,
+// as a JSON encoder does: a byte-level tokenizer can split a character, and
+// text that crossed an HTTP API arrives that way, so in-process and served
+// models must see the same completion text.
+func validUTF8(b []byte) []byte {
+	if utf8.Valid(b) {
+		return b
+	}
+	out := make([]byte, 0, len(b)+8)
+	for len(b) > 0 {
+		r, size := utf8.DecodeRune(b)
+		if r == utf8.RuneError && size == 1 {
+			out = append(out, "\uFFFD"...)
+		} else {
+			out = append(out, b[:size]...)
+		}
+		b = b[size:]
+	}
+	return out
 }
 
 func (r *runner) chat(prefill []byte) []lm.Message {
@@ -379,14 +497,21 @@ func (r *runner) generate(ctx context.Context, ft lm.Model, u *Unit, pres []*pre
 	if cfg.Decoding == DecodingGreedy {
 		temp, topP = 0, 1
 	}
+	// Greedy decoding ignores the seed: repeats share their completions.
+	// Whether logprobs are raw is part of the key, since raw ones stand in
+	// for the finetuned scoring pass.
+	keySeed := seed
+	if temp == 0 {
+		keySeed = 0
+	}
 	comps := make([]*completion, len(pres))
 	for start := 0; start < len(pres); start += r.opt.BatchSize {
 		end := min(start+r.opt.BatchSize, len(pres))
 		keys := make([]string, end-start)
 		for i := start; i < end; i++ {
-			kh := &keyHasher{}
-			keys[i-start] = kh.str("gen/v1").str(info.ServedName).str(info.Revision).str(info.TokenizerID).
-				ints(pres[i].prompt).num(temp).num(topP).u64(uint64(cfg.MaxNewTokens)).u64(seed).sum()
+			keys[i-start] = (&keyHasher{}).str("gen/v2").str(info.ServedName).str(info.Revision).str(info.TokenizerID).
+				flag(info.RawGenerationLogprobs).ints(pres[i].prompt).num(temp).num(topP).
+				u64(uint64(cfg.MaxNewTokens)).u64(keySeed).sum()
 		}
 		have, err := r.opt.Cache.GetGenerations(ctx, keys)
 		if err != nil {
@@ -395,7 +520,12 @@ func (r *runner) generate(ctx context.Context, ft lm.Model, u *Unit, pres []*pre
 		var missing []int
 		for i := start; i < end; i++ {
 			if g, ok := have[keys[i-start]]; ok {
-				comps[i] = &completion{pre: pres[i], gen: g}
+				comps[i] = &completion{pre: pres[i], gen: g, text: g.Text}
+				if len(g.Text) == 0 && len(g.Tokens) > 0 {
+					if comps[i].text, err = decodeText(ctx, ft, g.Tokens); err != nil {
+						return nil, err
+					}
+				}
 				r.opt.Counters.CompletionsCached.Add(1)
 			} else {
 				missing = append(missing, i)
@@ -416,8 +546,16 @@ func (r *runner) generate(ctx context.Context, ft lm.Model, u *Unit, pres []*pre
 			put := make([]CachedGeneration, len(missing))
 			for j, i := range missing {
 				g := gens[j]
-				put[j] = CachedGeneration{Key: keys[i-start], Model: info.ServedName, Tokens: g.Tokens, Logprobs: g.Logprobs, FinishReason: g.FinishReason}
-				comps[i] = &completion{pre: pres[i], gen: put[j]}
+				if info.RawGenerationLogprobs && len(g.Logprobs) != len(g.Tokens) {
+					return nil, fmt.Errorf("generate: %d logprobs for %d tokens: the model's generation logprobs cannot stand in for scores", len(g.Logprobs), len(g.Tokens))
+				}
+				text, err := decodeText(ctx, ft, g.Tokens)
+				if err != nil {
+					return nil, err
+				}
+				put[j] = CachedGeneration{Key: keys[i-start], Model: info.ServedName, PrefillKey: pres[i].key,
+					Tokens: g.Tokens, Text: text, Logprobs: g.Logprobs, FinishReason: g.FinishReason}
+				comps[i] = &completion{pre: pres[i], gen: put[j], text: text}
 				r.opt.Counters.TokensGenerated.Add(int64(len(g.Tokens)))
 			}
 			if err := r.opt.Cache.PutGenerations(ctx, put); err != nil {
@@ -488,22 +626,20 @@ func (r *runner) score(ctx context.Context, m lm.Model, items []lm.ScoreItem, ba
 	return out, nil
 }
 
-// detokenize decodes every completion's text; token spans come with it
-// unless the model can decode text alone more cheaply.
-func (r *runner) detokenize(ctx context.Context, ft lm.Model, comps []*completion) error {
-	td, textOnly := ft.(lm.TextDecoder)
-	for _, c := range comps {
-		var err error
-		if textOnly {
-			c.text, err = td.DecodeText(ctx, c.gen.Tokens)
-		} else {
-			c.text, c.spansFT, err = ft.Detokenize(ctx, c.gen.Tokens)
-		}
-		if err != nil {
-			return fmt.Errorf("detokenize: %w", err)
-		}
+// decodeText decodes a completion's text, with invalid UTF-8 replaced (see
+// validUTF8); token spans are decoded later, only where samples need them.
+func decodeText(ctx context.Context, m lm.Model, ids []int) ([]byte, error) {
+	var text []byte
+	var err error
+	if td, ok := m.(lm.TextDecoder); ok {
+		text, err = td.DecodeText(ctx, ids)
+	} else {
+		text, _, err = m.Detokenize(ctx, ids)
 	}
-	return nil
+	if err != nil {
+		return nil, fmt.Errorf("detokenize: %w", err)
+	}
+	return validUTF8(text), nil
 }
 
 // refScore is one completion's scores under a reference.

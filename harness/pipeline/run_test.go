@@ -297,3 +297,31 @@ func TestConfigRunIDIgnoresFlagOrder(t *testing.T) {
 		t.Error("run id ignores the seed")
 	}
 }
+
+func TestValidUTF8AndSpanRemap(t *testing.T) {
+	raw := []byte("a\xe2\x82b\xc3\xa9") // "a", a cut 3-byte character, "b", "é"
+	got := validUTF8(raw)
+	// encoding/json's rule (the text a server sends): one U+FFFD per bad byte.
+	if want := "a\uFFFD\uFFFDb\u00e9"; string(got) != want {
+		t.Fatalf("validUTF8 = %q, want %q", got, want)
+	}
+	got2 := remapSpans(raw, spans(0, 1, 1, 3, 3, 4, 4, 6))
+	want := spans(0, 1, 1, 7, 7, 8, 8, 10)
+	for i := range want {
+		if got2[i] != want[i] {
+			t.Fatalf("span %d = %v, want %v", i, got2[i], want[i])
+		}
+	}
+	if s := string(got[got2[3].Start:got2[3].End]); s != "é" {
+		t.Errorf("remapped span covers %q", s)
+	}
+}
+
+// spans builds spans from start, end pairs.
+func spans(bounds ...int) []lm.Span {
+	out := make([]lm.Span, len(bounds)/2)
+	for i := range out {
+		out[i] = lm.Span{Start: bounds[2*i], End: bounds[2*i+1]}
+	}
+	return out
+}

@@ -18,7 +18,8 @@ func (c storeCache) GetGenerations(ctx context.Context, keys []string) (map[stri
 	}
 	out := make(map[string]CachedGeneration, len(got))
 	for k, g := range got {
-		out[k] = CachedGeneration{Key: g.Key, Model: g.Model, Tokens: g.Tokens, Logprobs: g.Logprobs, FinishReason: g.FinishReason}
+		out[k] = CachedGeneration{Key: g.Key, Model: g.Model, PrefillKey: g.PrefillKey, Tokens: g.Tokens, Text: g.Text,
+			Logprobs: g.Logprobs, FinishReason: g.FinishReason}
 	}
 	return out, nil
 }
@@ -26,7 +27,8 @@ func (c storeCache) GetGenerations(ctx context.Context, keys []string) (map[stri
 func (c storeCache) PutGenerations(ctx context.Context, gs []CachedGeneration) error {
 	in := make([]store.Completion, len(gs))
 	for i, g := range gs {
-		in[i] = store.Completion{Key: g.Key, Model: g.Model, Tokens: g.Tokens, Logprobs: g.Logprobs, FinishReason: g.FinishReason}
+		in[i] = store.Completion{Key: g.Key, Model: g.Model, PrefillKey: g.PrefillKey, Tokens: g.Tokens, Text: g.Text,
+			Logprobs: g.Logprobs, FinishReason: g.FinishReason}
 	}
 	return c.s.PutCompletions(ctx, in)
 }
@@ -49,4 +51,24 @@ func (c storeCache) PutScores(ctx context.Context, ss []CachedScores) error {
 		in[i] = store.Scores{Key: s.Key, Model: s.Model, Logprobs: s.Logprobs}
 	}
 	return c.s.PutScores(ctx, in)
+}
+
+func (c storeCache) GetPrefills(ctx context.Context, keys []string) (map[string]CachedPrefill, error) {
+	got, err := c.s.GetPrefills(ctx, keys)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string]CachedPrefill, len(got))
+	for k, p := range got {
+		out[k] = CachedPrefill{Key: p.Key, Source: p.Source, Index: p.Index, Prompt: p.Tokens, Text: p.Text}
+	}
+	return out, nil
+}
+
+func (c storeCache) PutPrefills(ctx context.Context, ps []CachedPrefill) error {
+	in := make([]store.Prefill, len(ps))
+	for i, p := range ps {
+		in[i] = store.Prefill{Key: p.Key, Source: p.Source, Index: p.Index, Tokens: p.Prompt, Text: p.Text}
+	}
+	return c.s.PutPrefills(ctx, in)
 }
