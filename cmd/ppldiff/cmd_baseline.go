@@ -2,6 +2,7 @@ package main
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -46,7 +47,7 @@ numbers with their uncertainty. Commit it, then gate later runs with
 // else unreadable to bad input.
 func gateInputErr(err error) error {
 	if errors.Is(err, os.ErrNotExist) {
-		return usagef("%v: give a run directory (written by `ppldiff run` or `ppldiff import`)", err)
+		return inputErr(fmt.Errorf("%w: give a run directory (written by `ppldiff run` or `ppldiff import`)", err))
 	}
 	return inputErr(err)
 }

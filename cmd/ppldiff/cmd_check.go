@@ -1,7 +1,9 @@
 package main
 
 import (
+	"errors"
 	"fmt"
+	"os"
 
 	"github.com/spf13/cobra"
 
@@ -41,7 +43,10 @@ named. Exit code 5 on failure.`,
 			}
 			base, err := gate.ReadBaseline(a.abs(o.baseline))
 			if err != nil {
-				return gateInputErr(err)
+				if errors.Is(err, os.ErrNotExist) {
+					return inputErr(fmt.Errorf("%w: write a baseline first with `ppldiff baseline DIR > FILE`", err))
+				}
+				return inputErr(err)
 			}
 			opts := gate.CheckOptions{K: o.k, MinDetectionRate: o.minDetectionRate}
 			if cmd.Flags().Changed("max-control-count") {

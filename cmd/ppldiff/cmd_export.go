@@ -37,7 +37,11 @@ func newExportCommand(a *app) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			st, err := store.Open(filepath.Join(l.storeDir(s), "store.db"))
+			path := filepath.Join(l.storeDir(s), store.FileName)
+			if !fileExists(path) {
+				return inputErr(fmt.Errorf("no store at %s: run `ppldiff run` in this workspace first, or give --store DIR", path))
+			}
+			st, err := store.Open(path)
 			if err != nil {
 				return fmt.Errorf("open store: %w", err)
 			}

@@ -40,7 +40,7 @@ func newImportCommand(a *app) *cobra.Command {
 			}
 			f, err := os.Open(path)
 			if err != nil {
-				return usagef("import: %v", err)
+				return inputErr(fmt.Errorf("import: %w", err))
 			}
 			defer f.Close()
 			res, samples, err := importer.Import(cmd.Context(), f, filepath.Base(path), m)

@@ -122,7 +122,7 @@ func loadManifest(env *Env, nameOrPath string) (*organisms.Manifest, error) {
 	m, err := organisms.Load(nameOrPath)
 	if err != nil {
 		if errors.Is(err, os.ErrNotExist) {
-			return nil, usagef("manifest %q: no such built-in manifest (%s) or file", nameOrPath, strings.Join(organisms.Builtin(), ", "))
+			return nil, inputErr(fmt.Errorf("manifest %q: no such built-in manifest (%s) or file", nameOrPath, strings.Join(organisms.Builtin(), ", ")))
 		}
 		return nil, inputErr(err)
 	}

@@ -11,7 +11,7 @@ const (
 	exitOK          = 0
 	exitFailure     = 1 // an unexpected failure: a bug, a disk error
 	exitUsage       = 2 // bad flags, unknown config key, bad configuration value
-	exitInput       = 3 // bad input data: manifest, corpus, results or import file
+	exitInput       = 3 // bad input data: a manifest, corpus, results, baseline or import file missing or malformed
 	exitBackend     = 4 // a model server is unreachable, refuses, or lacks a capability
 	exitGateFailed  = 5 // `ppldiff check` found a regression
 	exitInterrupted = 130
@@ -21,7 +21,8 @@ const exitCodesHelp = `Exit codes:
   0    success
   1    unexpected failure
   2    usage: bad flag, unknown config key, invalid setting
-  3    bad input: manifest, corpus, results or import file (the message names file and line)
+  3    bad input: a manifest, corpus, results, baseline or import file is missing
+       or malformed (the message names file and line)
   4    model backend: server unreachable, model not served, missing capability
   5    regression gate failed (ppldiff check)
   130  interrupted (re-run the same command to resume)`

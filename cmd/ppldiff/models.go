@@ -171,9 +171,9 @@ func (a *app) corpora(s Settings, cfg pipeline.Config, b *zoo.Builder) (pipeline
 			}
 			h, err := fileSHA256(path)
 			if err != nil {
-				return nil, nil, usagef("corpus %s: %v (check corpora.%s.path in ppldiff.yaml)", name, err, name)
+				return nil, nil, inputErr(fmt.Errorf("corpus %s: %v (check corpora.%s.path in ppldiff.yaml)", name, err, name))
 			}
-			opts := corpus.Options{TextField: cs.TextField}
+			opts := corpus.Options{TextField: cs.TextField, SkipBad: cs.SkipBad, LinePerDoc: cs.LinePerDoc}
 			set[name] = pipeline.CorpusOpener{Hash: h, Open: func() (pipeline.DocSource, error) {
 				r, err := corpus.Open(path, opts)
 				if err != nil {

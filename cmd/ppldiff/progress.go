@@ -105,8 +105,13 @@ func (b *logBar) SetTotal(total int64) { b.total = total }
 func (b *logBar) Done() {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	if !b.finished {
-		b.finished = true
-		b.log.Info("stage finished", "stage", b.name, "done", b.done.Load())
+	if b.finished {
+		return
+	}
+	b.finished = true
+	if d := b.done.Load(); d >= b.total {
+		b.log.Info("stage finished", "stage", b.name, "done", d)
+	} else {
+		b.log.Info("stage stopped", "stage", b.name, "done", d, "total", b.total)
 	}
 }

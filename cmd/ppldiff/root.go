@@ -93,14 +93,24 @@ func run(ctx context.Context, env *Env, args []string) int {
 			err = fmt.Errorf("%w: %w", ctx.Err(), err)
 		}
 		msg := err.Error()
-		if strings.HasPrefix(msg, "unknown command") || strings.HasPrefix(msg, "unknown flag") ||
-			strings.Contains(msg, "accepts") || strings.Contains(msg, "requires") {
-			err = usageErr(err)
+		if exitCode(err) == exitFailure && (strings.HasPrefix(msg, "unknown command") || strings.HasPrefix(msg, "unknown flag") ||
+			strings.Contains(msg, "accepts") || strings.Contains(msg, "requires") || strings.HasPrefix(msg, "required flag")) {
+			err = usageErr(fmt.Errorf("%w (see `ppldiff %s --help`)", err, firstArg(args)))
 		}
 		fmt.Fprintf(env.Stderr, "ppldiff: %v\n", err)
-		if exitCode(err) == exitInterrupted {
+		if exitCode(err) == exitInterrupted && firstArg(args) == "run" {
 			fmt.Fprintln(env.Stderr, "ppldiff: interrupted; work done so far is stored: re-run the same command to resume")
 		}
 	}
 	return exitCode(err)
+}
+
+// firstArg is the command name of an invocation (its first non-flag word).
+func firstArg(args []string) string {
+	for _, a := range args {
+		if !strings.HasPrefix(a, "-") {
+			return a
+		}
+	}
+	return ""
 }

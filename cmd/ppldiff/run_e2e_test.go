@@ -238,7 +238,7 @@ func TestBadInput(t *testing.T) {
 			c.write(ConfigFile, "corpora:\n  web:\n    path: nowhere.jsonl\n")
 		},
 		args: []string{"run", "--manifest", smallManifest, "--prefills", "web-raw", "-n", "5"},
-		code: exitUsage, want: []string{"nowhere.jsonl", "corpora.web.path"},
+		code: exitInput, want: []string{"nowhere.jsonl", "corpora.web.path"},
 	}, {
 		name: "corrupt zst",
 		setup: func(c *cli) {
@@ -271,6 +271,41 @@ func TestBadInput(t *testing.T) {
 		name: "unknown flag",
 		args: []string{"run", "--nope"},
 		code: exitUsage, want: []string{"--nope"},
+	}, {
+		name:  "unknown nested config key",
+		setup: func(c *cli) { c.write(ConfigFile, "chat:\n  sistem: hi\n") },
+		args:  []string{"run", "--dry-run"},
+		code:  exitUsage, want: []string{"ppldiff.yaml:2", `unknown key "sistem"`},
+	}, {
+		name:  "bad environment value",
+		setup: func(c *cli) { c.env["PPLDIFF_N"] = "abc" },
+		args:  []string{"run", "--dry-run"},
+		code:  exitUsage, want: []string{"PPLDIFF_N", "not an integer"},
+	}, {
+		name: "missing required flag",
+		args: []string{"check", "somewhere"},
+		code: exitUsage, want: []string{"baseline", "--help"},
+	}, {
+		name: "missing baseline file",
+		setup: func(c *cli) {
+			if err := os.MkdirAll(c.path("run"), 0o755); err != nil {
+				panic(err)
+			}
+		},
+		args: []string{"check", "run", "--baseline", "nowhere.json"},
+		code: exitInput, want: []string{"nowhere.json", "ppldiff baseline"},
+	}, {
+		name: "missing manifest file",
+		args: []string{"run", "--manifest", "nowhere.yaml", "--dry-run"},
+		code: exitInput, want: []string{"nowhere.yaml"},
+	}, {
+		name: "report of a directory without results",
+		args: []string{"report", "."},
+		code: exitInput, want: []string{"results.json"},
+	}, {
+		name: "export without a store",
+		args: []string{"export", "abc", "--out", "x"},
+		code: exitInput, want: []string{"no store", "ppldiff run"},
 	}, {
 		name: "paper without endpoints",
 		args: []string{"run", "--manifest", "paper", "-n", "5"},

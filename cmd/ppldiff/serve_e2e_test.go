@@ -235,7 +235,7 @@ func assertSameRun(t *testing.T, dir string, forcedFTScoring bool, extra ...stri
 	}
 	gotEntries := slices.Clone(got.Entries)
 	for i := range gotEntries {
-		tk := &gotEntries[i].ModelTokens
+		tk := gotEntries[i].ModelTokens
 		if forcedFTScoring {
 			if tk.ScoreFT != tk.Generate {
 				t.Errorf("%v: score_ft %d, want generate %d (the scoring pass covers every generated token)", gotEntries[i].Key(), tk.ScoreFT, tk.Generate)

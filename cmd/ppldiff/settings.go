@@ -8,6 +8,8 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"regexp"
+	"strconv"
 	"strings"
 
 	"github.com/spf13/pflag"
@@ -71,7 +73,11 @@ type Settings struct {
 // CorpusSetting names a user corpus for prefill configs <name>-raw|chat.
 type CorpusSetting struct {
 	Path      string `mapstructure:"path" yaml:"path"`
-	TextField string `mapstructure:"text_field" yaml:"text_field"`
+	TextField string `mapstructure:"text_field" yaml:"text_field"` // JSON field or parquet column; default "text"
+	SkipBad   bool   `mapstructure:"skip_bad" yaml:"skip_bad"`     // skip malformed lines/rows (counted) instead of failing
+	// LinePerDoc makes each line of a .txt corpus a document (default:
+	// documents are separated by blank lines).
+	LinePerDoc bool `mapstructure:"line_per_doc" yaml:"line_per_doc"`
 }
 
 // ServingSettings configure HTTP backends.
@@ -194,6 +200,9 @@ func (l *loader) settings() (Settings, error) {
 		}
 		name := "PPLDIFF_" + strings.ToUpper(strings.ReplaceAll(key, ".", "_"))
 		if val := l.env.Getenv(name); val != "" {
+			if err := checkEnvValue(l.v.Get(key), val); err != nil {
+				return s, usagef("%s=%q: %v", name, val, err)
+			}
 			l.v.Set(key, val)
 		}
 	}
@@ -228,6 +237,11 @@ func checkConfigKeys(path string, data []byte) error {
 		if errors.As(err, &te) {
 			var msgs []string
 			for _, e := range te.Errors {
+				// yaml's "line 3: field sistem not found in type struct {...}"
+				// names a Go type; say it in the file's words.
+				if m := unknownField.FindStringSubmatch(e); m != nil {
+					e = fmt.Sprintf("%s: unknown key %q", m[1], m[2])
+				}
 				msgs = append(msgs, fmt.Sprintf("%s:%s", path, strings.TrimPrefix(e, "line ")))
 			}
 			return fmt.Errorf("%s (see `ppldiff config show` for the known keys)", strings.Join(msgs, "; "))
@@ -236,6 +250,8 @@ func checkConfigKeys(path string, data []byte) error {
 	}
 	return nil
 }
+
+var unknownField = regexp.MustCompile(`^(line \d+): field (\S+) not found in type`)
 
 // findWorkspace returns the nearest directory at or above dir holding
 // ppldiff.yaml, else dir itself.
@@ -266,4 +282,33 @@ func (l *loader) storeDir(s Settings) string {
 		return filepath.Join(l.env.Dir, s.Store)
 	}
 	return filepath.Join(l.workspace, ".ppldiff")
+}
+
+// checkEnvValue checks an environment value against the type of its key's
+// default, so a bad one is reported by the variable's name.
+func checkEnvValue(def any, val string) error {
+	var err error
+	switch def.(type) {
+	case int, int64:
+		_, err = strconv.ParseInt(val, 10, 64)
+		if err != nil {
+			return errors.New("not an integer")
+		}
+	case uint64:
+		_, err = strconv.ParseUint(val, 10, 64)
+		if err != nil {
+			return errors.New("not a non-negative integer")
+		}
+	case float64:
+		_, err = strconv.ParseFloat(val, 64)
+		if err != nil {
+			return errors.New("not a number")
+		}
+	case bool:
+		_, err = strconv.ParseBool(val)
+		if err != nil {
+			return errors.New("not true or false")
+		}
+	}
+	return nil
 }

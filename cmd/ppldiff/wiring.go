@@ -2,6 +2,7 @@ package main
 
 import (
 	"errors"
+	"fmt"
 	"io"
 	"os"
 
@@ -27,7 +28,7 @@ func readResults(dir string) (*results.Results, error) {
 	res, err := results.ReadResults(dir)
 	if err != nil {
 		if errors.Is(err, os.ErrNotExist) {
-			return nil, usagef("%s has no %s: give a run directory (written by `ppldiff run` or `ppldiff import`)", dir, results.ResultsFile)
+			return nil, inputErr(fmt.Errorf("%s has no %s: give a run directory (written by `ppldiff run` or `ppldiff import`)", dir, results.ResultsFile))
 		}
 		return nil, inputErr(err)
 	}

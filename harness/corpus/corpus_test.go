@@ -233,7 +233,7 @@ func TestBadInput(t *testing.T) {
 	})
 	t.Run("line not JSON", func(t *testing.T) {
 		_, _, err := ReadAll("testdata/mixed.jsonl", Options{})
-		wantBadInput(t, err, "testdata/mixed.jsonl:2:", "not valid JSON", "SkipBad")
+		wantBadInput(t, err, "testdata/mixed.jsonl:2:", "not valid JSON", "skip_bad")
 	})
 	t.Run("missing text field", func(t *testing.T) {
 		path := writeFile(t, "m.jsonl", []byte(`{"text": "ok"}`+"\n"+`{"body": "x", "id": 3}`+"\n"))

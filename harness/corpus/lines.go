@@ -191,7 +191,7 @@ func (s *lineSource) nextJSON(w *Warnings) ([]byte, string, error) {
 			w.add(reason, s.where(s.line))
 			continue
 		}
-		return nil, "", &InputError{Path: s.path, Where: strconv.Itoa(s.line), Msg: detail + " (set SkipBad to skip such lines)"}
+		return nil, "", &InputError{Path: s.path, Where: strconv.Itoa(s.line), Msg: detail + " (fix the line, or set skip_bad: true for this corpus to skip such lines)"}
 	}
 }
 
@@ -216,7 +216,7 @@ func jsonText(line []byte, field string) (text []byte, reason SkipReason, detail
 			fields = append(fields, strconv.Quote(k))
 		}
 		sort.Strings(fields)
-		return nil, SkipMissingField, fmt.Sprintf("no field %q (fields present: %s); choose the field with TextField", field, strings.Join(fields, ", "))
+		return nil, SkipMissingField, fmt.Sprintf("no field %q (fields present: %s); set text_field for this corpus", field, strings.Join(fields, ", "))
 	}
 	var str *string
 	if err := json.Unmarshal(raw, &str); err != nil {

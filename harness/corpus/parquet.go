@@ -61,7 +61,7 @@ func newParquetSource(f *os.File, path, name string, opts Options) (src *parquet
 		for _, c := range pf.Schema().Columns() {
 			cols = append(cols, strconv.Quote(strings.Join(c, ".")))
 		}
-		return nil, &InputError{Path: path, Msg: fmt.Sprintf("no column %q (columns: %s); choose the column with TextField", field, strings.Join(cols, ", "))}
+		return nil, &InputError{Path: path, Msg: fmt.Sprintf("no column %q (columns: %s); set text_field for this corpus", field, strings.Join(cols, ", "))}
 	}
 	if leaf.MaxRepetitionLevel > 0 {
 		return nil, &InputError{Path: path, Msg: fmt.Sprintf("column %q is repeated (a list); it must hold one string per row", field)}
@@ -141,7 +141,7 @@ func (s *parquetSource) next(w *Warnings) (text []byte, where string, err error)
 				continue
 			}
 			return nil, "", &InputError{Path: s.path, Where: "row=" + strconv.FormatInt(row, 10),
-				Msg: fmt.Sprintf("column %q is null (set SkipBad to skip such rows)", s.opts.textField())}
+				Msg: fmt.Sprintf("column %q is null (set skip_bad: true for this corpus to skip such rows)", s.opts.textField())}
 		}
 		// Copy: the value may point into a page buffer that is reused.
 		text = bytes.Clone(v.ByteArray())

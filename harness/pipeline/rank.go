@@ -120,7 +120,7 @@ func (r *runner) rank(u *Unit, ref *organisms.Reference, rm lm.Model, ftInfo lm.
 			Params: ftInfo.Params, ParamsKind: ftInfo.ParamsKind, Family: family,
 			Reference: ref.ID, ReferenceKind: ref.Kind, ReferenceFamily: ref.Family,
 			Config: u.Prefill.Name, Repeat: u.Repeat, Score: score,
-			NCompletions: len(order), ModelTokens: tokens,
+			NCompletions: len(order), ModelTokens: &tokens,
 		}
 		e.Published = results.PublishedFrom(u.Organism.PublishedFor(ref.ID))
 		if e.ParamsKind == "" {

@@ -209,7 +209,7 @@ func TestFaultsDoNotChangeResults(t *testing.T) {
 			opts := fastOptions(dialect, srv.URL)
 			opts.RequestTimeout = 300 * time.Millisecond
 			opts.MaxRetries = 30
-			opts.Logger = slog.New(slog.NewTextHandler(&logs, nil))
+			opts.Logger = slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 			c, err := remote.New(context.Background(), opts)
 			if err != nil {
 				t.Fatal(err)

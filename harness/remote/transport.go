@@ -101,7 +101,7 @@ func (c *Client) doRetrying(ctx context.Context, pol retryPolicy, replicas []*en
 			}
 			return fmt.Errorf("remote: %w", last)
 		}
-		c.log.Info("remote: retrying", "endpoint", ep.base, "path", path, "attempt", attempt+1, "err", last)
+		c.log.Debug("remote: retrying", "endpoint", ep.base, "path", path, "attempt", attempt+1, "err", last)
 		if err := sleepCtx(ctx, c.backoff(attempt, pol.backoffMax)); err != nil {
 			return fmt.Errorf("remote: %w (last error: %v)", err, last)
 		}

@@ -68,7 +68,7 @@ type Entry struct {
 	CountAt10       *int    `json:"count_at_10"`
 	CountAt100      *int    `json:"count_at_100"`
 	FirstHitRank    *int    `json:"first_hit_rank"` // 1-based; null when nothing is flagged
-	ModelTokens     Tokens  `json:"model_tokens"`
+	ModelTokens     *Tokens `json:"model_tokens"`   // null when unknown (imports)
 
 	// Optional additions (schema v1 keeps them optional).
 	TruncatedAt           *int       `json:"truncated_at,omitempty"` // imports hold only a top-k
