@@ -64,66 +64,50 @@ func NewMemCache() *MemCache {
 }
 
 func (m *MemCache) GetPrefills(_ context.Context, keys []string) (map[string]CachedPrefill, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	out := map[string]CachedPrefill{}
-	for _, k := range keys {
-		if p, ok := m.prefills[k]; ok {
-			out[k] = p
-		}
-	}
-	return out, nil
+	return memGet(&m.mu, m.prefills, keys), nil
 }
 
 func (m *MemCache) PutPrefills(_ context.Context, ps []CachedPrefill) error {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	for _, p := range ps {
-		m.prefills[p.Key] = p
-	}
+	memPut(&m.mu, m.prefills, ps, func(p CachedPrefill) string { return p.Key })
 	return nil
 }
 
 func (m *MemCache) GetGenerations(_ context.Context, keys []string) (map[string]CachedGeneration, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	out := map[string]CachedGeneration{}
-	for _, k := range keys {
-		if g, ok := m.gens[k]; ok {
-			out[k] = g
-		}
-	}
-	return out, nil
+	return memGet(&m.mu, m.gens, keys), nil
 }
 
 func (m *MemCache) PutGenerations(_ context.Context, gs []CachedGeneration) error {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	for _, g := range gs {
-		m.gens[g.Key] = g
-	}
+	memPut(&m.mu, m.gens, gs, func(g CachedGeneration) string { return g.Key })
 	return nil
 }
 
 func (m *MemCache) GetScores(_ context.Context, keys []string) (map[string]CachedScores, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	out := map[string]CachedScores{}
-	for _, k := range keys {
-		if s, ok := m.scores[k]; ok {
-			out[k] = s
-		}
-	}
-	return out, nil
+	return memGet(&m.mu, m.scores, keys), nil
 }
 
 func (m *MemCache) PutScores(_ context.Context, ss []CachedScores) error {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	for _, s := range ss {
-		m.scores[s.Key] = s
-	}
+	memPut(&m.mu, m.scores, ss, func(s CachedScores) string { return s.Key })
 	return nil
+}
+
+func memGet[T any](mu *sync.Mutex, m map[string]T, keys []string) map[string]T {
+	mu.Lock()
+	defer mu.Unlock()
+	out := map[string]T{}
+	for _, k := range keys {
+		if v, ok := m[k]; ok {
+			out[k] = v
+		}
+	}
+	return out
+}
+
+func memPut[T any](mu *sync.Mutex, m map[string]T, vs []T, key func(T) string) {
+	mu.Lock()
+	defer mu.Unlock()
+	for _, v := range vs {
+		m[key(v)] = v
+	}
 }
 
 // keyHasher builds content keys: sha256 over length-prefixed fields, so no
