@@ -29,7 +29,8 @@
 // a paired bootstrap of the difference ([PairedBootstrapDiff]); units such as
 // organisms by [SignTest] and [WilcoxonSignedRank]. [TrendByFamily] fits
 // detection against log10(params) per reference family, never mixing params
-// kinds.
+// kinds. Many tests at once are corrected by [HolmAdjust] (family-wise
+// error) or [BenjaminiHochbergAdjust] (false discovery rate).
 //
 // Results that rest on little data carry Warnings (plain sentences), the way
 // benchstat reports them: they are not errors, the numbers are still given.

@@ -210,3 +210,20 @@ func ExampleTrendByFamily() {
 	fmt.Printf("%s n=%d slope=%.2f [%.2f, %.2f] %v\n", t.ReferenceFamily, t.N, t.Slope, t.CI.Lo, t.CI.Hi, t.Warnings)
 	// Output: qwen n=4 slope=0.10 [0.10, 0.10] [n=4 < 5: the slope is fragile]
 }
+
+// The p-values of the example in Benjamini & Hochberg (1995, section 4.1):
+// at level 0.05 Holm rejects three hypotheses, Benjamini-Hochberg four.
+func ExampleBenjaminiHochbergAdjust() {
+	p := []float64{0.0001, 0.0004, 0.0019, 0.0095, 0.0201, 0.0278, 0.0298, 0.0344,
+		0.0459, 0.3240, 0.4262, 0.5719, 0.6528, 0.7590, 1.000}
+	bh, holm := metrics.BenjaminiHochbergAdjust(p), metrics.HolmAdjust(p)
+	for i := range 5 {
+		fmt.Printf("p=%.4f  BH %.4f  Holm %.4f\n", p[i], bh[i], holm[i])
+	}
+	// Output:
+	// p=0.0001  BH 0.0015  Holm 0.0015
+	// p=0.0004  BH 0.0030  Holm 0.0056
+	// p=0.0019  BH 0.0095  Holm 0.0247
+	// p=0.0095  BH 0.0356  Holm 0.1140
+	// p=0.0201  BH 0.0603  Holm 0.2211
+}

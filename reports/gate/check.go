@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"math"
 	"slices"
 	"strings"
@@ -16,17 +17,60 @@ import (
 // DefaultK is the k the check gates on when CheckOptions.K is 0.
 const DefaultK = 100
 
-// DefaultAlpha is the one-sided level of the check's test when
-// CheckOptions.Alpha is 0.
+// DefaultAlpha is the error rate the check controls over the entries it
+// tests when CheckOptions.Alpha is 0.
 const DefaultAlpha = 0.05
 
-// CheckOptions sets a check. The zero value gates count@100 at alpha 0.05,
-// with no detection-rate floor and controls judged against their baseline.
+// Correction is how Check controls the error rate over the entries it tests.
+type Correction string
+
+// Corrections. CorrectionBH is the default (see the package doc for why).
+const (
+	CorrectionBH   Correction = "bh"   // Benjamini-Hochberg: false discovery rate at Alpha
+	CorrectionHolm Correction = "holm" // Holm step-down: family-wise error rate at Alpha
+	CorrectionNone Correction = "none" // each entry tested alone at Alpha: false alarms grow with the entries
+)
+
+// DefaultCorrection is the correction when CheckOptions.Correction is "".
+const DefaultCorrection = CorrectionBH
+
+// Corrections lists the valid Correction values.
+var Corrections = []Correction{CorrectionBH, CorrectionHolm, CorrectionNone}
+
+// ParseCorrection reads a Correction by name ("bh", "holm", "none"; also
+// "benjamini-hochberg" and "fdr" for bh, "fwer" for holm).
+func ParseCorrection(s string) (Correction, error) {
+	switch strings.ToLower(strings.TrimSpace(s)) {
+	case "", "bh", "benjamini-hochberg", "fdr":
+		return CorrectionBH, nil
+	case "holm", "fwer":
+		return CorrectionHolm, nil
+	case "none":
+		return CorrectionNone, nil
+	}
+	return "", fmt.Errorf("correction %q: want one of bh, holm, none", s)
+}
+
+// describe names the correction and the rate it controls at alpha.
+func (c Correction) describe(alpha float64) string {
+	switch c {
+	case CorrectionHolm:
+		return fmt.Sprintf("Holm step-down, family-wise error rate %.3g", alpha)
+	case CorrectionNone:
+		return fmt.Sprintf("no correction, each entry at one-sided %.3g", alpha)
+	}
+	return fmt.Sprintf("Benjamini-Hochberg, false discovery rate %.3g", alpha)
+}
+
+// CheckOptions sets a check. The zero value gates count@100 with the
+// Benjamini-Hochberg correction at 0.05, no detection-rate floor, and
+// controls judged against their baseline.
 type CheckOptions struct {
-	K                int      // 10 or 100 (the k a baseline records); 0 means DefaultK
-	Alpha            float64  // one-sided level of the drop (rise) test; 0 means DefaultAlpha
-	MinDetectionRate float64  // floor on the share of non-control results with count@K >= 1; 0: none
-	MaxControlCount  *float64 // ceiling on a control's count@K; nil: the baseline rule applies
+	K                int        // 10 or 100 (the k a baseline records); 0 means DefaultK
+	Alpha            float64    // level of Correction over the tested entries; 0 means DefaultAlpha
+	Correction       Correction // "" means DefaultCorrection
+	MinDetectionRate float64    // floor on the share of non-control results with count@K >= 1; 0: none
+	MaxControlCount  *float64   // ceiling on a control's count@K; nil: the baseline rule applies
 }
 
 // Status is the verdict on one entry.
@@ -43,15 +87,18 @@ const (
 
 // EntryCheck is the verdict on one entry.
 type EntryCheck struct {
-	Key      EntryKey
-	Category string
-	Status   Status
-	Base     *Stat   // nil for a new entry
-	New      *Stat   // nil for a missing entry
-	Delta    float64 // New.Mean - Base.Mean
-	SE       float64 // standard error of Delta; 0 when unknown
-	Z        float64 // Delta/SE; 0 when SE is 0
-	Reason   string
+	Key       EntryKey
+	Category  string
+	Status    Status
+	Base      *Stat   // nil for a new entry
+	New       *Stat   // nil for a missing entry
+	Delta     float64 // New.Mean - Base.Mean
+	SE        float64 // standard error of Delta under the null hypothesis (see the package doc)
+	Z         float64 // Delta/SE; 0 when SE is 0
+	Tested    bool    // in the family of tests the correction runs over
+	P         float64 // one-sided p-value of the entry's test (drop; rise for controls); 1 when not tested
+	PAdjusted float64 // P adjusted by the correction; 1 when not tested
+	Reason    string
 }
 
 // Report is the outcome of Check.
@@ -61,6 +108,8 @@ type Report struct {
 	RunID       string
 	K           int
 	Alpha       float64
+	Correction  Correction
+	Tested      int // entries in the family of tests (matched, and not a control under a ceiling)
 	Entries     []EntryCheck
 	Detection   *metrics.Rate // share of non-control results detected at K (nil without MinDetectionRate)
 	RunFailures []string      // failures of the run as a whole (detection-rate floor)
@@ -91,6 +140,15 @@ func Check(dir string, base *Baseline, opts CheckOptions) (*Report, error) {
 	if opts.Alpha == 0 {
 		opts.Alpha = DefaultAlpha
 	}
+	if opts.Correction == "" {
+		opts.Correction = DefaultCorrection
+	}
+	if !slices.Contains(Corrections, opts.Correction) {
+		return nil, fmt.Errorf("check: correction %q: want one of bh, holm, none", opts.Correction)
+	}
+	if !(opts.Alpha > 0 && opts.Alpha < 1) {
+		return nil, fmt.Errorf("check: alpha %g is not in (0, 1)", opts.Alpha)
+	}
 	if !slices.Contains(base.Ks, opts.K) {
 		return nil, fmt.Errorf("check: the baseline records k in %v, not %d", base.Ks, opts.K)
 	}
@@ -98,8 +156,7 @@ func Check(dir string, base *Baseline, opts CheckOptions) (*Report, error) {
 	if err != nil {
 		return nil, err
 	}
-	rep := &Report{Dir: dir, BaselineRun: base.Run, RunID: r.id, K: opts.K, Alpha: opts.Alpha}
-	zCrit := distuv.UnitNormal.Quantile(1 - opts.Alpha)
+	rep := &Report{Dir: dir, BaselineRun: base.Run, RunID: r.id, K: opts.K, Alpha: opts.Alpha, Correction: opts.Correction}
 	seen := map[EntryKey]bool{}
 	for i := range base.Entries {
 		be := &base.Entries[i]
@@ -123,14 +180,29 @@ func Check(dir string, base *Baseline, opts CheckOptions) (*Report, error) {
 		}
 		ns := stats[0]
 		ec.New = &ns
-		judge(&ec, opts, zCrit)
+		judge(&ec, opts)
 		rep.Entries = append(rep.Entries, ec)
 	}
+	rep.Tested = correct(rep.Entries, opts)
+	// Entries of a score the baseline does not hold at all (it keeps
+	// ppl_diff by default) are summed up in one note, not listed one by one.
+	baseScores := map[string]bool{}
+	for _, be := range base.Entries {
+		baseScores[be.Score] = true
+	}
+	unbased := map[string]int{}
 	for _, k := range r.order {
-		if !seen[k] {
+		switch {
+		case seen[k]:
+		case !baseScores[k.Score]:
+			unbased[k.Score]++
+		default:
 			rep.Entries = append(rep.Entries, EntryCheck{Key: k, Category: r.entries[k].category, Status: StatusNew,
 				Reason: "not in the baseline: not checked"})
 		}
+	}
+	for _, score := range slices.Sorted(maps.Keys(unbased)) {
+		rep.Notes = append(rep.Notes, fmt.Sprintf("%d entries of score %s not checked: the baseline holds no %s entry", unbased[score], score, score))
 	}
 	slices.SortStableFunc(rep.Entries, func(a, b EntryCheck) int { return compareEntryKeys(a.Key, b.Key) })
 	if opts.MinDetectionRate > 0 {
@@ -149,59 +221,125 @@ func Check(dir string, base *Baseline, opts CheckOptions) (*Report, error) {
 	return rep, nil
 }
 
-// judge applies the check rule to one matched entry.
-func judge(ec *EntryCheck, opts CheckOptions, zCrit float64) {
+// judge computes one matched entry's test statistic and applies the
+// threshold rules; the tested entries' verdicts wait for correct.
+func judge(ec *EntryCheck, opts CheckOptions) {
 	b, n := ec.Base, ec.New
 	ec.Delta = n.Mean - b.Mean
-	switch {
-	case b.SE != nil && n.SE != nil:
-		ec.SE = math.Hypot(*b.SE, *n.SE)
-	case b.SE != nil:
-		ec.SE = math.Sqrt2 * *b.SE
-	case n.SE != nil:
-		ec.SE = math.Sqrt2 * *n.SE
-	}
+	ec.SE = nullSE(b, n, opts.K)
 	if ec.SE > 0 {
 		ec.Z = ec.Delta / ec.SE
 	}
-	ec.Status = StatusOK
-	k := opts.K
-	if ec.Category == metrics.ControlCategory {
-		if opts.MaxControlCount != nil {
-			if n.Mean > *opts.MaxControlCount {
-				ec.Status = StatusFail
-				ec.Reason = fmt.Sprintf("control count@%d %.3g is above the ceiling %.3g", k, n.Mean, *opts.MaxControlCount)
-			}
-			return
-		}
-		if ec.Delta > 0 && (ec.SE == 0 || ec.Z > zCrit) {
+	ec.Status, ec.P, ec.PAdjusted = StatusOK, 1, 1
+	if ec.Category == metrics.ControlCategory && opts.MaxControlCount != nil {
+		if n.Mean > *opts.MaxControlCount {
 			ec.Status = StatusFail
-			ec.Reason = fmt.Sprintf("control count@%d rose from %.3g to %.3g beyond its uncertainty (%s)", k, b.Mean, n.Mean, ec.evidence(zCrit, ">"))
+			ec.Reason = fmt.Sprintf("control count@%d %.3g is above the ceiling %.3g", opts.K, n.Mean, *opts.MaxControlCount)
 		}
 		return
 	}
-	if ec.Delta < 0 && (ec.SE == 0 || ec.Z < -zCrit) {
-		ec.Status = StatusFail
-		ec.Reason = fmt.Sprintf("count@%d fell from %.3g to %.3g beyond its uncertainty (%s)", k, b.Mean, n.Mean, ec.evidence(zCrit, "<"))
+	ec.Tested = true
+	// One-sided: a drop for detection, a rise for a control.
+	z := -ec.Z
+	if ec.Category == metrics.ControlCategory {
+		z = ec.Z
+	}
+	switch {
+	case ec.Delta == 0:
+		ec.P = 1
+	case ec.SE > 0:
+		ec.P = distuv.UnitNormal.Survival(z)
+	case z > 0:
+		ec.P = 0 // a change with no variance at all under the null: certain
 	}
 }
 
-func (ec *EntryCheck) evidence(zCrit float64, op string) string {
+// nullSE is the standard error of new - base when both draw from one
+// distribution (the null hypothesis of the check), quasi-binomial: a
+// side's variance is phi * k p (1-p) / R at the pooled rate p, where R is
+// its number of repeats and phi is the ratio of the sides' estimated
+// variances (SE^2) to their binomial variances at their own rates (1 when
+// no side has an estimate carrying information). A side with no flags has
+// a bootstrap SE of 0; here it still gets the variance of the pooled rate.
+func nullSE(b, n *Stat, k int) float64 {
+	kf := float64(k)
+	binomial := func(mean float64, repeats int) float64 {
+		p := min(max(mean/kf, 0), 1)
+		return kf * p * (1 - p) / float64(max(repeats, 1))
+	}
+	var estimated, model float64
+	for _, s := range []*Stat{b, n} {
+		if s.SE != nil {
+			estimated += *s.SE * *s.SE
+			model += binomial(s.Mean, len(s.PerRepeat))
+		}
+	}
+	phi := 1.0
+	if estimated > 0 && model > 0 {
+		phi = estimated / model
+	}
+	rb, rn := float64(len(b.PerRepeat)), float64(len(n.PerRepeat))
+	pooled := b.Mean
+	if rb+rn > 0 {
+		pooled = (rb*b.Mean + rn*n.Mean) / (rb + rn)
+	}
+	return math.Sqrt(phi * (binomial(pooled, len(b.PerRepeat)) + binomial(pooled, len(n.PerRepeat))))
+}
+
+// correct adjusts the tested entries' p-values by opts.Correction and fails
+// those whose adjusted p-value is at most opts.Alpha. It returns how many
+// entries were tested.
+func correct(entries []EntryCheck, opts CheckOptions) int {
+	var idx []int
+	var ps []float64
+	for i := range entries {
+		if entries[i].Tested {
+			idx = append(idx, i)
+			ps = append(ps, entries[i].P)
+		}
+	}
+	var adj []float64
+	switch opts.Correction {
+	case CorrectionHolm:
+		adj = metrics.HolmAdjust(ps)
+	case CorrectionNone:
+		adj = ps
+	default:
+		adj = metrics.BenjaminiHochbergAdjust(ps)
+	}
+	for j, i := range idx {
+		ec := &entries[i]
+		ec.PAdjusted = adj[j]
+		if ec.PAdjusted > opts.Alpha || ec.P >= 0.5 {
+			continue // not significant, or not even in the failing direction
+		}
+		ec.Status = StatusFail
+		what := "count@%d fell from %.3g to %.3g beyond its uncertainty (%s)"
+		if ec.Category == metrics.ControlCategory {
+			what = "control count@%d rose from %.3g to %.3g beyond its uncertainty (%s)"
+		}
+		ec.Reason = fmt.Sprintf(what, opts.K, ec.Base.Mean, ec.New.Mean, ec.evidence(opts))
+	}
+	return len(idx)
+}
+
+func (ec *EntryCheck) evidence(opts CheckOptions) string {
 	if ec.SE == 0 {
-		return "no uncertainty known: any change counts"
+		return "no variance under the null: any change counts"
 	}
-	crit := zCrit
-	if op == "<" {
-		crit = -zCrit
+	if opts.Correction == CorrectionNone {
+		return fmt.Sprintf("z=%.2f, se=%.2f, one-sided p=%.2g <= %.3g", ec.Z, ec.SE, ec.P, opts.Alpha)
 	}
-	return fmt.Sprintf("z=%.2f %s %.2f, se=%.2f", ec.Z, op, crit, ec.SE)
+	return fmt.Sprintf("z=%.2f, se=%.2f, one-sided p=%.2g, %s-adjusted p=%.2g <= %.3g",
+		ec.Z, ec.SE, ec.P, opts.Correction, ec.PAdjusted, opts.Alpha)
 }
 
 // WriteText renders the report as plain text: a header, one line per
 // entry, run-level failures, notes, and a summary line.
 func (r *Report) WriteText(w io.Writer) error {
 	var b strings.Builder
-	fmt.Fprintf(&b, "check %s against the baseline of run %s: count@%d, one-sided alpha %.3g\n", r.Dir, r.BaselineRun, r.K, r.Alpha)
+	fmt.Fprintf(&b, "check %s against the baseline of run %s: count@%d\n", r.Dir, r.BaselineRun, r.K)
+	fmt.Fprintf(&b, "%d entries tested one-sided; correction: %s\n", r.Tested, r.Correction.describe(r.Alpha))
 	counts := map[Status]int{}
 	for _, e := range r.Entries {
 		counts[e.Status]++
@@ -228,8 +366,9 @@ func (r *Report) WriteText(w io.Writer) error {
 	if !r.Passed() {
 		verdict = "FAIL"
 	}
-	fmt.Fprintf(&b, "%s: %d ok, %d failed, %d missing, %d new, %d skipped\n", verdict,
-		counts[StatusOK], counts[StatusFail], counts[StatusMissing], counts[StatusNew], counts[StatusSkipped])
+	fmt.Fprintf(&b, "%s: %d ok, %d failed, %d missing, %d new, %d skipped (%d tested, %s)\n", verdict,
+		counts[StatusOK], counts[StatusFail], counts[StatusMissing], counts[StatusNew], counts[StatusSkipped],
+		r.Tested, r.Correction.describe(r.Alpha))
 	_, err := io.WriteString(w, b.String())
 	return err
 }

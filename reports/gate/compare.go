@@ -5,7 +5,9 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 
@@ -227,7 +229,7 @@ func (c *Comparison) WriteText(w io.Writer) error {
 	fmt.Fprintf(&b, "A: %s\nB: %s\n\n", c.DirA, c.DirB)
 	tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "entry\tk\tA\tB\tB - A\tp\ttest")
-	var warned []string
+	var warned warnings
 	for _, d := range c.Deltas {
 		change, p := "~", "-"
 		if d.P != nil {
@@ -243,7 +245,7 @@ func (c *Comparison) WriteText(w io.Writer) error {
 		}
 		fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%s\t%s\t%s\n", d.Key, d.K, formatStat(&d.A), formatStat(&d.B), change, p, d.Method)
 		for _, wmsg := range d.Warnings {
-			warned = append(warned, fmt.Sprintf("%s k=%d: %s", d.Key, d.K, wmsg))
+			warned.add(fmt.Sprintf("%s k=%d", d.Key, d.K), wmsg)
 		}
 	}
 	if err := tw.Flush(); err != nil {
@@ -256,9 +258,82 @@ func (c *Comparison) WriteText(w io.Writer) error {
 	for _, k := range c.OnlyB {
 		fmt.Fprintf(&b, "only in B: %s\n", k)
 	}
-	for _, wmsg := range slices.Compact(warned) {
-		fmt.Fprintf(&b, "warning: %s\n", wmsg)
+	for _, line := range warned.lines() {
+		fmt.Fprintf(&b, "warning: %s\n", line)
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// warnings gathers per-entry warnings and prints each kind once: messages
+// that differ only in their numbers (e.g. "47.2% of replicates read below
+// the listed completions") are one kind, printed with the count of entries
+// and the range of each number.
+type warnings struct {
+	order  []string // templates in first-seen order
+	byTmpl map[string]*warningGroup
+}
+
+type warningGroup struct {
+	where    []string // entry and k of each occurrence
+	text     string   // the first occurrence
+	lo, hi   []float64
+	loS, hiS []string // the numbers as written
+}
+
+var numberRE = regexp.MustCompile(`\d+(?:\.\d+)?`)
+
+func (w *warnings) add(where, msg string) {
+	if w.byTmpl == nil {
+		w.byTmpl = map[string]*warningGroup{}
+	}
+	tmpl := numberRE.ReplaceAllString(msg, "\x00")
+	nums := numberRE.FindAllString(msg, -1)
+	g := w.byTmpl[tmpl]
+	if g == nil {
+		g = &warningGroup{text: msg}
+		for _, n := range nums {
+			v, _ := strconv.ParseFloat(n, 64)
+			g.lo, g.hi = append(g.lo, v), append(g.hi, v)
+			g.loS, g.hiS = append(g.loS, n), append(g.hiS, n)
+		}
+		w.byTmpl[tmpl] = g
+		w.order = append(w.order, tmpl)
+	}
+	if n := len(g.where); n > 0 && g.where[n-1] == where {
+		return // the same kind twice for one entry and k
+	}
+	g.where = append(g.where, where)
+	for i, n := range nums {
+		v, _ := strconv.ParseFloat(n, 64)
+		if v < g.lo[i] {
+			g.lo[i], g.loS[i] = v, n
+		}
+		if v > g.hi[i] {
+			g.hi[i], g.hiS[i] = v, n
+		}
+	}
+}
+
+// lines renders one line per kind: "ENTRY k=K: message" when it occurred
+// once, else "N entries: message" with each varying number as "lo to hi".
+func (w *warnings) lines() []string {
+	var out []string
+	for _, tmpl := range w.order {
+		g := w.byTmpl[tmpl]
+		if len(g.where) == 1 {
+			out = append(out, g.where[0]+": "+g.text)
+			continue
+		}
+		i := 0
+		msg := numberRE.ReplaceAllStringFunc(g.text, func(string) string {
+			defer func() { i++ }()
+			if g.loS[i] == g.hiS[i] {
+				return g.loS[i]
+			}
+			return g.loS[i] + " to " + g.hiS[i]
+		})
+		out = append(out, fmt.Sprintf("%d entries (e.g. %s): %s", len(g.where), g.where[0], msg))
+	}
+	return out
 }

@@ -22,7 +22,7 @@ func ExampleCheck() {
 	}
 	// Output:
 	// false
-	// FAIL bd_backdoor@n4-w5 vs true_base web-raw ppl_diff: count@10 fell from 6.5 to 0.5 beyond its uncertainty (z=-5.01 < -1.64, se=1.20)
+	// FAIL bd_backdoor@n4-w5 vs true_base web-raw ppl_diff: count@10 fell from 6.5 to 0.5 beyond its uncertainty (z=-3.90, se=1.54, one-sided p=4.9e-05, bh-adjusted p=0.00015 <= 0.05)
 }
 
 func ExampleCompare() {
