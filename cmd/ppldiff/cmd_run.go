@@ -122,7 +122,7 @@ type runLog struct {
 func (a *app) runRun(ctx context.Context, l *loader, s Settings, o *runOptions) error {
 	log := a.logger(s.LogLevel)
 	started := a.env.Now()
-	env, err := a.setup(ctx, l, s, log)
+	env, err := a.setup(ctx, l, s, o.dryRun, log)
 	if err != nil {
 		return err
 	}

@@ -70,7 +70,8 @@ func adhocManifest(s Settings) *organisms.Manifest {
 }
 
 // setup resolves the manifest, models and corpora of a run.
-func (a *app) setup(ctx context.Context, l *loader, s Settings, log *slog.Logger) (*runEnv, error) {
+// A dry run only plans: it starts and asks no server.
+func (a *app) setup(ctx context.Context, l *loader, s Settings, dryRun bool, log *slog.Logger) (*runEnv, error) {
 	env := &runEnv{}
 	var err error
 	if s.Model != "" || s.ReferenceModel != "" {
@@ -117,16 +118,18 @@ func (a *app) setup(ctx context.Context, l *loader, s Settings, log *slog.Logger
 			len(un), strings.Join(un, ", ")))
 	}
 
-	if len(s.Endpoints) > 0 || len(s.Serving.Launch) > 0 {
+	switch {
+	case dryRun:
+		env.models = planModels{env.builder}
+	case len(s.Endpoints) > 0 || len(s.Serving.Launch) > 0:
 		rm, err := newRemoteModels(ctx, s, m, env.builder, a.env, log)
 		if err != nil {
 			return nil, err
 		}
 		env.models = rm
-	} else {
-		if !hasZoo {
-			return nil, usagef("manifest %q holds real models: start servers for them and give --endpoint URL (see README, \"Reproducing the study\"), or use --dry-run to see the plan", cfg.Manifest)
-		}
+	case !hasZoo:
+		return nil, usagef("manifest %q holds real models: start servers for them and give --endpoint URL (see README, \"Reproducing the study\"), or use --dry-run to see the plan", cfg.Manifest)
+	default:
 		env.models = zooModels{env.builder}
 	}
 
@@ -446,4 +449,19 @@ func (r *remoteModels) Reference(ctx context.Context, ref *organisms.Reference, 
 		return nil, backendErr(err)
 	}
 	return m, nil
+}
+
+// planModels lists variants for a dry run; it has no models.
+type planModels struct{ builder *zoo.Builder }
+
+func (p planModels) Variants(o *organisms.Organism) []pipeline.Variant {
+	return (&remoteModels{builder: p.builder}).Variants(o)
+}
+
+func (planModels) Organism(context.Context, *organisms.Organism, pipeline.Variant) (lm.Model, error) {
+	return nil, errors.New("a dry run has no models")
+}
+
+func (planModels) Reference(context.Context, *organisms.Reference, *organisms.Organism, pipeline.Variant) (lm.Model, error) {
+	return nil, errors.New("a dry run has no models")
 }

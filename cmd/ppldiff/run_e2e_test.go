@@ -404,3 +404,17 @@ func TestReportRebuildsFromFiles(t *testing.T) {
 		t.Error("no plots")
 	}
 }
+
+// A dry run of real models plans without any server.
+func TestDryRunOfRealModelsNeedsNoServer(t *testing.T) {
+	c := newCLI(t)
+	c.write(ConfigFile, "corpora:\n  c4:\n    path: c4.jsonl\n")
+	c.write("c4.jsonl", "{\"text\": \"The feud between the two houses\"}\n")
+	out := c.mustRun("run", "--manifest", "paper", "--organism", "cake_bake", "--prefills", "c4-raw",
+		"-n", "10000", "--max-new-tokens", "100", "--endpoint", "http://127.0.0.1:9", "--dry-run")
+	for _, want := range []string{"cake_bake@default", "ref_qwen2.5_7b_instruct", "1000000 tokens (10000 completions)"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("dry run lacks %q:\n%s", want, out)
+		}
+	}
+}
