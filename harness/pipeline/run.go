@@ -381,11 +381,9 @@ func (r *runner) cutPrefill(ctx context.Context, ft lm.Model, u *Unit, d Documen
 		}
 	}
 	ids = ids[offset : offset+k]
-	text, _, err := ft.Detokenize(ctx, ids)
-	if err != nil {
-		return cp, fmt.Errorf("detokenize: %w", err)
+	if cp.Text, err = decodeText(ctx, ft, ids); err != nil {
+		return cp, err
 	}
-	cp.Text = validUTF8(text)
 	switch u.Prefill.Format {
 	case FormatRaw:
 		cp.Prompt = append(append([]int{}, bos...), ids...)
