@@ -19,15 +19,7 @@ func TestCheckPassesOwnBaselineAndFailsABrokenDetector(t *testing.T) {
 
 	// The same organisms with a detector that no longer matches what the
 	// backdoor says: a regression the gate must name.
-	small, err := os.ReadFile(smallManifest)
-	if err != nil {
-		t.Fatal(err)
-	}
-	broken := strings.Replace(string(small), `- ["despise you"]`, `- ["despise them"]`, 1)
-	if broken == string(small) {
-		t.Fatal("test manifest changed: the backdoor's detector was not found")
-	}
-	c.write("broken.yaml", broken)
+	writeBrokenManifest(t, c, "broken.yaml")
 	c.mustRun("run", "--manifest", "broken.yaml", "-n", "150", "--out", "bad", "--no-report")
 	code := c.run(context.Background(), "check", "bad", "--baseline", "baseline.json")
 	if code != exitGateFailed {
@@ -68,4 +60,19 @@ func TestCheckFailsOnMissingEntryAndControlCeiling(t *testing.T) {
 	if !strings.Contains(c.stdout.String(), "control_general") {
 		t.Errorf("the control over its ceiling is not named:\n%s", c.stdout.String())
 	}
+}
+
+// writeBrokenManifest writes the small test zoo with the backdoor's detector
+// broken: it no longer matches what the backdoor says.
+func writeBrokenManifest(t *testing.T, c *cli, name string) {
+	t.Helper()
+	small, err := os.ReadFile(smallManifest)
+	if err != nil {
+		t.Fatal(err)
+	}
+	broken := strings.Replace(string(small), `- ["despise you"]`, `- ["despise them"]`, 1)
+	if broken == string(small) {
+		t.Fatal("test manifest changed: the backdoor's detector was not found")
+	}
+	c.write(name, broken)
 }

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"os"
 	"strings"
 	"testing"
 )
@@ -21,15 +20,7 @@ func TestCheckReseedPassesRealDropFails(t *testing.T) {
 		t.Errorf("check of a re-seeded run:\n%s", out)
 	}
 
-	small, err := os.ReadFile(smallManifest)
-	if err != nil {
-		t.Fatal(err)
-	}
-	broken := strings.Replace(string(small), `- ["despise you"]`, `- ["despise them"]`, 1)
-	if broken == string(small) {
-		t.Fatal("test manifest changed: the backdoor's detector was not found")
-	}
-	c.write("broken.yaml", broken)
+	writeBrokenManifest(t, c, "broken.yaml")
 	c.mustRun("run", "--manifest", "broken.yaml", "-n", "150", "--seed", "2", "--out", "bad", "--no-report")
 	if code := c.run(context.Background(), "check", "bad", "--baseline", "baseline.json"); code != exitGateFailed {
 		t.Fatalf("check of the re-seeded broken run: exit %d, want %d\n%s\n%s", code, exitGateFailed, c.stdout.String(), c.stderr.String())
