@@ -318,9 +318,10 @@ func TestServeOpenAIDialectFailsEarly(t *testing.T) {
 	}
 }
 
-// faultySettings keep retries fast and hangs short for the fault tests.
+// faultySettings keep retries fast and hangs short for the fault tests; the
+// timeout leaves a loaded CI machine room before a slow answer counts as a hang.
 const faultySettings = `serving:
-  timeout: 150ms
+  timeout: 400ms
   retries: 12
   backoff: 1ms
   backoff_max: 20ms
