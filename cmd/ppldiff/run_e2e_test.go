@@ -195,6 +195,15 @@ func TestSettingsLayering(t *testing.T) {
 	if !strings.Contains(out, "n=70,") {
 		t.Errorf("flag over environment:\n%s", out)
 	}
+	// Lists are comma-separated in the environment.
+	c.env["PPLDIFF_PREFILLS"] = "zoo-chat"
+	if out := c.mustRun("run", "--manifest", smallManifest, "--dry-run"); strings.Contains(out, "zoo-raw") {
+		t.Errorf("PPLDIFF_PREFILLS=zoo-chat still plans zoo-raw:\n%s", out)
+	}
+	c.env["PPLDIFF_PREFILLS"] = "zoo-chat,zoo-raw"
+	if out := c.mustRun("run", "--manifest", smallManifest, "--dry-run"); !strings.Contains(out, "prefills: zoo-chat,zoo-raw") {
+		t.Errorf("PPLDIFF_PREFILLS list not split:\n%s", out)
+	}
 	// Nested keys reach through the environment too.
 	c.env["PPLDIFF_CHAT_SYSTEM"] = "Be brief."
 	if out := c.mustRun("config", "show"); !strings.Contains(out, "system: Be brief.") {
