@@ -45,10 +45,14 @@
 // interpolation: at the longest context with continuations, with
 // probability 1 - gamma it picks an observed continuation in proportion to
 // its discounted count, else it backs off one order; below the unigrams it
-// draws uniformly. Greedy decoding accumulates the interpolation over the
-// observed continuations only and compares it with the most probable
-// unigram outside them (a list sorted once). Other settings build the full
-// distribution. Reported logprobs are always the raw model's. Sample j of a
+// draws uniformly. Greedy decoding is exact without scanning every
+// continuation: a token's probability is its value interpolated up to the
+// longest level where it was observed, times the backoff weights above, so
+// each context level's continuations are walked in order of that value
+// (sorted once per context, in a bounded per-model cache) until they cannot
+// beat the best so far; the unobserved tokens are represented by the most
+// probable unigram among them (a list sorted once). Other settings build
+// the full distribution. Reported logprobs are always the raw model's. Sample j of a
 // prompt uses a PCG seeded from SHA-256(seed, j, prompt ids).
 //
 // # ARPA

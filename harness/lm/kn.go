@@ -43,6 +43,8 @@ type KN struct {
 	uniCum     []float64 // running sum of the discounted unigram counts, for sampling
 	uniByProb  []int32   // tokens by P(w) descending, ties by id; BOS excluded
 	uniDiscSum float64
+
+	greedy *greedyCache // sorted candidates of greedy decoding, filled lazily
 }
 
 // knLevel holds the adjusted counts of one order and, below the highest
@@ -214,6 +216,7 @@ func discounts(coc [5]int64) [3]float64 {
 // and the unigram tables used by generation. Cost O(vocabulary).
 func (m *KN) finish(root ctxStats) {
 	m.root = root
+	m.greedy = newGreedyCache(greedyCacheEntries)
 	for n := 1; n <= m.order; n++ {
 		m.disc[n] = discounts(m.coc[n])
 	}
