@@ -49,17 +49,7 @@ func (m *Manifest) Validate() error {
 	refs := map[string]int{}
 	for i, r := range m.References {
 		p := fmt.Sprintf("references[%d]", i)
-		switch {
-		case r.ID == "":
-			v.errorf(p, "reference without id")
-		case !referenceID.MatchString(r.ID):
-			v.errorf(p+".id", "reference id %q: use lower-case letters, digits, '_', '.' and '-'", r.ID)
-		}
-		if first, dup := refs[r.ID]; dup && r.ID != "" {
-			v.errorf(p+".id", "duplicate reference id %q (first at line %d)", r.ID, m.line(fmt.Sprintf("references[%d].id", first)))
-		} else {
-			refs[r.ID] = i
-		}
+		v.uniqueID(m, "reference", "references", i, r.ID, referenceID, "use lower-case letters, digits, '_', '.' and '-'", refs)
 		if !slices.Contains(ReferenceKinds, r.Kind) {
 			v.errorf(p+".kind", "reference %s: kind %q is not one of %s", r.ID, r.Kind, strings.Join(ReferenceKinds, ", "))
 		}
@@ -74,17 +64,7 @@ func (m *Manifest) Validate() error {
 	for i := range m.Organisms {
 		o := &m.Organisms[i]
 		p := fmt.Sprintf("organisms[%d]", i)
-		switch {
-		case o.ID == "":
-			v.errorf(p, "organism without id")
-		case !organismID.MatchString(o.ID):
-			v.errorf(p+".id", "organism id %q is not snake_case (lower-case letters, digits, single '_')", o.ID)
-		}
-		if first, dup := orgs[o.ID]; dup && o.ID != "" {
-			v.errorf(p+".id", "duplicate organism id %q (first at line %d)", o.ID, m.line(fmt.Sprintf("organisms[%d].id", first)))
-		} else {
-			orgs[o.ID] = i
-		}
+		v.uniqueID(m, "organism", "organisms", i, o.ID, organismID, "not snake_case (lower-case letters, digits, single '_')", orgs)
 		if !slices.Contains(Categories, o.Category) {
 			v.errorf(p+".category", "organism %s: category %q is not one of %s", o.ID, o.Category, strings.Join(Categories, ", "))
 		}
@@ -163,6 +143,24 @@ type validator struct {
 }
 
 // errorf reports at the line of path, or of its closest recorded parent.
+// uniqueID checks the id of list[i]: present, of the right form, and not
+// used before (seen maps ids to their first index).
+func (v *validator) uniqueID(m *Manifest, what, list string, i int, id string, form *regexp.Regexp, rule string, seen map[string]int) {
+	p := fmt.Sprintf("%s[%d]", list, i)
+	switch {
+	case id == "":
+		v.errorf(p, "%s without id", what)
+		return
+	case !form.MatchString(id):
+		v.errorf(p+".id", "%s id %q: %s", what, id, rule)
+	}
+	if first, dup := seen[id]; dup {
+		v.errorf(p+".id", "duplicate %s id %q (first at line %d)", what, id, m.line(fmt.Sprintf("%s[%d].id", list, first)))
+		return
+	}
+	seen[id] = i
+}
+
 func (v *validator) errorf(path, format string, args ...any) {
 	line := 0
 	for p := path; p != ""; {

@@ -174,16 +174,13 @@ func summarize(entries []results.Entry) []summaryRow {
 	return rows
 }
 
+// lessGroup orders groups as results.json orders entries.
 func lessGroup(a, b groupKey) bool {
-	switch {
-	case a.Organism != b.Organism:
-		return a.Organism < b.Organism
-	case a.Variant != b.Variant:
-		return a.Variant < b.Variant
-	case a.Reference != b.Reference:
-		return a.Reference < b.Reference
-	}
-	return a.Config < b.Config
+	return results.LessKey(a.key(), b.key())
+}
+
+func (g groupKey) key() results.Key {
+	return results.Key{Organism: g.Organism, Variant: g.Variant, Reference: g.Reference, Config: g.Config}
 }
 
 // hasPublished reports whether any row carries the study's numbers.

@@ -356,6 +356,26 @@ func isASCII(b []byte) bool {
 	return true
 }
 
+// knownFields decodes an object whose keys of interest are names: unknown
+// keys are skipped, null values leave the zero value, and field decodes the
+// rest. A duplicate or case-folded known key sends the document to
+// encoding/json (false).
+func (s *jsonScanner) knownFields(names []string, field func(name string) bool) bool {
+	fields := fieldSet{names: names}
+	return s.object(func(key []byte) bool {
+		i, ok := fields.match(key)
+		switch {
+		case !ok:
+			return false
+		case i < 0:
+			return s.skip()
+		case s.null():
+			return true // every field's zero value is what null gives
+		}
+		return field(names[i])
+	})
+}
+
 // fieldSet tracks which known keys an object has had, so a duplicate (which
 // encoding/json merges in ways not worth imitating) sends the document to
 // encoding/json; it also catches keys encoding/json would match

@@ -129,17 +129,7 @@ type vllmDecoder struct {
 func (resp *vllmCompletion) decodeFast(data []byte) bool {
 	d := &vllmDecoder{jsonScanner: jsonScanner{data: data}}
 	var out vllmCompletion
-	top := fieldSet{names: completionFields}
-	ok := d.object(func(key []byte) bool {
-		i, ok := top.match(key)
-		switch {
-		case !ok:
-			return false
-		case i < 0:
-			return d.skip()
-		case d.null():
-			return true
-		}
+	ok := d.knownFields(completionFields, func(string) bool {
 		out.Choices = []vllmChoice{}
 		return d.array(func() bool {
 			var c vllmChoice
@@ -158,18 +148,9 @@ func (resp *vllmCompletion) decodeFast(data []byte) bool {
 }
 
 func (d *vllmDecoder) choice(c *vllmChoice) bool {
-	fields := fieldSet{names: choiceFields}
-	return d.object(func(key []byte) bool {
-		i, ok := fields.match(key)
-		switch {
-		case !ok:
-			return false
-		case i < 0:
-			return d.skip()
-		case d.null():
-			return true // every field's zero value is what null gives
-		}
-		switch choiceFields[i] {
+	return d.knownFields(choiceFields, func(name string) bool {
+		var ok bool
+		switch name {
 		case "index":
 			c.Index, ok = d.int()
 			return ok
@@ -194,18 +175,8 @@ func (d *vllmDecoder) choice(c *vllmChoice) bool {
 }
 
 func (d *vllmDecoder) logprobs(lp *vllmLogprobs) bool {
-	fields := fieldSet{names: logprobsFields}
-	return d.object(func(key []byte) bool {
-		i, ok := fields.match(key)
-		switch {
-		case !ok:
-			return false
-		case i < 0:
-			return d.skip()
-		case d.null():
-			return true
-		}
-		if logprobsFields[i] == "tokens" {
+	return d.knownFields(logprobsFields, func(name string) bool {
+		if name == "tokens" {
 			d.skipSpace()
 			start := d.pos
 			if !d.array(d.skipString) {

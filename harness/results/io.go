@@ -37,10 +37,12 @@ func Marshal(r *Results) ([]byte, error) {
 
 // SortEntries orders entries by (organism, variant, reference, config, repeat, score).
 func SortEntries(es []Entry) {
-	sort.SliceStable(es, func(i, j int) bool { return lessKey(es[i].Key(), es[j].Key()) })
+	sort.SliceStable(es, func(i, j int) bool { return LessKey(es[i].Key(), es[j].Key()) })
 }
 
-func lessKey(a, b Key) bool {
+// LessKey orders keys field by field: organism, variant, reference, config,
+// repeat, score (the order of results.json entries).
+func LessKey(a, b Key) bool {
 	switch {
 	case a.Organism != b.Organism:
 		return a.Organism < b.Organism

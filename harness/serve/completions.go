@@ -152,21 +152,9 @@ func (s *server) handleCompletions(ctx context.Context, body []byte) (any, error
 			return nil, badRequest("prompt %d is empty", i)
 		}
 	}
-	n := 1
-	if req.N != nil {
-		n = *req.N
-	}
-	maxTokens := 16
-	if req.MaxTokens != nil {
-		maxTokens = *req.MaxTokens
-	}
-	temperature, topP := 1.0, 1.0
-	if req.Temperature != nil {
-		temperature = *req.Temperature
-	}
-	if req.TopP != nil {
-		topP = *req.TopP
-	}
+	// vLLM's defaults for what the request leaves out.
+	n, maxTokens := or(req.N, 1), or(req.MaxTokens, 16)
+	temperature, topP := or(req.Temperature, 1.0), or(req.TopP, 1.0)
 	var seed uint64
 	if req.Seed != nil {
 		seed = *req.Seed
@@ -375,4 +363,12 @@ func endOfText(m lm.Model) (int, bool) {
 		return e.EndOfText(), true
 	}
 	return -1, false
+}
+
+// or is *p, or def when the request left the field out.
+func or[T any](p *T, def T) T {
+	if p == nil {
+		return def
+	}
+	return *p
 }

@@ -102,24 +102,13 @@ func (s *server) handleGenerate(ctx context.Context, body []byte) (any, error) {
 	default:
 		return nil, badRequest("text or input_ids is required")
 	}
-	n := 1
-	if sp.N != nil {
-		n = *sp.N
-	}
+	// SGLang's defaults for what the request leaves out.
+	n := or(sp.N, 1)
 	if n < 1 {
 		return nil, badRequest("n must be at least 1")
 	}
-	maxNew := 128
-	if sp.MaxNewTokens != nil {
-		maxNew = *sp.MaxNewTokens
-	}
-	temperature, topP := 1.0, 1.0
-	if sp.Temperature != nil {
-		temperature = *sp.Temperature
-	}
-	if sp.TopP != nil {
-		topP = *sp.TopP
-	}
+	maxNew := or(sp.MaxNewTokens, 128)
+	temperature, topP := or(sp.Temperature, 1.0), or(sp.TopP, 1.0)
 	seed := s.drawSeed()
 	if sp.SamplingSeed != nil {
 		seed = *sp.SamplingSeed
