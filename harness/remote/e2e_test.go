@@ -210,14 +210,7 @@ func TestFaultsDoNotChangeResults(t *testing.T) {
 			opts.RequestTimeout = 300 * time.Millisecond
 			opts.MaxRetries = 30
 			opts.Logger = slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-			c, err := remote.New(context.Background(), opts)
-			if err != nil {
-				t.Fatal(err)
-			}
-			rm, err := c.Model("ft@a")
-			if err != nil {
-				t.Fatal(err)
-			}
+			rm := connect(t, opts, "ft@a")
 			assertSame(t, models["ft@a"], rm)
 			retries := strings.Count(logs.String(), "retrying")
 			if retries == 0 {
@@ -297,14 +290,7 @@ func TestAdapterAndRevisionInfo(t *testing.T) {
 		srv := startServer(t, models, serve.Options{Dialect: serve.Dialect(dialect), Parents: map[string]string{"ft-lora": "base-model"}})
 		opts := fastOptions(dialect, srv.URL)
 		opts.Models = map[string]remote.ModelConfig{"ft-lora": {Revision: "0123abc"}}
-		c, err := remote.New(context.Background(), opts)
-		if err != nil {
-			t.Fatal(err)
-		}
-		rm, err := c.Model("ft-lora")
-		if err != nil {
-			t.Fatal(err)
-		}
+		rm := connect(t, opts, "ft-lora")
 		info := rm.Info()
 		// ppldiff serve names each model's tokenizer (its card extension);
 		// the adapter's must be its base's.
@@ -345,14 +331,7 @@ func TestAPIKeyNeverLeaks(t *testing.T) {
 		return ""
 	}
 	opts.Logger = slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	c, err := remote.New(context.Background(), opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	rm, err := c.Model("ft@a")
-	if err != nil {
-		t.Fatal(err)
-	}
+	rm := connect(t, opts, "ft@a")
 	ps := prompts(t, rm)
 	if _, err := rm.Generate(context.Background(), lm.GenerateRequest{Prompts: ps, N: 2, MaxNewTokens: 8, Temperature: 1, Seed: 1}); err != nil {
 		t.Fatal(err)
@@ -376,4 +355,18 @@ func TestAPIKeyNeverLeaks(t *testing.T) {
 		t.Fatalf("error %q should show the redaction", derr)
 	}
 	_ = io.Discard
+}
+
+// connect opens a client with opts and returns the model served as name.
+func connect(t *testing.T, opts remote.Options, name string) lm.Model {
+	t.Helper()
+	c, err := remote.New(context.Background(), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := c.Model(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
 }
