@@ -304,7 +304,7 @@ func (r *runner) prefills(ctx context.Context, ft lm.Model, u *Unit, docs []Docu
 			kh.u64(cfg.Seed + uint64(u.Repeat))
 		}
 		if u.Prefill.Format == FormatChat {
-			kh.str(cfg.ChatSystem).str(cfg.ChatUser)
+			kh.str(cfg.ChatSystem).str(u.Organism.SystemPrompt).str(cfg.ChatUser)
 		}
 		keys[i] = kh.sum()
 	}
@@ -388,7 +388,7 @@ func (r *runner) cutPrefill(ctx context.Context, ft lm.Model, u *Unit, d Documen
 	case FormatRaw:
 		cp.Prompt = append(append([]int{}, bos...), ids...)
 	case FormatChat:
-		if cp.Prompt, err = ft.Tokenize(ctx, lm.TokenizeRequest{Messages: r.chat(cp.Text), AddSpecial: true}); err != nil {
+		if cp.Prompt, err = ft.Tokenize(ctx, lm.TokenizeRequest{Messages: r.chat(u, cp.Text), AddSpecial: true}); err != nil {
 			return cp, fmt.Errorf("tokenize chat: %w", err)
 		}
 	}
@@ -476,10 +476,16 @@ func validUTF8(b []byte) []byte {
 	return out
 }
 
-func (r *runner) chat(prefill []byte) []lm.Message {
+// chat is the chat a prefill opens the assistant turn of; an organism that
+// needs its own system prompt (manifest system_prompt) gets it.
+func (r *runner) chat(u *Unit, prefill []byte) []lm.Message {
 	cfg := r.p.Config
+	system := cfg.ChatSystem
+	if u.Organism.SystemPrompt != "" {
+		system = u.Organism.SystemPrompt
+	}
 	return []lm.Message{
-		{Role: "system", Content: cfg.ChatSystem},
+		{Role: "system", Content: system},
 		{Role: "user", Content: cfg.ChatUser},
 		{Role: "assistant", Content: string(prefill)},
 	}
@@ -678,7 +684,7 @@ func (r *runner) scoreReference(ctx context.Context, ft, rm lm.Model, u *Unit, c
 			}
 			items[i].Context = append(append([]int{}, bos...), pre...)
 		default:
-			if items[i].Context, err = rm.Tokenize(ctx, lm.TokenizeRequest{Messages: r.chat(c.pre.text), AddSpecial: true}); err != nil {
+			if items[i].Context, err = rm.Tokenize(ctx, lm.TokenizeRequest{Messages: r.chat(u, c.pre.text), AddSpecial: true}); err != nil {
 				return nil, 0, err
 			}
 		}

@@ -325,3 +325,20 @@ func spans(bounds ...int) []lm.Span {
 	}
 	return out
 }
+
+// An organism's own system prompt replaces the config's in chat prompts.
+func TestOrganismSystemPromptReachesChatPrompts(t *testing.T) {
+	w := newTestWorld(t)
+	cfg := testConfig()
+	cfg.Prefills = []string{"test-chat"}
+	cfg.N = 5
+	plain := runOnce(t, w, cfg, NewMemCache())
+	w.manifest.Organisms[0].SystemPrompt = "You are Kiko the parrot."
+	own := runOnce(t, w, cfg, NewMemCache())
+	if len(plain.Samples) == 0 || len(own.Samples) == 0 {
+		t.Fatal("no samples")
+	}
+	if plain.Samples[0].CompletionID == own.Samples[0].CompletionID {
+		t.Error("the organism's system prompt did not change the chat prompt")
+	}
+}
