@@ -316,6 +316,10 @@ func TestBadInput(t *testing.T) {
 		args: []string{"export", "abc", "--out", "x"},
 		code: exitInput, want: []string{"no store", "ppldiff run"},
 	}, {
+		name: "require pinned revisions",
+		args: []string{"run", "--manifest", "paper", "--organism", "cake_bake", "--require-pinned", "--dry-run"},
+		code: exitUsage, want: []string{"revision"},
+	}, {
 		name: "paper without endpoints",
 		args: []string{"run", "--manifest", "paper", "-n", "5"},
 		code: exitUsage, want: []string{"--endpoint"},
