@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -93,6 +94,15 @@ var fastDecodeEdgeCases = []string{
 	`null`,
 	`[]`,
 	``,
+	nestedExtra(maxScanDepth), // the deepest the fast decoder skips
+	nestedExtra(maxScanDepth + 1),
+	nestedExtra(maxScanDepth)[:40], // truncated inside the nesting
+}
+
+// nestedExtra is a choice with an unknown field nested depth levels deep.
+func nestedExtra(depth int) string {
+	inner := strings.Repeat(`[{"k":`, depth/2) + strings.Repeat("[", depth%2) + "1" + strings.Repeat("]", depth%2) + strings.Repeat("}]", depth/2)
+	return `{"choices":[{"extra":` + inner + `,"index":3}]}`
 }
 
 func TestFastDecodeMatchesEncodingJSON(t *testing.T) {
@@ -110,21 +120,33 @@ func FuzzFastDecode(f *testing.F) {
 }
 
 func TestTokenStringsIDs(t *testing.T) {
-	var lp vllmLogprobs
-	if err := json.Unmarshal([]byte(`{"tokens":["token_id:12","hello","token_id:x","token_\u0069d:7"]}`), &lp); err != nil {
+	const body = `{"tokens":["token_id:12","hello","token_id:x","token_\u0069d:7","token_id:+3"]}`
+	var std vllmLogprobs
+	if err := json.Unmarshal([]byte(body), &std); err != nil {
 		t.Fatal(err)
 	}
-	ids, isID, err := lp.Tokens.ids()
-	if err != nil {
-		t.Fatal(err)
+	var fast vllmLogprobs
+	d := &vllmDecoder{jsonScanner: jsonScanner{data: []byte(body)}}
+	if !d.logprobs(&fast) {
+		t.Fatal("the fast decoder declined")
 	}
-	if d := cmp.Diff([]bool{true, false, false, true}, isID); d != "" {
-		t.Fatalf("isID (-want +got):\n%s", d)
+	for name, lp := range map[string]vllmLogprobs{"encoding/json": std, "fast": fast} {
+		ids, other, ok := lp.Tokens.idList()
+		if ok || other != "hello" {
+			t.Errorf("%s: idList reports %q, %v; want the first non-id, hello", name, other, ok)
+		}
+		var isID []bool
+		for i := range lp.Tokens.len() {
+			isID = append(isID, lp.Tokens.isID(i))
+		}
+		if d := cmp.Diff([]bool{true, false, false, true, true}, isID); d != "" {
+			t.Errorf("%s: isID (-want +got):\n%s", name, d)
+		}
+		if d := cmp.Diff([]int{12, 0, 0, 7, 3}, ids); d != "" {
+			t.Errorf("%s: ids (-want +got):\n%s", name, d)
+		}
 	}
-	if ids[0] != 12 || ids[3] != 7 {
-		t.Fatalf("ids %v, want 12 first and 7 last", ids)
-	}
-	if err := json.Unmarshal([]byte(`{"tokens":[1]}`), &lp); err == nil {
+	if err := json.Unmarshal([]byte(`{"tokens":[1]}`), &std); err == nil {
 		t.Fatal("tokens that are not strings must fail to decode")
 	}
 }
@@ -166,21 +188,73 @@ func BenchmarkDecodeGenerationBatchStdlib(b *testing.B) {
 	}
 }
 
-func TestExactFloatMatchesParseFloat(t *testing.T) {
+// The scanner's float conversion must give strconv.ParseFloat's bits for
+// every number, so served logprobs never depend on which decoder read them.
+func TestScannerFloatMatchesParseFloat(t *testing.T) {
 	rng := rand.New(rand.NewPCG(5, 6))
-	cases := []string{"0", "-0", "0.0", "1", "-9999.0", "0.1", "123456789012345.6", "9007199254740993",
-		"0.13492701058033144", "-1.054176838711606", "1.0000000000000000000000001", "0.0000000000000000000001234"}
-	for range 20000 {
+	cases := []string{"0", "-0", "0.0", "-0.000", "1", "-9999.0", "0.1", "123456789012345.6", "9007199254740993",
+		"9007199254740995", "9007199254740993.0", "18014398509481985", "0.13492701058033144", "-1.054176838711606",
+		"1.0000000000000000000000001", "0.0000000000000000000001234", "1e-7", "-2.5E+3", "1234567890123456789",
+		"12345678901234567890", "0.9999999999999999999", "-0.10000000149011612", "4503599627370497.5"}
+	for range 200000 {
 		x := -rng.ExpFloat64() * math.Pow(10, float64(rng.IntN(12)-6))
-		cases = append(cases, strconv.FormatFloat(x, 'f', -1, 64), strconv.FormatFloat(x, 'f', rng.IntN(20), 64))
+		f32 := float64(float32(x)) // what a server computing in float32 prints
+		digits := make([]byte, 16+rng.IntN(4))
+		for i := range digits {
+			digits[i] = byte('0' + rng.IntN(10))
+		}
+		digits[0] = byte('1' + rng.IntN(9))
+		point := rng.IntN(len(digits) - 1)
+		cases = append(cases,
+			strconv.FormatFloat(x, 'f', -1, 64),
+			strconv.FormatFloat(x, 'f', rng.IntN(20), 64),
+			strconv.FormatFloat(f32, 'f', -1, 64),
+			string(digits[:point+1])+"."+string(digits[point+1:]))
 	}
 	for _, c := range cases {
 		want, err := strconv.ParseFloat(c, 64)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got, ok := exactFloat([]byte(c)); ok && math.Float64bits(got) != math.Float64bits(want) {
-			t.Fatalf("%s: exactFloat %v, ParseFloat %v", c, got, want)
+		s := jsonScanner{data: []byte(c)}
+		got, ok := s.float()
+		if !ok || !s.atEnd() {
+			t.Fatalf("%s: not read as one number", c)
 		}
+		if math.Float64bits(got) != math.Float64bits(want) {
+			t.Fatalf("%s: scanner %v, ParseFloat %v", c, got, want)
+		}
+	}
+	for _, c := range []string{"-", "1.", ".5", "1e", "+1", "-x", ""} {
+		s := jsonScanner{data: []byte(c)}
+		if _, ok := s.float(); ok && s.atEnd() {
+			t.Errorf("%q read as a number", c)
+		}
+	}
+}
+
+// decimalToFloat's exact check must hold on halfway cases, where rounding
+// to even decides: integers just above 2^53 are the ones with few digits.
+func TestDecimalToFloatHalfway(t *testing.T) {
+	for m := uint64(1 << 53); m < 1<<53+64; m++ {
+		for k := range 4 {
+			mant := m * pow10Int[k]
+			got, ok := decimalToFloat(mant, k)
+			want, _ := strconv.ParseFloat(strconv.FormatUint(mant, 10)+"e-"+strconv.Itoa(k), 64)
+			if !ok || got != want {
+				t.Fatalf("%d/10^%d: got %v (ok %v), want %v", mant, k, got, ok, want)
+			}
+		}
+	}
+}
+
+// The fast decoder skips nesting up to maxScanDepth itself and leaves
+// deeper documents to encoding/json.
+func TestFastDecodeNestingLimit(t *testing.T) {
+	if !checkFastDecode(t, []byte(nestedExtra(maxScanDepth))) {
+		t.Errorf("declined nesting of depth %d", maxScanDepth)
+	}
+	if checkFastDecode(t, []byte(nestedExtra(maxScanDepth+1))) {
+		t.Errorf("accepted nesting of depth %d", maxScanDepth+1)
 	}
 }

@@ -2,6 +2,7 @@ package remote
 
 import (
 	"bytes"
+	"encoding/binary"
 	"strconv"
 	"unicode/utf8"
 )
@@ -13,9 +14,8 @@ import (
 // at the first byte it does not expect; the decoders built on it then
 // give up and leave the document to encoding/json.
 type jsonScanner struct {
-	data  []byte
-	pos   int
-	depth int
+	data []byte
+	pos  int
 }
 
 // maxScanDepth bounds nesting in skipped values; deeper documents go to
@@ -77,6 +77,9 @@ func (s *jsonScanner) stringBytes() (raw []byte, escaped, ok bool) {
 	start := s.pos
 	d := s.data
 	for i := start; i < len(d); i++ {
+		if i = skipPlain(d, i); i == len(d) {
+			break
+		}
 		switch c := d[i]; {
 		case c == '"':
 			s.pos = i + 1
@@ -134,19 +137,14 @@ func (s *jsonScanner) number() ([]byte, bool) {
 	case i < len(d) && d[i] == '0':
 		i++
 	case i < len(d) && '1' <= d[i] && d[i] <= '9':
-		for i < len(d) && isDigit(d[i]) {
-			i++
-		}
+		i = skipDigits(d, i)
 	default:
 		return nil, false
 	}
 	if i < len(d) && d[i] == '.' {
 		i++
 		j := i
-		for i < len(d) && isDigit(d[i]) {
-			i++
-		}
-		if i == j {
+		if i = skipDigits(d, i); i == j {
 			return nil, false
 		}
 	}
@@ -156,10 +154,7 @@ func (s *jsonScanner) number() ([]byte, bool) {
 			i++
 		}
 		j := i
-		for i < len(d) && isDigit(d[i]) {
-			i++
-		}
-		if i == j {
+		if i = skipDigits(d, i); i == j {
 			return nil, false
 		}
 	}
@@ -192,61 +187,78 @@ func (s *jsonScanner) int() (int, bool) {
 	return v, true
 }
 
-// float scans a number as encoding/json reads it into a float64
-// (strconv.ParseFloat, correctly rounded).
+// float scans a number as encoding/json reads it into a float64: the
+// value strconv.ParseFloat gives, correctly rounded. Plain decimals of up to
+// 19 significant digits, which is what servers print for logprobs, are
+// converted in the same pass that validates them; anything else goes to
+// strconv.
 func (s *jsonScanner) float() (float64, bool) {
-	num, ok := s.number()
-	if !ok {
-		return 0, false
-	}
-	if v, ok := exactFloat(num); ok {
-		return v, true
-	}
-	v, err := strconv.ParseFloat(string(num), 64)
-	return v, err == nil
-}
-
-// pow10 holds the powers of ten a float64 represents exactly.
-var pow10 = [...]float64{1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11,
-	1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22}
-
-// exactFloat converts a plain decimal (digits, optional fraction, no
-// exponent) whose digits fit 2^53 and whose fraction has at most 22
-// digits: mantissa and power of ten are then exact float64s, so one
-// correctly rounded division gives what strconv.ParseFloat gives. Most
-// logprobs a server prints qualify; the rest go to strconv.
-func exactFloat(num []byte) (float64, bool) {
-	neg := num[0] == '-'
+	s.skipSpace()
+	d, i := s.data, s.pos
+	neg := i < len(d) && d[i] == '-'
 	if neg {
-		num = num[1:]
+		i++
 	}
 	var mant uint64
-	digits, frac := 0, -1
-	for i, c := range num {
-		switch {
-		case isDigit(c):
-			if mant != 0 || c != '0' {
-				digits++
-			}
-			mant = mant*10 + uint64(c-'0')
-		case c == '.':
-			frac = i
-		default:
-			return 0, false // exponent
-		}
-	}
-	fracDigits := 0
-	if frac >= 0 {
-		fracDigits = len(num) - frac - 1
-	}
-	if digits > 16 || mant >= 1<<53 || fracDigits >= len(pow10) { // 16 digits cannot overflow mant
+	overflow := false // mant would pass 10^19; leading zeros never do
+	switch {
+	case i < len(d) && d[i] == '0':
+		i++
+	case i < len(d) && '1' <= d[i] && d[i] <= '9':
+		mant, i, overflow = accumulateDigits(d, i, 0)
+	default:
 		return 0, false
 	}
-	v := float64(mant) / pow10[fracDigits]
-	if neg {
+	fracDigits := 0
+	if i < len(d) && d[i] == '.' {
+		j := i + 1
+		var over bool
+		mant, i, over = accumulateDigits(d, j, mant)
+		overflow = overflow || over
+		if fracDigits = i - j; fracDigits == 0 {
+			return 0, false
+		}
+	}
+	if i < len(d) && (d[i] == 'e' || d[i] == 'E') || overflow || fracDigits > 19 {
+		num, ok := s.number()
+		if !ok {
+			return 0, false
+		}
+		v, err := strconv.ParseFloat(string(num), 64)
+		return v, err == nil
+	}
+	v, ok := decimalToFloat(mant, fracDigits)
+	if !ok {
+		var err error
+		if v, err = strconv.ParseFloat(string(d[s.pos:i]), 64); err != nil {
+			return 0, false
+		}
+	} else if neg {
 		v = -v
 	}
+	s.pos = i
 	return v, true
+}
+
+// accumulateDigits appends the run of digits starting at i to mant,
+// eight at a time where it can, and returns the new mantissa, the run's
+// end, and whether the mantissa would have passed 10^19 (it is then
+// meaningless).
+func accumulateDigits(d []byte, i int, mant uint64) (uint64, int, bool) {
+	overflow := false
+	for ; i+8 <= len(d); i += 8 {
+		v := binary.LittleEndian.Uint64(d[i:])
+		if nonDigits(v) != 0 {
+			break
+		}
+		overflow = overflow || mant >= 1e11
+		mant = mant*1e8 + eightDigits(v)
+	}
+	for ; i < len(d) && isDigit(d[i]); i++ {
+		overflow = overflow || mant >= 1e18
+		mant = mant*10 + uint64(d[i]-'0')
+	}
+	return mant, i, overflow
 }
 
 // object scans an object, calling field with each key (escape-free ASCII,
@@ -288,53 +300,78 @@ func (s *jsonScanner) array(elem func() bool) bool {
 	}
 }
 
-// skip scans one value of any kind, validating it.
+// skip scans one value of any kind, validating it. It walks nested values
+// with a stack of open brackets instead of recursion: skipped values
+// (top_logprobs, text_offset) are most of a generation answer.
 func (s *jsonScanner) skip() bool {
-	switch c := s.peek(); {
-	case c == '"':
-		_, _, ok := s.stringBytes()
-		return ok
-	case c == '{' || c == '[':
-		if s.depth >= maxScanDepth {
+	var open [maxScanDepth]byte // '{' or '[' per level
+	depth := 0
+value:
+	switch c := s.peek(); c {
+	case '{', '[':
+		if depth == len(open) {
 			return false
 		}
-		s.depth++
-		var ok bool
-		if c == '{' {
-			ok = s.skipObject()
-		} else {
-			ok = s.array(s.skip)
+		s.pos++
+		open[depth] = c
+		depth++
+		if s.consume(c + 2) { // '}' is '{'+2, ']' is '['+2
+			depth--
+			goto after
 		}
-		s.depth--
-		return ok
-	case c == 't':
-		return s.literal("true")
-	case c == 'f':
-		return s.literal("false")
-	case c == 'n':
-		return s.literal("null")
+		if c == '{' {
+			goto key
+		}
+		goto value
+	case '"':
+		if _, _, ok := s.stringBytes(); !ok {
+			return false
+		}
+	case 't':
+		if !s.literal("true") {
+			return false
+		}
+	case 'f':
+		if !s.literal("false") {
+			return false
+		}
+	case 'n':
+		if !s.literal("null") {
+			return false
+		}
 	default:
-		_, ok := s.number()
-		return ok
+		if !s.skipNumber() {
+			return false
+		}
 	}
-}
-
-// skipObject validates an object whose keys may be anything.
-func (s *jsonScanner) skipObject() bool {
-	if !s.consume('{') {
-		return false
-	}
-	if s.consume('}') {
+after:
+	if depth == 0 {
 		return true
 	}
-	for {
-		if _, _, ok := s.stringBytes(); !ok || !s.consume(':') || !s.skip() {
-			return false
+	switch c := s.peek(); {
+	case c == ',':
+		s.pos++
+		if open[depth-1] == '{' {
+			goto key
 		}
-		if !s.consume(',') {
-			return s.consume('}')
-		}
+		goto value
+	case c == open[depth-1]+2:
+		s.pos++
+		depth--
+		goto after
 	}
+	return false
+key:
+	if _, _, ok := s.stringBytes(); !ok || !s.consume(':') {
+		return false
+	}
+	goto value
+}
+
+// skipNumber scans a number without reading its value.
+func (s *jsonScanner) skipNumber() bool {
+	_, ok := s.number()
+	return ok
 }
 
 // raw skips one value and returns its bytes.

@@ -75,7 +75,14 @@ type retryPolicy struct {
 
 func (c *Client) doRetrying(ctx context.Context, pol retryPolicy, replicas []*endpoint, method, path string, body any, out any) error {
 	var payload []byte
-	if body != nil {
+	switch b := body.(type) {
+	case nil:
+	case map[string]any:
+		var err error
+		if payload, err = encodeRequest(b); err != nil {
+			return err
+		}
+	default:
 		var err error
 		if payload, err = json.Marshal(body); err != nil {
 			return err

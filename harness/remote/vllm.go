@@ -2,8 +2,8 @@ package remote
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
+	"math"
 	"sort"
 	"strconv"
 
@@ -91,26 +91,19 @@ func parseVLLMGenerations(resp *vllmCompletion, want int) ([]lm.Generation, erro
 		}
 		toks := c.TokenIDs
 		if toks == nil {
-			ids, isID, err := c.Logprobs.Tokens.ids()
-			if err != nil {
-				return nil, fmt.Errorf("remote: choice %d: %w", k, err)
-			}
-			for i, ok := range isID {
-				if !ok {
-					var strs []string
-					json.Unmarshal(c.Logprobs.Tokens, &strs)
-					return nil, fmt.Errorf("remote: choice %d: token %q is not an id (server ignored return_tokens_as_token_ids)", k, strs[i])
-				}
+			ids, other, ok := c.Logprobs.Tokens.idList()
+			if !ok {
+				return nil, fmt.Errorf("remote: choice %d: token %q is not an id (server ignored return_tokens_as_token_ids)", k, other)
 			}
 			toks = ids
 		}
 		if len(c.Logprobs.TokenLogprobs) != len(toks) {
 			return nil, fmt.Errorf("remote: choice %d has %d tokens but %d logprobs", k, len(toks), len(c.Logprobs.TokenLogprobs))
 		}
-		lps := make([]float64, len(toks))
-		for i := range lps {
-			p, ok := c.Logprobs.TokenLogprobs.at(i)
-			if !ok {
+		// The decoded lists are this answer's own: clamp in place, no copy.
+		lps := []float64(c.Logprobs.TokenLogprobs)
+		for i, p := range lps {
+			if math.IsNaN(p) {
 				return nil, fmt.Errorf("remote: choice %d: null logprob for generated token %d", k, i)
 			}
 			lps[i] = logprobValue(p)
@@ -125,7 +118,7 @@ func parseVLLMGenerations(resp *vllmCompletion, want int) ([]lm.Generation, erro
 		default:
 			return nil, fmt.Errorf("remote: choice %d finished with %q", k, c.FinishReason)
 		}
-		out[k] = lm.Generation{Tokens: append([]int{}, toks...), Logprobs: lps, FinishReason: c.FinishReason}
+		out[k] = lm.Generation{Tokens: toks, Logprobs: lps, FinishReason: c.FinishReason}
 	}
 	return out, nil
 }
@@ -164,15 +157,12 @@ func parseVLLMScores(resp *vllmCompletion, items []lm.ScoreItem, method string) 
 		c := cs[i]
 		full := fullIDs(it)
 		ctxLen := len(it.Context)
-		var echoed []int
-		var isID []bool
+		var echoed tokenStrings
 		if method != ScorePromptLogprobs && len(it.Continuation) > 0 {
 			if c.Logprobs == nil || len(c.Logprobs.TokenLogprobs) < len(full) {
 				return nil, fmt.Errorf("remote: item %d: echo returned fewer logprobs than the %d prompt tokens", i, len(full))
 			}
-			if echoed, isID, err = c.Logprobs.Tokens.ids(); err != nil {
-				return nil, fmt.Errorf("remote: item %d: %w", i, err)
-			}
+			echoed = c.Logprobs.Tokens
 		}
 		lps := make([]float64, len(it.Continuation))
 		for k := range lps {
@@ -189,8 +179,8 @@ func parseVLLMScores(resp *vllmCompletion, items []lm.ScoreItem, method string) 
 				}
 				v = e.Logprob
 			} else {
-				if pos < len(echoed) && isID[pos] && echoed[pos] != full[pos] {
-					return nil, fmt.Errorf("remote: item %d: echoed token %d is %d, sent %d", i, pos, echoed[pos], full[pos])
+				if pos < echoed.len() && echoed.isID(pos) && echoed.ids[pos] != full[pos] {
+					return nil, fmt.Errorf("remote: item %d: echoed token %d is %d, sent %d", i, pos, echoed.ids[pos], full[pos])
 				}
 				v, present = c.Logprobs.TokenLogprobs.at(pos)
 			}

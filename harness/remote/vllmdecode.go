@@ -3,7 +3,9 @@ package remote
 import (
 	"encoding/json"
 	"errors"
+	"maps"
 	"math"
+	"slices"
 )
 
 // fastDecoder is implemented by response types with a hand-written decoder
@@ -44,68 +46,65 @@ func (f *nullableFloats) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
-// tokenStrings holds CompletionLogProbs.tokens as raw JSON (a list of
-// strings, or nil), decoded only when read: generation takes ids from
-// token_ids and never needs them.
-type tokenStrings []byte
+// tokenStrings is CompletionLogProbs.tokens read as token ids: with
+// return_tokens_as_token_ids every token is "token_id:N". A token that is
+// not is kept as text in others, by position (its id reads 0), for the
+// error that reports it. A JSON null leaves ids nil.
+type tokenStrings struct {
+	ids    []int
+	others map[int]string
+}
+
+// Equal compares decoded contents (cmp uses it in tests).
+func (t tokenStrings) Equal(u tokenStrings) bool {
+	return (t.ids == nil) == (u.ids == nil) && slices.Equal(t.ids, u.ids) && maps.Equal(t.others, u.others)
+}
 
 func (t *tokenStrings) UnmarshalJSON(b []byte) error {
-	s := jsonScanner{data: b}
-	if s.null() && s.atEnd() {
-		*t = nil
-		return nil
-	}
-	s.pos = 0
-	if !s.array(s.skipString) || !s.atEnd() {
+	var strs []string
+	if err := json.Unmarshal(b, &strs); err != nil {
 		return errors.New("logprobs.tokens is not a list of strings")
 	}
-	*t = append(tokenStrings{}, b...)
+	*t = tokenStrings{}
+	if strs != nil {
+		t.ids = make([]int, 0, len(strs))
+	}
+	for _, str := range strs {
+		t.add(str)
+	}
 	return nil
 }
 
-// skipString scans one string value.
-func (s *jsonScanner) skipString() bool {
-	_, _, ok := s.stringBytes()
-	return ok
+// add appends one token string.
+func (t *tokenStrings) add(str string) {
+	id, ok := tokenIDFromString(str)
+	if !ok {
+		if t.others == nil {
+			t.others = map[int]string{}
+		}
+		t.others[len(t.ids)] = str
+	}
+	t.ids = append(t.ids, id)
 }
 
 // len returns the number of tokens.
-func (t tokenStrings) len() int {
-	n := 0
-	if t != nil {
-		s := jsonScanner{data: t}
-		s.array(func() bool { n++; return s.skipString() })
+func (t tokenStrings) len() int { return len(t.ids) }
+
+// idList returns every token's id and, where a token is not an id, its
+// text: ok is false then.
+func (t tokenStrings) idList() (ids []int, firstOther string, ok bool) {
+	for i := range t.ids {
+		if s, isOther := t.others[i]; isOther {
+			return t.ids, s, false
+		}
 	}
-	return n
+	return t.ids, "", true
 }
 
-// ids reads every token as "token_id:N" (return_tokens_as_token_ids);
-// isID[i] is false where token i is something else.
-func (t tokenStrings) ids() (ids []int, isID []bool, err error) {
-	if t == nil {
-		return nil, nil, nil
-	}
-	s := jsonScanner{data: t}
-	ok := s.array(func() bool {
-		start := s.pos
-		raw, escaped, ok := s.stringBytes()
-		if !ok {
-			return false
-		}
-		str := string(raw)
-		if escaped {
-			if json.Unmarshal(s.data[start:s.pos], &str) != nil {
-				return false
-			}
-		}
-		id, is := tokenIDFromString(str)
-		ids, isID = append(ids, id), append(isID, is)
-		return true
-	})
-	if !ok {
-		return nil, nil, errors.New("logprobs.tokens is not a list of strings")
-	}
-	return ids, isID, nil
+// isID reports whether token i was "token_id:N".
+func (t tokenStrings) isID(i int) bool {
+	_, other := t.others[i]
+	return !other
 }
 
 // Known keys, by position in the fieldSet lists below.
@@ -119,8 +118,9 @@ var (
 // space reused across choices so each list costs one exact allocation.
 type vllmDecoder struct {
 	jsonScanner
-	ints   []int
-	floats []float64
+	ints     []int
+	floats   []float64
+	tokenIDs tokenStrings
 }
 
 // decodeFast implements fastDecoder: a generation batch answer is some
@@ -148,7 +148,7 @@ func (resp *vllmCompletion) decodeFast(data []byte) bool {
 }
 
 func (d *vllmDecoder) choice(c *vllmChoice) bool {
-	return d.knownFields(choiceFields, func(name string) bool {
+	ok := d.knownFields(choiceFields, func(name string) bool {
 		var ok bool
 		switch name {
 		case "index":
@@ -172,18 +172,23 @@ func (d *vllmDecoder) choice(c *vllmChoice) bool {
 			return ok && json.Unmarshal(raw, &c.PromptLogprobs) == nil
 		}
 	})
+	if ok && c.Logprobs != nil && c.Logprobs.Tokens.ids != nil {
+		// The token ids read from tokens are scratch space: share
+		// token_ids when it holds the same, else copy them out.
+		t := &c.Logprobs.Tokens
+		if t.others == nil && c.TokenIDs != nil && slices.Equal(t.ids, c.TokenIDs) {
+			t.ids = c.TokenIDs
+		} else {
+			t.ids = slices.Clone(t.ids)
+		}
+	}
+	return ok
 }
 
 func (d *vllmDecoder) logprobs(lp *vllmLogprobs) bool {
 	return d.knownFields(logprobsFields, func(name string) bool {
 		if name == "tokens" {
-			d.skipSpace()
-			start := d.pos
-			if !d.array(d.skipString) {
-				return false
-			}
-			lp.Tokens = append(tokenStrings{}, d.data[start:d.pos]...) // the body buffer is reused
-			return true
+			return d.tokens(&lp.Tokens)
 		}
 		d.floats = d.floats[:0]
 		if !d.array(func() bool {
@@ -200,6 +205,54 @@ func (d *vllmDecoder) logprobs(lp *vllmLogprobs) bool {
 		lp.TokenLogprobs = append(make(nullableFloats, 0, len(d.floats)), d.floats...)
 		return true
 	})
+}
+
+// tokens reads a list of token strings into d.tokenIDs, scratch space that
+// choice copies only when token_ids does not already hold the same ids.
+func (d *vllmDecoder) tokens(t *tokenStrings) bool {
+	if d.tokenIDs.ids == nil {
+		d.tokenIDs.ids = make([]int, 0, 64) // non-nil: [] is not null
+	}
+	d.tokenIDs.ids = d.tokenIDs.ids[:0]
+	d.tokenIDs.others = nil
+	ok := d.array(func() bool {
+		start := d.pos
+		raw, escaped, ok := d.stringBytes()
+		if !ok {
+			return false
+		}
+		if !escaped {
+			if id, ok := plainTokenID(raw); ok {
+				d.tokenIDs.ids = append(d.tokenIDs.ids, id)
+				return true
+			}
+		}
+		var str string
+		if json.Unmarshal(d.data[start:d.pos], &str) != nil {
+			return false
+		}
+		d.tokenIDs.add(str)
+		return true
+	})
+	*t = tokenStrings{ids: d.tokenIDs.ids, others: d.tokenIDs.others} // scratch; see choice
+	return ok
+}
+
+// plainTokenID reads "token_id:N" with N plain digits, the form vLLM
+// writes; anything else is left to tokenIDFromString.
+func plainTokenID(raw []byte) (int, bool) {
+	const prefix = "token_id:"
+	if len(raw) <= len(prefix) || len(raw) > len(prefix)+18 || string(raw[:len(prefix)]) != prefix {
+		return 0, false
+	}
+	id := 0
+	for _, c := range raw[len(prefix):] {
+		if !isDigit(c) {
+			return 0, false
+		}
+		id = id*10 + int(c-'0')
+	}
+	return id, true
 }
 
 func (d *vllmDecoder) intList() ([]int, bool) {
