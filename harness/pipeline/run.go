@@ -646,6 +646,10 @@ func decodeText(ctx context.Context, m lm.Model, ids []int) ([]byte, error) {
 	return validUTF8(text), nil
 }
 
+// tokenizeConcurrency bounds the tokenize calls in flight while a
+// reference re-tokenizes completions.
+const tokenizeConcurrency = 32
+
 // refScore is one completion's scores under a reference.
 type refScore struct {
 	logprobs []float64
@@ -671,32 +675,42 @@ func (r *runner) scoreReference(ctx context.Context, ft, rm lm.Model, u *Unit, c
 			return nil, 0, err
 		}
 	}
+	// Tokenizing is one request per text on a served reference: run them
+	// side by side (the client bounds requests per endpoint); each item
+	// writes only its own slot, so the order of completion does not matter.
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(tokenizeConcurrency)
 	for i, c := range comps {
-		switch {
-		case same && u.Prefill.Format == FormatRaw:
+		if same && u.Prefill.Format == FormatRaw {
 			items[i] = lm.ScoreItem{Context: c.pre.prompt, Continuation: c.gen.Tokens}
 			out[i].continuation, out[i].sameTokens = c.gen.Tokens, true
 			continue
-		case u.Prefill.Format == FormatRaw:
-			pre, err := rm.Tokenize(ctx, lm.TokenizeRequest{Text: c.pre.text})
-			if err != nil {
-				return nil, 0, err
+		}
+		g.Go(func() error {
+			var err error
+			if u.Prefill.Format == FormatRaw {
+				pre, err := rm.Tokenize(gctx, lm.TokenizeRequest{Text: c.pre.text})
+				if err != nil {
+					return err
+				}
+				items[i].Context = append(append([]int{}, bos...), pre...)
+			} else if items[i].Context, err = rm.Tokenize(gctx, lm.TokenizeRequest{Messages: r.chat(u, c.pre.text), AddSpecial: true}); err != nil {
+				return err
 			}
-			items[i].Context = append(append([]int{}, bos...), pre...)
-		default:
-			if items[i].Context, err = rm.Tokenize(ctx, lm.TokenizeRequest{Messages: r.chat(u, c.pre.text), AddSpecial: true}); err != nil {
-				return nil, 0, err
+			if same {
+				items[i].Continuation = c.gen.Tokens
+				out[i].continuation, out[i].sameTokens = c.gen.Tokens, true
+				return nil
 			}
-		}
-		if same {
-			items[i].Continuation = c.gen.Tokens
-			out[i].continuation, out[i].sameTokens = c.gen.Tokens, true
-			continue
-		}
-		if items[i].Continuation, err = rm.Tokenize(ctx, lm.TokenizeRequest{Text: c.text}); err != nil {
-			return nil, 0, err
-		}
-		out[i].continuation = items[i].Continuation
+			if items[i].Continuation, err = rm.Tokenize(gctx, lm.TokenizeRequest{Text: c.text}); err != nil {
+				return err
+			}
+			out[i].continuation = items[i].Continuation
+			return nil
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return nil, 0, err
 	}
 	lps, err := r.score(ctx, rm, items, r.scoreBar)
 	if err != nil {
