@@ -2,6 +2,7 @@ package remote
 
 import (
 	"encoding/json"
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"os"
@@ -152,39 +153,42 @@ func TestTokenStringsIDs(t *testing.T) {
 }
 
 // BenchmarkDecodeGenerationBatch decodes one simulated batch answer (32
-// prompts x 64 tokens) and turns it into generations, as generateVLLM does.
+// prompts, 32 or 64 new tokens each) and turns it into generations, as
+// generateVLLM does; the Stdlib variant does the same with encoding/json
+// (json.Valid, then Unmarshal), as the client did before it had its own
+// decoder.
 func BenchmarkDecodeGenerationBatch(b *testing.B) {
-	body := SimGenerationBody(32, 64, 40, 151643)
-	b.SetBytes(int64(len(body)))
-	b.ReportAllocs()
-	for b.Loop() {
-		var resp vllmCompletion
-		if !resp.decodeFast(body) {
-			b.Fatal("declined")
-		}
-		if _, err := parseVLLMGenerations(&resp, 32); err != nil {
-			b.Fatal(err)
-		}
-	}
-}
-
-// BenchmarkDecodeGenerationBatchStdlib is the same with encoding/json, as
-// the client decoded before (json.Valid, then Unmarshal), for comparison.
-func BenchmarkDecodeGenerationBatchStdlib(b *testing.B) {
-	body := SimGenerationBody(32, 64, 40, 151643)
-	b.SetBytes(int64(len(body)))
-	b.ReportAllocs()
-	for b.Loop() {
-		if !json.Valid(body) {
-			b.Fatal("invalid")
-		}
-		resp, err := stdDecode(body)
-		if err != nil {
-			b.Fatal(err)
-		}
-		if _, err := parseVLLMGenerations(&resp, 32); err != nil {
-			b.Fatal(err)
-		}
+	for _, tokens := range []int{32, 64} {
+		body := SimGenerationBody(32, tokens, 40, 151643)
+		b.Run(fmt.Sprintf("tokens=%d", tokens), func(b *testing.B) {
+			b.SetBytes(int64(len(body)))
+			b.ReportAllocs()
+			for b.Loop() {
+				var resp vllmCompletion
+				if !resp.decodeFast(body) {
+					b.Fatal("declined")
+				}
+				if _, err := parseVLLMGenerations(&resp, 32); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+		b.Run(fmt.Sprintf("tokens=%d/stdlib", tokens), func(b *testing.B) {
+			b.SetBytes(int64(len(body)))
+			b.ReportAllocs()
+			for b.Loop() {
+				if !json.Valid(body) {
+					b.Fatal("invalid")
+				}
+				resp, err := stdDecode(body)
+				if err != nil {
+					b.Fatal(err)
+				}
+				if _, err := parseVLLMGenerations(&resp, 32); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
 	}
 }
 

@@ -36,3 +36,32 @@ func TestEncodeRequestMatchesEncodingJSON(t *testing.T) {
 		t.Error("a value encoding/json rejects must be an error")
 	}
 }
+
+// BenchmarkEncodeRequest writes one generation request of the simulated
+// workload (32 prompts of 40 token ids) with encodeRequest and, for
+// comparison, with encoding/json.
+func BenchmarkEncodeRequest(b *testing.B) {
+	prompts := make([][]int, 32)
+	for i := range prompts {
+		for k := range 40 {
+			prompts[i] = append(prompts[i], (i*7919+k*104729)%151643)
+		}
+	}
+	body := map[string]any{"model": "sim", "prompt": prompts, "n": 1, "max_tokens": 32, "temperature": 1.0,
+		"top_p": 1.0, "seed": 1, "logprobs": 0, "echo": false}
+	pinnedSampling(body)
+	b.Run("encodeRequest", func(b *testing.B) {
+		for b.Loop() {
+			if _, err := encodeRequest(body); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("encoding-json", func(b *testing.B) {
+		for b.Loop() {
+			if _, err := json.Marshal(body); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
