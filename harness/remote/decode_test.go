@@ -2,6 +2,7 @@ package remote
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -261,4 +262,27 @@ func TestFastDecodeNestingLimit(t *testing.T) {
 	if checkFastDecode(t, []byte(nestedExtra(maxScanDepth+1))) {
 		t.Errorf("accepted nesting of depth %d", maxScanDepth+1)
 	}
+}
+
+// FuzzScannerFloat: whatever the scanner reads as a whole number must be
+// exactly what strconv.ParseFloat reads, and it must read every plain
+// decimal that ParseFloat does.
+func FuzzScannerFloat(f *testing.F) {
+	for _, c := range []string{"0", "-0.10000000149011612", "9007199254740993", "1e-7", "12345678901234567.89", "-9999.0"} {
+		f.Add(c)
+	}
+	f.Fuzz(func(t *testing.T, c string) {
+		s := jsonScanner{data: []byte(c)}
+		got, ok := s.float()
+		whole := ok && s.pos == len(c)
+		want, err := strconv.ParseFloat(strings.TrimLeft(c, " \t\n\r"), 64) // JSON space before a value
+		if whole {
+			if err != nil && !errors.Is(err, strconv.ErrRange) {
+				t.Fatalf("%q read as %v; ParseFloat: %v", c, got, err)
+			}
+			if err == nil && math.Float64bits(got) != math.Float64bits(want) {
+				t.Fatalf("%q: scanner %v, ParseFloat %v", c, got, want)
+			}
+		}
+	})
 }
