@@ -86,14 +86,8 @@ func launchSpecs(launch map[string]string, served []string, revisions map[string
 			return nil, err
 		}
 	}
-	// The settings loader (viper) lowercases map keys, so served names
-	// (case-sensitive Hugging Face ids) are matched ignoring case.
-	byFold := map[string]string{}
-	for k, t := range launch {
-		byFold[strings.ToLower(k)] = t
-	}
 	for _, name := range served {
-		t, ok := byFold[strings.ToLower(name)]
+		t, ok := settingsKey(launch, name) // served names are case-sensitive Hugging Face ids
 		if !ok {
 			continue
 		}

@@ -167,7 +167,7 @@ func (a *app) corpora(s Settings, cfg pipeline.Config, b *zoo.Builder) (pipeline
 		if _, done := set[name]; done {
 			continue
 		}
-		if cs, ok := s.Corpora[name]; ok {
+		if cs, ok := settingsKey(s.Corpora, name); ok {
 			path := cs.Path
 			if !filepath.IsAbs(path) {
 				path = filepath.Join(a.env.Dir, path)

@@ -431,3 +431,23 @@ func TestDryRunOfRealModelsNeedsNoServer(t *testing.T) {
 		}
 	}
 }
+
+// Corpus names in ppldiff.yaml keep working whatever their case: the
+// settings loader lowercases map keys, so they are matched ignoring case.
+func TestCorpusNamesIgnoreCase(t *testing.T) {
+	c := newCLI(t)
+	c.write(ConfigFile, "corpora:\n  MyWeb:\n    path: web.jsonl\n")
+	c.write("web.jsonl", "{\"text\": \"The feud between the two houses\"}\n")
+	for _, prefills := range []string{"MyWeb-raw", "myweb-chat"} {
+		out := c.mustRun("run", "--manifest", "paper", "--organism", "cake_bake", "--prefills", prefills,
+			"--endpoint", "http://127.0.0.1:9", "--dry-run")
+		if !strings.Contains(out, prefills) {
+			t.Errorf("dry run with --prefills %s does not plan it:\n%s", prefills, out)
+		}
+	}
+	code := c.run(context.Background(), "run", "--manifest", "paper", "--organism", "cake_bake", "--prefills", "other-raw",
+		"--endpoint", "http://127.0.0.1:9", "--dry-run")
+	if code != exitUsage || !strings.Contains(c.stderr.String(), "known: myweb, zoo") {
+		t.Errorf("unknown corpus: exit %d, want %d naming the known ones:\n%s", code, exitUsage, c.stderr.String())
+	}
+}

@@ -312,3 +312,19 @@ func checkEnvValue(def any, val string) error {
 	}
 	return nil
 }
+
+// settingsKey looks name up in a map from the settings. The settings
+// loader (viper) lowercases map keys, whatever case ppldiff.yaml gave
+// them, so names are matched ignoring case.
+func settingsKey[V any](m map[string]V, name string) (V, bool) {
+	if v, ok := m[name]; ok {
+		return v, true
+	}
+	for k, v := range m {
+		if strings.EqualFold(k, name) {
+			return v, true
+		}
+	}
+	var zero V
+	return zero, false
+}
