@@ -275,7 +275,12 @@ func FuzzScannerFloat(f *testing.F) {
 		s := jsonScanner{data: []byte(c)}
 		got, ok := s.float()
 		whole := ok && s.pos == len(c)
-		want, err := strconv.ParseFloat(strings.TrimLeft(c, " \t\n\r"), 64) // JSON space before a value
+		trimmed := strings.TrimLeft(c, " \t\n\r") // JSON space before a value
+		want, err := strconv.ParseFloat(trimmed, 64)
+		isJSONNumber := json.Valid([]byte(trimmed)) && trimmed != "" && (trimmed[0] == '-' || isDigit(trimmed[0]))
+		if isJSONNumber && err == nil && !whole {
+			t.Fatalf("%q is a JSON number ParseFloat reads, but the scanner did not read it whole", c)
+		}
 		if whole {
 			if err != nil && !errors.Is(err, strconv.ErrRange) {
 				t.Fatalf("%q read as %v; ParseFloat: %v", c, got, err)

@@ -22,12 +22,19 @@ func encodeRequest(body map[string]any) ([]byte, error) {
 		if i > 0 {
 			out = append(out, ',')
 		}
-		out = strconv.AppendQuote(out, k) // keys are ASCII identifiers
-		out = append(out, ':')
+		key, err := json.Marshal(k) // escapes as encoding/json does (<, >, &, controls)
+		if err != nil {
+			return nil, err
+		}
+		out = append(append(out, key...), ':')
 		switch v := body[k].(type) {
 		case []int:
 			out = appendInts(out, v)
 		case [][]int:
+			if v == nil {
+				out = append(out, "null"...)
+				continue
+			}
 			out = append(out, '[')
 			for j, ids := range v {
 				if j > 0 {

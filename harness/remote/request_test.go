@@ -18,6 +18,7 @@ func TestEncodeRequestMatchesEncodingJSON(t *testing.T) {
 		{"input_ids": [][]int{{5}}, "sampling_params": map[string]any{"max_new_tokens": 0, "temperature": 0.0},
 			"logprob_start_len": []int{0, 4}},
 		{"messages": []map[string]string{{"role": "user", "content": "\"hi\"\n\u2028"}}, "continue_final_message": true},
+		{"prompt": [][]int(nil), "a<b&\x01": 1, "ünï": []int{1}},
 	}
 	for _, body := range bodies {
 		want, err := json.Marshal(body)

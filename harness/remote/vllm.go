@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"slices"
 	"sort"
 	"strconv"
 
@@ -111,7 +112,9 @@ func parseVLLMGenerations(resp *vllmCompletion, want int) ([]lm.Generation, erro
 		// A stop at end-of-text (stop_reason null) carries the end-of-text
 		// token last; lm.Generation excludes it.
 		if c.FinishReason == "stop" && c.StopReason == nil && len(toks) > 0 {
-			toks, lps = toks[:len(toks)-1], lps[:len(lps)-1]
+			// Clipped: an append must not write over the dropped slot,
+			// which the decoded answer may still share.
+			toks, lps = slices.Clip(toks[:len(toks)-1]), slices.Clip(lps[:len(lps)-1])
 		}
 		switch c.FinishReason {
 		case "stop", "length":
