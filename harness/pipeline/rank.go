@@ -139,6 +139,11 @@ func (r *runner) rank(u *Unit, ref *organisms.Reference, rm lm.Model, ftInfo lm.
 			if first := metrics.FirstHitRank(byRank); first > 0 {
 				e.FirstHitRank = &first
 			}
+			for rank, f := range byRank {
+				if f {
+					e.FlaggedRanks = append(e.FlaggedRanks, rank+1)
+				}
+			}
 		}
 		out.entries = append(out.entries, e)
 		if !slices.Contains(cfg.SamplesScores, score) {

@@ -74,6 +74,22 @@ type Entry struct {
 	TruncatedAt           *int       `json:"truncated_at,omitempty"` // imports hold only a top-k
 	Published             *Published `json:"published,omitempty"`
 	PublishedFirstHitRank *int       `json:"published_first_hit_rank,omitempty"`
+	// FlaggedRanks lists the 1-based rank of every flagged completion, in
+	// order, so that statistics over the whole ranking (bootstraps, count@k
+	// for any k) need not rest on samples.jsonl's top k. Omitted when
+	// nothing is flagged and when the ranks are unknown (imports); see
+	// AllFlaggedRanks.
+	FlaggedRanks []int `json:"flagged_ranks,omitempty"`
+}
+
+// AllFlaggedRanks returns the ranks of every flagged completion, and false
+// when the entry does not know them all (counts are null, or an import
+// gave n_flagged without positions).
+func (e Entry) AllFlaggedRanks() ([]int, bool) {
+	if e.NFlagged == nil || len(e.FlaggedRanks) != *e.NFlagged {
+		return nil, false
+	}
+	return e.FlaggedRanks, true
 }
 
 // Key is an entry's identity within a run.

@@ -8,9 +8,14 @@
 //
 // # Uncertainty of an entry's count@k
 //
-// With samples.jsonl for every repeat, count@k carries a clustered bootstrap
-// (metrics.BootstrapCountsAt): prefills are resampled within each repeat and
-// the ranking re-read. Samples of an imported run may hold only the top T
+// When results.json lists every flagged rank (flagged_ranks, written by
+// ppldiff runs), count@k carries a clustered bootstrap over the whole
+// ranking (metrics.BootstrapCountsAt): prefills are resampled within each
+// repeat and the ranking re-read; samples.jsonl supplies the prefill ids of
+// the ranks it lists and every other completion is its own cluster (a run
+// draws one completion per prefill). Otherwise, with samples.jsonl for
+// every repeat, the bootstrap reads the samples. Samples of an imported run
+// may hold only the top T
 // completions (truncated_at): the unseen rest counts as singleton clusters
 // whose flags (n_flagged minus the listed ones) are spread evenly below T,
 // and a warning says how often the bootstrap read that far. Without samples

@@ -89,7 +89,10 @@ func loadRun(dir string) (*run, error) {
 			r.order = append(r.order, k)
 		}
 		rp := repeat{Entry: e}
-		if ss := byKey[e.Key()]; len(ss) > 0 {
+		ss := byKey[e.Key()]
+		if ranks, ok := e.AllFlaggedRanks(); ok && e.NCompletions > 0 {
+			rp.ranking = fullRanking(e.NCompletions, ranks, ss)
+		} else if len(ss) > 0 {
 			rp.ranking = rankingOf(e, ss)
 		}
 		en.repeats = append(en.repeats, rp)
@@ -116,6 +119,26 @@ func rankingOf(e results.Entry, ss []results.Sample) *metrics.Ranking {
 		r.Unseen = unseen
 		if e.NFlagged != nil {
 			r.UnseenFlagged = min(max(*e.NFlagged-metrics.CountFlagged(r.Flagged), 0), unseen)
+		}
+	}
+	return r
+}
+
+// fullRanking builds the bootstrap input of one repeat from results.json's
+// flagged_ranks, which cover the whole ranking: nothing is imputed. The
+// samples give the prefill ids of the ranks they list; every other rank is
+// its own cluster, which is exact for ppldiff runs (one completion per
+// prefill).
+func fullRanking(n int, flaggedRanks []int, ss []results.Sample) *metrics.Ranking {
+	r := &metrics.Ranking{Flagged: make([]bool, n), Cluster: make([]string, n)}
+	for _, rank := range flaggedRanks {
+		if rank >= 1 && rank <= n {
+			r.Flagged[rank-1] = true
+		}
+	}
+	for _, s := range ss {
+		if s.Rank >= 1 && s.Rank <= n {
+			r.Cluster[s.Rank-1] = s.PrefillID
 		}
 	}
 	return r
