@@ -6,6 +6,7 @@ import (
 	"sort"
 
 	"github.com/ppldiff/ppldiff/harness/results"
+	"github.com/ppldiff/ppldiff/metrics"
 )
 
 // DefaultScore is the score shown when Options.Score is empty (contract).
@@ -91,6 +92,9 @@ type summaryRow struct {
 	Published100    *float64
 	PublishedConfig string
 	PublishedFirst  *int
+	// Rankings holds each repeat's flags in rank order, rebuilt from
+	// flagged_ranks; nil unless every repeat lists them.
+	Rankings []metrics.Ranking
 }
 
 // meanOf is the mean of the non-null values among N repeats.
@@ -144,6 +148,7 @@ func (m medianOf) Median() float64 {
 func summarize(entries []results.Entry) []summaryRow {
 	idx := map[groupKey]int{}
 	var rows []summaryRow
+	var complete []bool // every repeat so far lists its flagged ranks
 	for _, e := range entries {
 		k := groupKey{e.Organism, e.Variant, e.Reference, e.Config}
 		i, ok := idx[k]
@@ -151,6 +156,7 @@ func summarize(entries []results.Entry) []summaryRow {
 			i = len(rows)
 			idx[k] = i
 			rows = append(rows, summaryRow{Key: k, Entry: e})
+			complete = append(complete, true)
 		}
 		row := &rows[i]
 		row.Repeats++
@@ -166,9 +172,23 @@ func summarize(entries []results.Entry) []summaryRow {
 		if e.PublishedFirstHitRank != nil && row.PublishedFirst == nil {
 			row.PublishedFirst = e.PublishedFirstHitRank
 		}
+		if ranks, ok := e.AllFlaggedRanks(); ok && complete[i] {
+			flags := make([]bool, e.NCompletions)
+			for _, r := range ranks {
+				if r >= 1 && r <= len(flags) {
+					flags[r-1] = true
+				}
+			}
+			row.Rankings = append(row.Rankings, metrics.Ranking{Flagged: flags})
+		} else {
+			complete[i] = false
+		}
 	}
 	for i := range rows {
 		rows[i].NCompletions /= float64(rows[i].Repeats)
+		if !complete[i] {
+			rows[i].Rankings = nil
+		}
 	}
 	sort.SliceStable(rows, func(i, j int) bool { return lessGroup(rows[i].Key, rows[j].Key) })
 	return rows

@@ -57,7 +57,10 @@
 //     listings show its lowest repeat, top Options.TopK (default 10) ranks.
 //     Bars are per reference kind (per reference id if an organism has two
 //     references of one kind); more than 12 organisms turn the chart
-//     horizontal.
+//     horizontal. Whiskers are 95% bootstrap intervals of the mean
+//     count@100 (metrics.BootstrapCountsAt, prefills resampled within
+//     repeats, 2000 replicates seeded by the bar's key) when every repeat
+//     lists its flagged ranks; a bar with nothing flagged has none.
 //   - recall@k is metrics.RecallAt: count@k / min(k, n_flagged), with
 //     n_flagged from the entry; the curve is the mean over rankings that have
 //     a flagged completion, per reference family and kind.

@@ -181,6 +181,7 @@ func syntheticRun() (*results.Results, []results.Sample) {
 						for i := range rk {
 							rk[i].Rank = i + 1
 							if rk[i].Flagged {
+								e.FlaggedRanks = append(e.FlaggedRanks, i+1)
 								flagged++
 								if i < 10 {
 									at10++

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"cmp"
 	"fmt"
+	"hash/fnv"
 	"image/color"
 	"math"
 	"math/rand/v2"
@@ -305,14 +306,14 @@ func countFigure(best []summaryRow) (figure, bool, error) {
 	var groups []group
 	seen := map[group]bool{}
 	variants := map[string]map[string]bool{}
-	byKind, byID := map[group]map[string]float64{}, map[group]map[string]float64{}
+	byKind, byID := map[group]map[string]countBar{}, map[group]map[string]countBar{}
 	kindClash := false
 	for _, r := range best {
 		g := group{r.Key.Organism, r.Key.Variant}
 		if !seen[g] {
 			seen[g] = true
 			groups = append(groups, g)
-			byKind[g], byID[g] = map[string]float64{}, map[string]float64{}
+			byKind[g], byID[g] = map[string]countBar{}, map[string]countBar{}
 		}
 		if variants[g.Organism] == nil {
 			variants[g.Organism] = map[string]bool{}
@@ -322,14 +323,20 @@ func countFigure(best []summaryRow) (figure, bool, error) {
 		if kind == "" {
 			kind = r.Key.Reference
 		}
-		v := r.CountAt100.Mean()
-		if math.IsNaN(v) {
-			v = 0 // a judge-only pair has no count: drawn as no bar
+		bar := countBar{v: r.CountAt100.Mean(), lo: math.NaN(), hi: math.NaN()}
+		if math.IsNaN(bar.v) {
+			bar.v = 0 // a judge-only pair has no count: drawn as no bar
+		} else if r.Rankings != nil {
+			est, err := metrics.BootstrapCountsAt(r.Rankings, []int{100}, metrics.BootstrapOptions{Seed: bootstrapSeed(r.Key)})
+			if err != nil {
+				return figure{}, false, err
+			}
+			bar.lo, bar.hi = est[0].CI.Lo, est[0].CI.Hi
 		}
 		if _, dup := byKind[g][kind]; dup {
 			kindClash = true
 		}
-		byKind[g][kind], byID[g][r.Key.Reference] = v, v
+		byKind[g][kind], byID[g][r.Key.Reference] = bar, bar
 	}
 	if len(groups) == 0 {
 		return figure{}, false, nil
@@ -340,10 +347,15 @@ func countFigure(best []summaryRow) (figure, bool, error) {
 	}
 	seriesSet := map[string]bool{}
 	top := 0.0
+	whiskers := false
 	for _, g := range groups {
-		for k, v := range value[g] {
+		for k, b := range value[g] {
 			seriesSet[k] = true
-			top = math.Max(top, v)
+			top = math.Max(top, b.v)
+			if !math.IsNaN(b.hi) {
+				top = math.Max(top, b.hi)
+				whiskers = whiskers || b.hi > b.lo
+			}
 		}
 	}
 	series := sortedKeys(seriesSet)
@@ -368,8 +380,14 @@ func countFigure(best []summaryRow) (figure, bool, error) {
 	barW := vg.Points(math.Max(3, math.Min(12, 24/float64(len(series)))))
 	for i, k := range series {
 		vals := make(plotter.Values, len(groups))
+		w := &barWhiskers{horizontal: horizontal, cap: barW / 3}
 		for j, g := range groups {
-			vals[j] = value[g][k]
+			b, ok := value[g][k]
+			if !ok {
+				b = countBar{lo: math.NaN(), hi: math.NaN()}
+			}
+			vals[j] = b.v
+			w.lo, w.hi = append(w.lo, b.lo), append(w.hi, b.hi)
 		}
 		b, err := plotter.NewBarChart(vals, barW)
 		if err != nil {
@@ -379,7 +397,8 @@ func countFigure(best []summaryRow) (figure, bool, error) {
 		b.LineStyle.Width = 0
 		b.Offset = barW * vg.Length(float64(i)-float64(len(series)-1)/2)
 		b.Horizontal = horizontal
-		p.Add(b)
+		w.offset = b.Offset
+		p.Add(b, w)
 		p.Legend.Add(oneLine(k, 40), b)
 	}
 	headroom := math.Max(1, top) * (1 + 0.08*float64(len(series)+1)) // room for the legend
@@ -402,8 +421,56 @@ func countFigure(best []summaryRow) (figure, bool, error) {
 		w = vg.Length(math.Max(16, 4+float64(len(groups))*math.Max(1.2, 0.5*float64(len(series))))) * vg.Centimeter
 		h = 11 * vg.Centimeter
 	}
-	fig, err := finish(p, "count_at_100", "count@100 per organism (x variant) and "+legendTitle+", for each pair's best prefill config (highest mean count@100); bars are means over repeats.", w, h)
+	caption := "count@100 per organism (x variant) and " + legendTitle + ", for each pair's best prefill config (highest mean count@100); bars are means over repeats."
+	if whiskers {
+		caption += fmt.Sprintf(" Whiskers: %.0f%% bootstrap intervals, prefills resampled (%d replicates), where results.json lists the flagged ranks.",
+			100*metrics.DefaultLevel, metrics.DefaultReplicates)
+	}
+	fig, err := finish(p, "count_at_100", caption, w, h)
 	return fig, true, err
+}
+
+// countBar is one bar of the count@100 chart and its interval (NaN: none).
+type countBar struct{ v, lo, hi float64 }
+
+// bootstrapSeed derives a bar's bootstrap seed from its key, so the figure
+// is the same bytes whatever else the run holds.
+func bootstrapSeed(k groupKey) uint64 {
+	h := fnv.New64a()
+	fmt.Fprint(h, k.Organism, "\x00", k.Variant, "\x00", k.Reference, "\x00", k.Config)
+	return h.Sum64()
+}
+
+// barWhiskers draws interval whiskers over one bar series, shifted by the
+// bars' offset (a canvas length, which plotter.YErrorBars cannot take).
+type barWhiskers struct {
+	lo, hi     []float64 // per bar position; NaN draws nothing
+	offset     vg.Length
+	cap        vg.Length
+	horizontal bool
+}
+
+func (w *barWhiskers) Plot(c draw.Canvas, plt *plot.Plot) {
+	trX, trY := plt.Transforms(&c)
+	style := draw.LineStyle{Color: color.RGBA{40, 40, 40, 255}, Width: vg.Points(0.8)}
+	for j := range w.lo {
+		if math.IsNaN(w.lo[j]) || math.IsNaN(w.hi[j]) || w.lo[j] == w.hi[j] {
+			continue // no interval, or none to show (nothing flagged)
+		}
+		if w.horizontal {
+			y := trY(float64(j)) + w.offset
+			x1, x2 := trX(w.lo[j]), trX(w.hi[j])
+			c.StrokeLine2(style, x1, y, x2, y)
+			c.StrokeLine2(style, x1, y-w.cap, x1, y+w.cap)
+			c.StrokeLine2(style, x2, y-w.cap, x2, y+w.cap)
+			continue
+		}
+		x := trX(float64(j)) + w.offset
+		y1, y2 := trY(w.lo[j]), trY(w.hi[j])
+		c.StrokeLine2(style, x, y1, x, y2)
+		c.StrokeLine2(style, x-w.cap, y1, x+w.cap, y1)
+		c.StrokeLine2(style, x-w.cap, y2, x+w.cap, y2)
+	}
 }
 
 // recallFigure draws mean recall@k against k (log axis), one line per
