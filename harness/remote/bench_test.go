@@ -47,6 +47,13 @@ const (
 var simTokenCounts = []int{32, 64}
 
 func TestMain(m *testing.M) {
+	if addr := os.Getenv(simTickEnv); addr != "" {
+		if err := runTicker(addr); err != nil {
+			fmt.Fprintln(os.Stderr, "ticker:", err)
+			os.Exit(1)
+		}
+		os.Exit(0)
+	}
 	if os.Getenv(simServerEnv) != "" {
 		if err := runSimServer(); err != nil {
 			fmt.Fprintln(os.Stderr, "simserver:", err)
@@ -301,4 +308,68 @@ func BenchmarkHTTPFloor(b *testing.B) {
 			})
 		})
 	}
+}
+
+// simTickEnv, when set to an address, turns this test binary into the
+// sender of BenchmarkWakeFloor: it connects there and writes 100 bytes
+// every simBatchTime until the connection closes.
+const simTickEnv = "PPLDIFF_REMOTE_SIMTICK"
+
+func runTicker(addr string) error {
+	conn, err := net.Dial("tcp", addr)
+	if err != nil {
+		return err
+	}
+	msg := make([]byte, 100)
+	for {
+		time.Sleep(simBatchTime)
+		if _, err := conn.Write(msg); err != nil {
+			return nil // the benchmark is done
+		}
+	}
+}
+
+// BenchmarkWakeFloor measures what no HTTP client can avoid: the CPU a Go
+// process spends being woken to read a 100-byte message that another
+// process sends every 20 ms (one message per simulated batch). It reports
+// that CPU as a share of the 20 ms, the median over ops of 16 messages.
+func BenchmarkWakeFloor(b *testing.B) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer ln.Close()
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd.Env = append(os.Environ(), simTickEnv+"="+ln.Addr().String())
+	cmd.Stderr = os.Stderr
+	if err := cmd.Start(); err != nil {
+		b.Fatal(err)
+	}
+	conn, err := ln.Accept()
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() {
+		conn.Close() // the sender's next write fails and it exits
+		cmd.Wait()
+	})
+	buf := make([]byte, 100)
+	read := func(n int) {
+		for range n {
+			if _, err := io.ReadFull(conn, buf); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+	read(4) // warm up
+	ratios := make([]float64, 0, b.N)
+	b.ResetTimer()
+	for range b.N {
+		cpu0 := processCPU()
+		read(batchesPerOp)
+		ratios = append(ratios, float64(processCPU()-cpu0)/float64(batchesPerOp*simBatchTime))
+	}
+	b.StopTimer()
+	slices.Sort(ratios)
+	b.ReportMetric(100*ratios[len(ratios)/2], "%cpu/period")
 }
