@@ -37,8 +37,9 @@ numbers with their uncertainty. Commit it, then gate later runs with
 			return gate.WriteBaseline(a.env.Stdout, b)
 		},
 	}
-	// Only the rankings samples.jsonl holds (ppl_diff by default) have
-	// bootstrap uncertainty; gating the others would fail on any change.
+	// ppl_diff is the ranking the method reads; the other scores are
+	// diagnostics, and gating them too would triple the tests the
+	// correction has to pay for.
 	cmd.Flags().StringVar(&score, "score", pipeline.ScorePPLDiff, "score whose entries the baseline holds, or all")
 	return cmd
 }

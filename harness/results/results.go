@@ -83,10 +83,29 @@ type Entry struct {
 }
 
 // AllFlaggedRanks returns the ranks of every flagged completion, and false
-// when the entry does not know them all (counts are null, or an import
-// gave n_flagged without positions).
+// when the entry cannot vouch for them: counts are null, the entry holds
+// only a top k (imports: their n_flagged is the authors' count, not ours),
+// or the list disagrees with n_flagged, count_at_10 or count_at_100, or is
+// not strictly increasing within 1..n_completions. An absent list is only
+// taken as "nothing flagged" when the counts say so too.
 func (e Entry) AllFlaggedRanks() ([]int, bool) {
-	if e.NFlagged == nil || len(e.FlaggedRanks) != *e.NFlagged {
+	if e.NFlagged == nil || e.TruncatedAt != nil || len(e.FlaggedRanks) != *e.NFlagged {
+		return nil, false
+	}
+	at10, at100, prev := 0, 0, 0
+	for _, r := range e.FlaggedRanks {
+		if r <= prev || r > e.NCompletions {
+			return nil, false
+		}
+		prev = r
+		if r <= 10 {
+			at10++
+		}
+		if r <= 100 {
+			at100++
+		}
+	}
+	if e.CountAt10 == nil || e.CountAt100 == nil || *e.CountAt10 != at10 || *e.CountAt100 != at100 {
 		return nil, false
 	}
 	return e.FlaggedRanks, true

@@ -69,3 +69,37 @@ func TestReadRejectsOtherSchemaAndBadLines(t *testing.T) {
 		t.Errorf("bad line: %v", err)
 	}
 }
+
+// AllFlaggedRanks vouches for a list only when it agrees with the entry's
+// counts; imports (truncated_at) never qualify, whatever n_flagged says.
+func TestAllFlaggedRanks(t *testing.T) {
+	p := func(v int) *int { return &v }
+	base := func() Entry {
+		return Entry{NCompletions: 200, NFlagged: p(3), CountAt10: p(1), CountAt100: p(2), FlaggedRanks: []int{4, 50, 150}}
+	}
+	cases := []struct {
+		name   string
+		change func(e *Entry)
+		ok     bool
+	}{
+		{"consistent", func(*Entry) {}, true},
+		{"nothing flagged", func(e *Entry) { e.NFlagged, e.CountAt10, e.CountAt100, e.FlaggedRanks = p(0), p(0), p(0), nil }, true},
+		{"null counts", func(e *Entry) { e.NFlagged, e.CountAt10, e.CountAt100 = nil, nil, nil }, false},
+		{"import with the authors' n_flagged 0 but our count 1", func(e *Entry) {
+			e.NFlagged, e.CountAt10, e.CountAt100, e.FlaggedRanks = p(0), p(0), p(1), nil
+		}, false},
+		{"import, truncated", func(e *Entry) { e.TruncatedAt = p(100) }, false},
+		{"n_flagged disagrees", func(e *Entry) { e.NFlagged = p(4) }, false},
+		{"count_at_100 disagrees", func(e *Entry) { e.CountAt100 = p(3) }, false},
+		{"out of range", func(e *Entry) { e.FlaggedRanks = []int{4, 50, 201} }, false},
+		{"repeated rank", func(e *Entry) { e.FlaggedRanks = []int{4, 50, 50} }, false},
+		{"rank 0", func(e *Entry) { e.FlaggedRanks = []int{0, 50, 150} }, false},
+	}
+	for _, c := range cases {
+		e := base()
+		c.change(&e)
+		if _, ok := e.AllFlaggedRanks(); ok != c.ok {
+			t.Errorf("%s: ok = %v, want %v", c.name, ok, c.ok)
+		}
+	}
+}

@@ -36,7 +36,7 @@ const DefaultSeed = 20240601
 //	               "ci": [4.5, 8.5], "uncertainty": "cluster_bootstrap"}, ..]}]}
 //
 // Entries are sorted by key; "se" and "ci" are null when the entry has no
-// uncertainty (one repeat and no samples). "uncertainty" is
+// uncertainty (one repeat, and neither flagged_ranks nor samples). "uncertainty" is
 // cluster_bootstrap, repeat_spread or none (see the package doc). Entries
 // with null counts (judge-only organisms) are left out.
 type Baseline struct {

@@ -29,7 +29,7 @@ const (
 // count@100 with 2000 bootstrap replicates (seed 0 means DefaultSeed) and a
 // 0.05 significance level.
 type CompareOptions struct {
-	Ks        []int   // nil means BaselineKs; k other than 10 and 100 need samples
+	Ks        []int   // nil means BaselineKs; k other than 10 and 100 need flagged_ranks or samples
 	Alpha     float64 // two-sided significance level; 0 means 0.05
 	Bootstrap metrics.BootstrapOptions
 }
@@ -58,13 +58,16 @@ type Comparison struct {
 
 // Compare compares every entry present in both runs, benchstat-like: B - A
 // of count@k (averaged over repeats) with an interval and a two-sided
-// p-value. When every repeat of the entry has samples in both runs with the
-// same set of prefill ids (same repeat numbers, nothing truncated) the runs
-// are paired: one prefill resampling is applied to both
-// (metrics.PairedBootstrapDiff). With samples but different prefills the
-// bootstrap is unpaired. Without samples but with two or more repeats on
-// both sides a Welch t-test on the per-repeat counts is used; otherwise no
-// test. Entries with null counts are left out.
+// p-value. Every repeat's ranking is read from flagged_ranks, else from
+// samples.jsonl. When both runs know every repeat's ranking with the prefill
+// id of every completion, the same set of ids (same repeat numbers, nothing
+// truncated; in practice samples of all completions, samples_top_k 0) the
+// runs are paired: one prefill resampling is applied to both
+// (metrics.PairedBootstrapDiff). With rankings but not those ids the
+// bootstrap is unpaired (conservative for runs that share prefills).
+// Without rankings but with two or more repeats on both sides a Welch
+// t-test on the per-repeat counts is used; otherwise no test. Entries with
+// null counts are left out.
 func Compare(dirA, dirB string, opts CompareOptions) (*Comparison, error) {
 	if opts.Ks == nil {
 		opts.Ks = BaselineKs
@@ -108,13 +111,15 @@ func Compare(dirA, dirB string, opts CompareOptions) (*Comparison, error) {
 }
 
 func compareEntry(ea, eb *entry, opts CompareOptions) ([]Delta, error) {
-	bo := opts.Bootstrap
-	bo.Seed = seedFor(bo.Seed, ea.key)
-	sa, err := ea.stats(opts.Ks, bo)
+	// stats derives each entry's seed itself, as baselines do; the
+	// difference's bootstrap gets the same derived seed here.
+	sa, err := ea.stats(opts.Ks, opts.Bootstrap)
 	if err != nil {
 		return nil, err
 	}
-	sb, err := eb.stats(opts.Ks, bo)
+	bo := opts.Bootstrap
+	bo.Seed = seedFor(bo.Seed, ea.key)
+	sb, err := eb.stats(opts.Ks, opts.Bootstrap)
 	if err != nil {
 		return nil, err
 	}

@@ -105,18 +105,31 @@ func TestFlaggedRanksMakeTheBootstrapExact(t *testing.T) {
 	}
 }
 
-// An entry whose flagged_ranks do not account for n_flagged (an import that
-// knows the count but not the positions) falls back to the samples.
-func TestIncompleteFlaggedRanksAreIgnored(t *testing.T) {
-	e := results.Entry{NCompletions: 10, FlaggedRanks: []int{2}}
-	three := 3
-	e.NFlagged = &three
-	if _, ok := e.AllFlaggedRanks(); ok {
-		t.Fatal("two flagged completions unaccounted for, yet the ranks were taken as complete")
+// compare's per-side intervals are the ones a baseline of the same run
+// holds: both derive the entry's bootstrap seed once, from the same key.
+func TestCompareSidesMatchBaseline(t *testing.T) {
+	c, err := Compare(fixtureDir("base"), fixtureDir("base"), CompareOptions{})
+	if err != nil {
+		t.Fatal(err)
 	}
-	zero := 0
-	e.NFlagged, e.FlaggedRanks = &zero, nil
-	if ranks, ok := e.AllFlaggedRanks(); !ok || len(ranks) != 0 {
-		t.Fatalf("no flags at all is a complete (empty) list; got %v, %v", ranks, ok)
+	b := baselineOf(t, "base")
+	checked := 0
+	for _, d := range c.Deltas {
+		for _, be := range b.Entries {
+			if be.EntryKey != d.Key {
+				continue
+			}
+			want, ok := be.Count(d.K)
+			if !ok || want.CI == nil || d.A.CI == nil {
+				t.Fatalf("%s k=%d: missing interval", d.Key, d.K)
+			}
+			if *d.A.CI != *want.CI || *d.A.SE != *want.SE {
+				t.Errorf("%s k=%d: compare gives %v (se %v), the baseline %v (se %v)", d.Key, d.K, *d.A.CI, *d.A.SE, *want.CI, *want.SE)
+			}
+			checked++
+		}
+	}
+	if checked == 0 {
+		t.Fatal("no entry compared")
 	}
 }

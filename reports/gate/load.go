@@ -173,7 +173,7 @@ func (rp repeat) countAt(k int) (float64, error) {
 		p = rp.CountAt100
 	default:
 		if rp.ranking == nil {
-			return 0, fmt.Errorf("count@%d needs samples.jsonl (results.json has count@10 and count@100)", k)
+			return 0, fmt.Errorf("count@%d needs flagged_ranks in results.json or samples.jsonl (results.json has count@10 and count@100)", k)
 		}
 		return float64(metrics.CountAt(rp.ranking.Flagged, k)), nil
 	}
@@ -230,7 +230,7 @@ func (en *entry) stats(ks []int, opts metrics.BootstrapOptions) ([]Stat, error) 
 			out[i].Warnings = e.Warnings
 			if math.Abs(e.Point-out[i].Mean) > 1e-9 {
 				out[i].Warnings = append(out[i].Warnings, fmt.Sprintf(
-					"samples.jsonl gives count@%d = %g, results.json %g", ks[i], e.Point, out[i].Mean))
+					"the ranking read for the bootstrap gives count@%d = %g, results.json %g", ks[i], e.Point, out[i].Mean))
 			}
 		}
 	case len(en.repeats) >= 2:
