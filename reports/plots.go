@@ -378,6 +378,12 @@ func countFigure(best []summaryRow) (figure, bool, error) {
 	}
 	p := newPlot("count@100 per organism and "+legendTitle+" (best config)", "", "count@100 (mean over repeats)")
 	barW := vg.Points(math.Max(3, math.Min(12, 24/float64(len(series)))))
+	// A horizontal chart gives each organism a row of rowH: its bars must
+	// fit in four fifths of it, or they overlap the next row's.
+	rowH := vg.Length(math.Max(0.45, 0.22*float64(len(series)))) * vg.Centimeter
+	if horizontal {
+		barW = min(barW, rowH*0.8/vg.Length(len(series)))
+	}
 	for i, k := range series {
 		vals := make(plotter.Values, len(groups))
 		w := &barWhiskers{horizontal: horizontal, cap: barW / 3}
@@ -410,7 +416,7 @@ func countFigure(best []summaryRow) (figure, bool, error) {
 		p.X.Min, p.X.Max = 0, headroom
 		p.Legend.Top = false
 		w = 18 * vg.Centimeter
-		h = vg.Length(3+float64(len(groups))*math.Max(0.45, 0.22*float64(len(series)))) * vg.Centimeter
+		h = 3*vg.Centimeter + vg.Length(len(groups))*rowH
 	} else {
 		p.NominalX(labels...)
 		p.X.Min, p.X.Max = -0.6, float64(len(groups))-0.4 // room for the outer bars
