@@ -429,7 +429,8 @@ func countFigure(best []summaryRow) (figure, bool, error) {
 	}
 	caption := "count@100 per organism (x variant) and " + legendTitle + ", for each pair's best prefill config (highest mean count@100); bars are means over repeats."
 	if whiskers {
-		caption += fmt.Sprintf(" Whiskers: %.0f%% bootstrap intervals, prefills resampled (%d replicates), where results.json lists the flagged ranks.",
+		caption += fmt.Sprintf(" Whiskers: %.0f%% bootstrap intervals, prefills resampled (%d replicates), where results.json lists the flagged ranks;"+
+			" they ignore that the best config was picked by this very count, so they are somewhat optimistic.",
 			100*metrics.DefaultLevel, metrics.DefaultReplicates)
 	}
 	fig, err := finish(p, "count_at_100", caption, w, h)
