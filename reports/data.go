@@ -172,13 +172,7 @@ func summarize(entries []results.Entry) []summaryRow {
 		if e.PublishedFirstHitRank != nil && row.PublishedFirst == nil {
 			row.PublishedFirst = e.PublishedFirstHitRank
 		}
-		if ranks, ok := e.AllFlaggedRanks(); ok && complete[i] {
-			flags := make([]bool, e.NCompletions)
-			for _, r := range ranks {
-				if r >= 1 && r <= len(flags) {
-					flags[r-1] = true
-				}
-			}
+		if flags, ok := e.FlagsByRank(); ok && complete[i] {
 			row.Rankings = append(row.Rankings, metrics.Ranking{Flagged: flags})
 		} else {
 			complete[i] = false

@@ -87,11 +87,15 @@ func runSimServer() error {
 		return err
 	}
 	fmt.Println(ln.Addr().String())
-	go func() {
-		io.Copy(io.Discard, os.Stdin)
-		os.Exit(0)
-	}()
+	go exitWhenStdinCloses()
 	return http.Serve(ln, s)
+}
+
+// exitWhenStdinCloses ends a helper process when the benchmark that
+// started it closes its stdin, or dies.
+func exitWhenStdinCloses() {
+	io.Copy(io.Discard, os.Stdin)
+	os.Exit(0)
 }
 
 func (s *simServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -147,8 +151,20 @@ func simEchoBody() []byte {
 // tokens, and returns its base URL.
 func startSimServer(b *testing.B, tokens int) string {
 	b.Helper()
+	addr, err := startHelper(b, simServerEnv+"=1", simTokensEnv+"="+strconv.Itoa(tokens)).ReadString('\n')
+	if err != nil {
+		b.Fatalf("simulated server did not start: %v", err)
+	}
+	return "http://" + strings.TrimSpace(addr)
+}
+
+// startHelper re-executes this test binary with env added (TestMain then
+// runs a helper instead of tests) and returns its stdout. At cleanup its
+// stdin is closed, on which it exits (exitWhenStdinCloses).
+func startHelper(b *testing.B, env ...string) *bufio.Reader {
+	b.Helper()
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
-	cmd.Env = append(os.Environ(), simServerEnv+"=1", simTokensEnv+"="+strconv.Itoa(tokens))
+	cmd.Env = append(os.Environ(), env...)
 	cmd.Stderr = os.Stderr
 	stdin, err := cmd.StdinPipe()
 	if err != nil {
@@ -162,14 +178,10 @@ func startSimServer(b *testing.B, tokens int) string {
 		b.Fatal(err)
 	}
 	b.Cleanup(func() {
-		stdin.Close() // the server exits on EOF
+		stdin.Close()
 		cmd.Wait()
 	})
-	addr, err := bufio.NewReader(stdout).ReadString('\n')
-	if err != nil {
-		b.Fatalf("simulated server did not start: %v", err)
-	}
-	return "http://" + strings.TrimSpace(addr)
+	return bufio.NewReader(stdout)
 }
 
 func simBusy(b *testing.B, base string) time.Duration {
@@ -312,7 +324,7 @@ func BenchmarkHTTPFloor(b *testing.B) {
 
 // simTickEnv, when set to an address, turns this test binary into the
 // sender of BenchmarkWakeFloor: it connects there and writes 100 bytes
-// every simBatchTime until the connection closes.
+// every simBatchTime until its stdin closes.
 const simTickEnv = "PPLDIFF_REMOTE_SIMTICK"
 
 func runTicker(addr string) error {
@@ -320,11 +332,12 @@ func runTicker(addr string) error {
 	if err != nil {
 		return err
 	}
+	go exitWhenStdinCloses()
 	msg := make([]byte, 100)
 	for {
 		time.Sleep(simBatchTime)
 		if _, err := conn.Write(msg); err != nil {
-			return nil // the benchmark is done
+			return nil // the benchmark closed the connection: done
 		}
 	}
 }
@@ -339,20 +352,12 @@ func BenchmarkWakeFloor(b *testing.B) {
 		b.Fatal(err)
 	}
 	defer ln.Close()
-	cmd := exec.Command(os.Args[0], "-test.run=^$")
-	cmd.Env = append(os.Environ(), simTickEnv+"="+ln.Addr().String())
-	cmd.Stderr = os.Stderr
-	if err := cmd.Start(); err != nil {
-		b.Fatal(err)
-	}
+	startHelper(b, simTickEnv+"="+ln.Addr().String())
 	conn, err := ln.Accept()
 	if err != nil {
 		b.Fatal(err)
 	}
-	b.Cleanup(func() {
-		conn.Close() // the sender's next write fails and it exits
-		cmd.Wait()
-	})
+	defer conn.Close()
 	buf := make([]byte, 100)
 	read := func(n int) {
 		for range n {

@@ -111,6 +111,20 @@ func (e Entry) AllFlaggedRanks() ([]int, bool) {
 	return e.FlaggedRanks, true
 }
 
+// FlagsByRank returns flags[i], whether the completion at rank i+1 is
+// flagged, over the whole ranking, when AllFlaggedRanks can vouch for it.
+func (e Entry) FlagsByRank() ([]bool, bool) {
+	ranks, ok := e.AllFlaggedRanks()
+	if !ok {
+		return nil, false
+	}
+	flags := make([]bool, e.NCompletions)
+	for _, r := range ranks {
+		flags[r-1] = true // AllFlaggedRanks checked 1 <= r <= n
+	}
+	return flags, true
+}
+
 // Key is an entry's identity within a run.
 type Key struct {
 	Organism, Variant, Reference, Config string

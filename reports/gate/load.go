@@ -90,8 +90,8 @@ func loadRun(dir string) (*run, error) {
 		}
 		rp := repeat{Entry: e}
 		ss := byKey[e.Key()]
-		if ranks, ok := e.AllFlaggedRanks(); ok && e.NCompletions > 0 {
-			rp.ranking = fullRanking(e.NCompletions, ranks, ss)
+		if flags, ok := e.FlagsByRank(); ok && len(flags) > 0 {
+			rp.ranking = fullRanking(flags, ss)
 		} else if len(ss) > 0 {
 			rp.ranking = rankingOf(e, ss)
 		}
@@ -129,13 +129,9 @@ func rankingOf(e results.Entry, ss []results.Sample) *metrics.Ranking {
 // samples give the prefill ids of the ranks they list; every other rank is
 // its own cluster, which is exact for ppldiff runs (one completion per
 // prefill).
-func fullRanking(n int, flaggedRanks []int, ss []results.Sample) *metrics.Ranking {
-	r := &metrics.Ranking{Flagged: make([]bool, n), Cluster: make([]string, n)}
-	for _, rank := range flaggedRanks {
-		if rank >= 1 && rank <= n {
-			r.Flagged[rank-1] = true
-		}
-	}
+func fullRanking(flags []bool, ss []results.Sample) *metrics.Ranking {
+	n := len(flags)
+	r := &metrics.Ranking{Flagged: flags, Cluster: make([]string, n)}
 	for _, s := range ss {
 		if s.Rank >= 1 && s.Rank <= n {
 			r.Cluster[s.Rank-1] = s.PrefillID
