@@ -590,6 +590,13 @@ func (r *runner) score(ctx context.Context, m lm.Model, items []lm.ScoreItem, ba
 		}
 		var missing []int
 		for i := start; i < end; i++ {
+			if len(items[i].Continuation) == 0 {
+				// A completion that ended at once has nothing to score; no
+				// server could score it (their logprobs start inside the
+				// input), so it is answered here, cached or not.
+				out[i] = []float64{}
+				continue
+			}
 			if s, ok := have[keys[i-start]]; ok && len(s.Logprobs) == len(items[i].Continuation) {
 				out[i] = s.Logprobs
 				r.opt.Counters.ScoresCached.Add(1)

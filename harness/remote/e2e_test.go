@@ -370,3 +370,49 @@ func connect(t *testing.T, opts remote.Options, name string) lm.Model {
 	}
 	return m
 }
+
+// TestEmptyContinuationIsNotSent: a completion that ended at once has
+// nothing to score, and no server can score it; the client answers it
+// without a request, beside items that are sent.
+func TestEmptyContinuationIsNotSent(t *testing.T) {
+	for _, dialect := range []string{remote.DialectVLLM, remote.DialectSGLang} {
+		t.Run(dialect, func(t *testing.T) {
+			var scoring atomic.Int64
+			h := serve.New(toyModels(), serve.Options{Dialect: serve.Dialect(dialect)})
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if r.URL.Path == "/generate" || r.URL.Path == "/v1/completions" {
+					scoring.Add(1)
+				}
+				h.ServeHTTP(w, r)
+			}))
+			t.Cleanup(srv.Close)
+			m := connect(t, fastOptions(dialect, srv.URL), "ft@a")
+			ctx := context.Background()
+			ids := prompts(t, m)[2]
+			before := scoring.Load() // the capability probe scores once
+			got, err := m.Score(ctx, []lm.ScoreItem{{Context: ids, Continuation: []int{}}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(got) != 1 || got[0] == nil || len(got[0]) != 0 {
+				t.Fatalf("empty continuation scored as %v, want one empty list", got)
+			}
+			if n := scoring.Load() - before; n != 0 {
+				t.Fatalf("%d scoring requests for an empty continuation, want 0", n)
+			}
+			mixed, err := m.Score(ctx, []lm.ScoreItem{{Context: ids[:2], Continuation: ids[2:]}, {Context: ids, Continuation: nil}, {Context: ids[:3], Continuation: ids[3:4]}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			want, err := toyModels()["ft@a"].Score(ctx, []lm.ScoreItem{{Context: ids[:2], Continuation: ids[2:]}, {Context: ids[:3], Continuation: ids[3:4]}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(mixed) != 3 || len(mixed[1]) != 0 {
+				t.Fatalf("mixed batch: %v", mixed)
+			}
+			assertClose(t, mixed[0], want[0])
+			assertClose(t, mixed[2], want[1])
+		})
+	}
+}

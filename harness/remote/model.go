@@ -197,25 +197,42 @@ func (m *Model) ScoreWith(ctx context.Context, items []lm.ScoreItem, method stri
 			return nil, fmt.Errorf("remote: score item %d has an empty context; servers give no logprob for the first position (start it with BOS)", i)
 		}
 	}
+	switch method {
+	case "sglang", ScoreEcho, ScorePromptLogprobs:
+	default:
+		return nil, fmt.Errorf("remote: unknown score method %q", method)
+	}
+	// An empty continuation has nothing to score and is answered here: a
+	// server asked to score it would be asked for logprobs past its input.
 	out := make([][]float64, len(items))
+	var send []int // indices of items with something to score
+	for i, it := range items {
+		if len(it.Continuation) == 0 {
+			out[i] = []float64{}
+		} else {
+			send = append(send, i)
+		}
+	}
 	g, gctx := errgroup.WithContext(ctx)
-	for _, b := range batches(len(items), m.c.opts.BatchSize) {
+	for _, b := range batches(len(send), m.c.opts.BatchSize) {
 		g.Go(func() error {
-			sub := items[b[0]:b[1]]
+			sub := make([]lm.ScoreItem, 0, b[1]-b[0])
+			for _, i := range send[b[0]:b[1]] {
+				sub = append(sub, items[i])
+			}
 			var res [][]float64
 			var err error
-			switch method {
-			case "sglang":
+			if method == "sglang" {
 				res, err = m.scoreSGLang(gctx, sub)
-			case ScoreEcho, ScorePromptLogprobs:
+			} else {
 				res, err = m.scoreVLLM(gctx, sub, method)
-			default:
-				err = fmt.Errorf("remote: unknown score method %q", method)
 			}
 			if err != nil {
 				return err
 			}
-			copy(out[b[0]:], res)
+			for k, i := range send[b[0]:b[1]] {
+				out[i] = res[k]
+			}
 			return nil
 		})
 	}
