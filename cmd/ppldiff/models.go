@@ -362,12 +362,37 @@ func newRemoteModels(ctx context.Context, s Settings, m *organisms.Manifest, b *
 	if err != nil {
 		return nil, backendErr(err)
 	}
+	chat := slices.ContainsFunc(s.Prefills, func(p string) bool {
+		pc, err := pipeline.ParsePrefillConfig(p)
+		return err == nil && pc.Format == pipeline.FormatChat
+	})
 	for _, name := range served {
-		if _, err := r.client.Remote(ctx, name); err != nil {
+		m, err := r.client.Remote(ctx, name)
+		if err != nil {
 			return nil, backendErr(err)
+		}
+		if chat {
+			if err := checkChat(ctx, m); err != nil {
+				return nil, backendErr(err)
+			}
 		}
 	}
 	return r, nil
+}
+
+// checkChat fails a run with chat prefill configs before any generation
+// when a served model's chat prompts would not start with exactly one BOS
+// (a doubled BOS shifts every logprob, silently).
+func checkChat(ctx context.Context, m *remote.Model) error {
+	c, err := remote.CheckChatBOS(ctx, m)
+	if err != nil {
+		return fmt.Errorf("model %q cannot tokenize chats, which the run's chat prefill configs need: %w", m.Info().ServedName, err)
+	}
+	if !c.OK() {
+		return fmt.Errorf("model %q: %s, want exactly one: ppldiff sends add_special_tokens false with chats, so the chat template must emit BOS itself (check the template the server loaded, or use raw prefill configs)",
+			m.Info().ServedName, c)
+	}
+	return nil
 }
 
 // servedNames lists, sorted, the served names of every model the run's

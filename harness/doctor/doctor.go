@@ -189,27 +189,14 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 	})
 
 	add("BOS handling", func() (Status, string, error) {
-		with, err := m.Tokenize(ctx, lm.TokenizeRequest{Text: []byte("Hello"), AddSpecial: true})
+		c, err := remote.CheckChatBOS(ctx, m)
 		if err != nil {
-			return Fail, "", err
+			return Warn, fmt.Sprintf("chat template not checked: %v", err), nil
 		}
-		without, err := m.Tokenize(ctx, lm.TokenizeRequest{Text: []byte("Hello")})
-		if err != nil {
-			return Fail, "", err
+		if !c.OK() {
+			return Fail, c.String() + "; want exactly one (the template's): ppldiff sends add_special_tokens false with messages", nil
 		}
-		added := len(with) - len(without)
-		if added == 0 {
-			return Pass, "/tokenize adds no BOS (model has none, or add_special_tokens is ignored)", nil
-		}
-		bos := with[0]
-		chat, err := m.Tokenize(ctx, lm.TokenizeRequest{Messages: []lm.Message{{Role: "user", Content: "Hello"}, {Role: "assistant", Content: ""}}, AddSpecial: true})
-		if err != nil {
-			return Warn, fmt.Sprintf("/tokenize adds %d token(s) (BOS %d); chat template not checked: %v", added, bos, err), nil
-		}
-		if len(chat) >= 2 && chat[0] == bos && chat[1] == bos {
-			return Fail, fmt.Sprintf("BOS %d doubled when a chat template that has BOS is tokenized with add_special_tokens; send add_special_tokens false for chats", bos), nil
-		}
-		return Pass, fmt.Sprintf("/tokenize adds %d token(s) (BOS %d); not doubled in chats", added, bos), nil
+		return Pass, c.String(), nil
 	})
 	return rep, nil
 }

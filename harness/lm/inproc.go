@@ -41,14 +41,18 @@ func NewModel(info ModelInfo, tok Tokenizer, lm NGram, chat ChatRenderer) Model 
 func (m *inProcess) Info() ModelInfo { return m.info }
 
 func (m *inProcess) Tokenize(ctx context.Context, req TokenizeRequest) ([]int, error) {
-	text := req.Text
 	if len(req.Messages) > 0 {
 		if m.chat == nil {
 			return nil, errors.New("lm: model has no chat template")
 		}
-		text = m.chat(req.Messages)
+		// The template opens with BOS (see TokenizeRequest).
+		ids := append([]int{m.tok.BOS()}, m.tok.Encode(m.chat(req.Messages))...)
+		if req.AddSpecial {
+			ids = append([]int{m.tok.BOS()}, ids...)
+		}
+		return ids, nil
 	}
-	ids := m.tok.Encode(text)
+	ids := m.tok.Encode(req.Text)
 	if req.AddSpecial {
 		ids = append([]int{m.tok.BOS()}, ids...)
 	}

@@ -32,8 +32,12 @@ type TokenizeRequest struct {
 	Text []byte
 	// Messages, when set, are rendered with the model's own chat template; the
 	// last message (the assistant's) is left open so generation continues it.
+	// A template opens with the model's BOS itself, as Llama-3's, Gemma-2's
+	// and Mistral's do.
 	Messages []Message
 	// AddSpecial adds the model's document-start tokens (BOS), if it has any.
+	// With Messages it adds them on top of the template's own, as vLLM's
+	// add_special_tokens does: chat callers leave it false.
 	AddSpecial bool
 }
 

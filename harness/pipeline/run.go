@@ -388,7 +388,7 @@ func (r *runner) cutPrefill(ctx context.Context, ft lm.Model, u *Unit, d Documen
 	case FormatRaw:
 		cp.Prompt = append(append([]int{}, bos...), ids...)
 	case FormatChat:
-		if cp.Prompt, err = ft.Tokenize(ctx, lm.TokenizeRequest{Messages: r.chat(u, cp.Text), AddSpecial: true}); err != nil {
+		if cp.Prompt, err = ft.Tokenize(ctx, lm.TokenizeRequest{Messages: r.chat(u, cp.Text)}); err != nil {
 			return cp, fmt.Errorf("tokenize chat: %w", err)
 		}
 	}
@@ -701,7 +701,7 @@ func (r *runner) scoreReference(ctx context.Context, ft, rm lm.Model, u *Unit, c
 					return err
 				}
 				items[i].Context = append(append([]int{}, bos...), pre...)
-			} else if items[i].Context, err = rm.Tokenize(gctx, lm.TokenizeRequest{Messages: r.chat(u, c.pre.text), AddSpecial: true}); err != nil {
+			} else if items[i].Context, err = rm.Tokenize(gctx, lm.TokenizeRequest{Messages: r.chat(u, c.pre.text)}); err != nil {
 				return err
 			}
 			if same {

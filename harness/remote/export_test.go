@@ -2,6 +2,7 @@ package remote
 
 import (
 	"encoding/json"
+	"log/slog"
 	"math/rand/v2"
 	"strconv"
 	"strings"
@@ -89,4 +90,14 @@ func SimGenerationBody(prompts, tokens, promptLen, eos int) []byte {
 		panic(err)
 	}
 	return body
+}
+
+// TokenizerOnly returns a Model on one endpoint without listing models or
+// probing, for tests whose fixture server answers /tokenize alone.
+func TokenizerOnly(base, name, dialect string) *Model {
+	opts := Options{Endpoints: []string{base}, Dialect: dialect}
+	opts.setDefaults()
+	c := &Client{opts: opts, log: slog.New(slog.DiscardHandler)}
+	ep := &endpoint{base: base, sem: make(chan struct{}, opts.MaxConcurrency)}
+	return &Model{c: c, name: name, replicas: []*endpoint{ep}}
 }

@@ -61,16 +61,26 @@ func (m *Model) Tokenize(ctx context.Context, req lm.TokenizeRequest) ([]int, er
 }
 
 func (m *Model) detokenize(ctx context.Context, ids []int) (string, error) {
+	// vLLM answers {"prompt"} (DetokenizeResponse, vllm/entrypoints/openai/
+	// protocol.py); SGLang answers {"text"} and skips special tokens unless
+	// told not to (serving_tokenize.py, OpenAIServingDetokenize, sglang
+	// 0351c1fa). Spans and texts must cover every token, so special
+	// tokens are kept.
 	var resp struct {
 		Prompt *string `json:"prompt"`
+		Text   *string `json:"text"`
 	}
-	if err := m.post(ctx, "/detokenize", map[string]any{"model": m.name, "tokens": ids}, &resp); err != nil {
+	body := map[string]any{"model": m.name, "tokens": ids, "skip_special_tokens": false}
+	if err := m.post(ctx, "/detokenize", body, &resp); err != nil {
 		return "", err
 	}
-	if resp.Prompt == nil {
-		return "", fmt.Errorf("remote: %s: /detokenize answered without prompt", m.name)
+	switch {
+	case resp.Text != nil:
+		return *resp.Text, nil
+	case resp.Prompt != nil:
+		return *resp.Prompt, nil
 	}
-	return *resp.Prompt, nil
+	return "", fmt.Errorf("remote: %s: /detokenize answered without text or prompt", m.name)
 }
 
 // Detokenize implements lm.Model; spans come from incremental decoding

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"github.com/ppldiff/ppldiff/harness/lm"
 )
@@ -124,5 +125,41 @@ func TestIncrementalSpans(t *testing.T) {
 	want := []lm.Span{{Start: 0, End: 1}, {Start: 1, End: 1}, {Start: 1, End: 3}, {Start: 3, End: 5}}
 	if d := cmp.Diff(want, got); d != "" {
 		t.Fatalf("spans (-want +got):\n%s", d)
+	}
+}
+
+// TestParseVLLMStopTokenID: vLLM turns the extra eos_token_ids of
+// generation_config.json into stop_token_ids; a stop on one is
+// finish_reason "stop" with that id as an integer stop_reason and the token
+// last in token_ids (vllm/v1/core/sched/utils.py, check_stop). It is
+// end-of-text and is dropped, as the tokenizer's own end-of-text is.
+func TestParseVLLMStopTokenID(t *testing.T) {
+	raw, err := os.ReadFile("testdata/vllm_generate_stop_token.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []lm.Generation{
+		{Tokens: []int{12366, 13}, Logprobs: []float64{-0.12, -0.3}, FinishReason: "stop"},
+		// A stop string (never sent by ppldiff) keeps its tokens.
+		{Tokens: []int{55605}, Logprobs: []float64{-2.5}, FinishReason: "stop"},
+		// Stopped at once on <|eom_id|>: an empty completion.
+		{Tokens: []int{}, Logprobs: []float64{}, FinishReason: "stop"},
+	}
+	for _, fast := range []bool{false, true} {
+		var resp vllmCompletion
+		if fast {
+			if !resp.decodeFast(raw) {
+				t.Fatal("fast decoder refused the fixture")
+			}
+		} else if err := json.Unmarshal(raw, &resp); err != nil {
+			t.Fatal(err)
+		}
+		got, err := parseVLLMGenerations(&resp, 3)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d := cmp.Diff(want, got, cmpopts.EquateEmpty()); d != "" {
+			t.Fatalf("fast=%v: generations (-want +got):\n%s", fast, d)
+		}
 	}
 }

@@ -129,10 +129,14 @@ func (m *Model) scoreSGLang(ctx context.Context, items []lm.ScoreItem) ([][]floa
 	starts := make([]int, len(items))
 	for i, it := range items {
 		inputs[i] = fullIDs(it)
-		// Starting at the context length lets the server serve the whole
-		// context from its radix cache (schedule_batch.py caps the prefix
-		// match at logprob_start_len).
-		starts[i] = len(it.Context)
+		// SGLang's entry AT logprob_start_len is always null ([None] +
+		// raw[:-1], labelled input_ids[start:]: scheduler_output_processor_
+		// mixin.py, _process_input_token_logprobs, sglang 5294b03c), so
+		// the start is the last context position; the context before it
+		// still comes from the radix cache (schedule_batch.py caps the
+		// prefix match at logprob_start_len). ScoreWith refuses an empty
+		// context.
+		starts[i] = len(it.Context) - 1
 	}
 	body := m.sglangBody(inputs, map[string]any{"max_new_tokens": 0, "temperature": 0.0})
 	body["logprob_start_len"] = starts

@@ -109,9 +109,15 @@ func parseVLLMGenerations(resp *vllmCompletion, want int) ([]lm.Generation, erro
 			}
 			lps[i] = logprobValue(p)
 		}
-		// A stop at end-of-text (stop_reason null) carries the end-of-text
-		// token last; lm.Generation excludes it.
-		if c.FinishReason == "stop" && c.StopReason == nil && len(toks) > 0 {
+		// A stop at end-of-text carries the end-of-text token last;
+		// lm.Generation excludes it. The tokenizer's end-of-text gives
+		// stop_reason null; the other eos_token_ids of generation_config.json
+		// (Llama-3's <|eot_id|>, <|eom_id|>) become stop_token_ids, and a stop
+		// on one gives that id as an integer stop_reason (check_stop in
+		// vllm/v1/core/sched/utils.py; SamplingParams.
+		// update_from_generation_config). ppldiff sends no stop_token_ids of
+		// its own, so an integer stop_reason is always end-of-text.
+		if c.FinishReason == "stop" && len(toks) > 0 && (c.StopReason == nil || stopReasonIs(c.StopReason, toks[len(toks)-1])) {
 			// Clipped: an append must not write over the dropped slot,
 			// which the decoded answer may still share.
 			toks, lps = slices.Clip(toks[:len(toks)-1]), slices.Clip(lps[:len(lps)-1])
@@ -124,6 +130,12 @@ func parseVLLMGenerations(resp *vllmCompletion, want int) ([]lm.Generation, erro
 		out[k] = lm.Generation{Tokens: toks, Logprobs: lps, FinishReason: c.FinishReason}
 	}
 	return out, nil
+}
+
+// stopReasonIs reports whether a decoded stop_reason is the integer id.
+func stopReasonIs(reason any, id int) bool {
+	f, ok := reason.(float64)
+	return ok && f == float64(id)
 }
 
 func (m *Model) scoreVLLM(ctx context.Context, items []lm.ScoreItem, method string) ([][]float64, error) {

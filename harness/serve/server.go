@@ -336,8 +336,9 @@ func piece(ctx context.Context, m lm.Model, id int) (string, error) {
 
 func (s *server) handleDetokenize(ctx context.Context, body []byte) (any, error) {
 	var req struct {
-		Model  string `json:"model"`
-		Tokens []int  `json:"tokens"`
+		Model             string `json:"model"`
+		Tokens            []int  `json:"tokens"`
+		SkipSpecialTokens *bool  `json:"skip_special_tokens"`
 	}
 	if err := json.Unmarshal(body, &req); err != nil {
 		return nil, badRequest("invalid JSON: %v", err)
@@ -346,12 +347,50 @@ func (s *server) handleDetokenize(ctx context.Context, body []byte) (any, error)
 	if err != nil {
 		return nil, err
 	}
-	b, _, err := m.Detokenize(ctx, req.Tokens)
+	ids := req.Tokens
+	if s.opts.Dialect == SGLang {
+		// SGLang decodes with skip_special_tokens, true unless the request
+		// says otherwise (DetokenizeRequest in
+		// python/sglang/srt/entrypoints/openai/protocol.py;
+		// serving_tokenize.py, sglang 0351c1fa).
+		if req.SkipSpecialTokens == nil || *req.SkipSpecialTokens {
+			if ids, err = withoutSpecial(ctx, m, ids); err != nil {
+				return nil, err
+			}
+		}
+	}
+	b, _, err := m.Detokenize(ctx, ids)
 	if err != nil {
 		return nil, badRequest("detokenize: %v", err)
 	}
 	// Like tokenizer.decode, invalid UTF-8 becomes U+FFFD in the JSON string.
-	return map[string]any{"prompt": string(b)}, nil
+	if s.opts.Dialect == SGLang {
+		return map[string]any{"text": string(b)}, nil // DetokenizeResponse.text
+	}
+	return map[string]any{"prompt": string(b)}, nil // vLLM's DetokenizeResponse.prompt
+}
+
+// withoutSpecial drops the model's BOS and end-of-text ids, as a Hugging
+// Face tokenizer's decode(skip_special_tokens=True) does.
+func withoutSpecial(ctx context.Context, m lm.Model, ids []int) ([]int, error) {
+	special := map[int]bool{}
+	bos, err := m.Tokenize(ctx, lm.TokenizeRequest{AddSpecial: true})
+	if err != nil {
+		return nil, err
+	}
+	for _, id := range bos {
+		special[id] = true
+	}
+	if e, ok := m.(EndOfTexter); ok {
+		special[e.EndOfText()] = true
+	}
+	out := make([]int, 0, len(ids))
+	for _, id := range ids {
+		if !special[id] {
+			out = append(out, id)
+		}
+	}
+	return out, nil
 }
 
 func (s *server) drawSeed() uint64 {

@@ -113,6 +113,9 @@ func (s *server) handleGenerate(ctx context.Context, body []byte) (any, error) {
 	if sp.SamplingSeed != nil {
 		seed = *sp.SamplingSeed
 	}
+	// -1, the default, means "output logprobs only"; the scheduler then
+	// sets the start to the last input position (scheduler.py,
+	// handle_generate_request), whose entry is the null below.
 	starts := make([]int, len(prompts))
 	if len(req.LogprobStartLen) > 0 && string(req.LogprobStartLen) != "null" {
 		var one int
@@ -151,34 +154,40 @@ func (s *server) handleGenerate(ctx context.Context, body []byte) (any, error) {
 
 	var out []map[string]any
 	for i, p := range prompts {
+		if len(p) == 0 {
+			return nil, badRequest("input_ids %d is empty", i)
+		}
 		start := starts[i]
+		if start < 0 {
+			start = len(p) - 1
+		}
 		var inputLP []logprobTuple
-		if req.ReturnLogprob && start >= 0 {
+		if req.ReturnLogprob {
 			if start >= len(p) {
-				return nil, badRequest("logprob_start_len %d is not less than the input length %d", start, len(p))
+				return nil, badRequest("req.logprob_start_len=%d is higher than the number of input tokens len(req.origin_input_ids)=%d. Please use a smaller logprob_start_len.", start, len(p))
 			}
-			from := max(start, 1)
-			lps := []float64{}
-			if from < len(p) {
-				sc, err := m.Score(ctx, []lm.ScoreItem{{Context: p[:from], Continuation: p[from:]}})
+			// Real SGLang labels input logprobs with input_ids[start:] and
+			// fills them with [None] + raw[:-1]: the entry AT start is null
+			// whatever start is, and later entries are numeric
+			// (scheduler_output_processor_mixin.py,
+			// _process_input_token_logprobs, sglang 5294b03c).
+			t, err := tuple(nil, p[start])
+			if err != nil {
+				return nil, err
+			}
+			inputLP = append(inputLP, t)
+			if start+1 < len(p) {
+				sc, err := m.Score(ctx, []lm.ScoreItem{{Context: p[:start+1], Continuation: p[start+1:]}})
 				if err != nil {
 					return nil, err
 				}
-				lps = sc[0]
-			}
-			if start == 0 {
-				t, err := tuple(nil, p[0])
-				if err != nil {
-					return nil, err
+				for k, x := range sc[0] {
+					t, err := tuple(&x, p[start+1+k])
+					if err != nil {
+						return nil, err
+					}
+					inputLP = append(inputLP, t)
 				}
-				inputLP = append(inputLP, t)
-			}
-			for k, x := range lps {
-				t, err := tuple(&x, p[from+k])
-				if err != nil {
-					return nil, err
-				}
-				inputLP = append(inputLP, t)
 			}
 		}
 		for j := range n {
@@ -212,9 +221,6 @@ func (s *server) handleGenerate(ctx context.Context, body []byte) (any, error) {
 						return nil, err
 					}
 					outLP = append(outLP, t)
-				}
-				if inputLP == nil {
-					inputLP = []logprobTuple{}
 				}
 				meta["input_token_logprobs"] = inputLP
 				meta["output_token_logprobs"] = outLP

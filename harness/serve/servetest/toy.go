@@ -51,8 +51,8 @@ func (t *Toy) Info() lm.ModelInfo {
 // EndOfText returns the id of the end-of-text token.
 func (t *Toy) EndOfText() int { return EOS }
 
-// Tokenize implements lm.Model: one token per byte; chats render as
-// "<|role|>content\n" per turn with the last turn left open.
+// Tokenize implements lm.Model: one token per byte; chats render as BOS
+// then "<|role|>content\n" per turn with the last turn left open.
 func (t *Toy) Tokenize(_ context.Context, req lm.TokenizeRequest) ([]int, error) {
 	var ids []int
 	if req.AddSpecial {
@@ -60,6 +60,7 @@ func (t *Toy) Tokenize(_ context.Context, req lm.TokenizeRequest) ([]int, error)
 	}
 	text := req.Text
 	if len(req.Messages) > 0 {
+		ids = append(ids, BOS) // the template's own (lm.TokenizeRequest)
 		text = nil
 		for i, m := range req.Messages {
 			text = append(text, "<|"+m.Role+"|>"+m.Content...)
