@@ -2,9 +2,12 @@ package main
 
 import (
 	"fmt"
+	"slices"
 
 	"github.com/spf13/cobra"
 	"go.yaml.in/yaml/v3"
+
+	"github.com/ppldiff/ppldiff/harness/remote"
 )
 
 func newConfigCommand(a *app) *cobra.Command {
@@ -14,7 +17,7 @@ func newConfigCommand(a *app) *cobra.Command {
 		Short: "Print the effective configuration (defaults < ppldiff.yaml < PPLDIFF_* < flags)",
 		Long: `Print the effective configuration. Secret values are never shown: the
 configuration holds only the name of the environment variable that carries an
-API key (serving.api_key_env).`,
+API key (serving.api_key_env), and credentials in endpoint URLs are redacted.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			l, err := a.loader()
@@ -24,6 +27,11 @@ API key (serving.api_key_env).`,
 			s, err := l.settings()
 			if err != nil {
 				return err
+			}
+			// Endpoint URLs may carry credentials (user:key@, ?token=).
+			s.Endpoints = slices.Clone(s.Endpoints)
+			for i, ep := range s.Endpoints {
+				s.Endpoints[i] = remote.RedactURL(ep)
 			}
 			b, err := yaml.Marshal(s)
 			if err != nil {

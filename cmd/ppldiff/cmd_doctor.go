@@ -7,6 +7,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/ppldiff/ppldiff/harness/doctor"
+	"github.com/ppldiff/ppldiff/harness/remote"
 )
 
 type doctorOptions struct {
@@ -47,7 +48,7 @@ pass/fail table.`,
 				return err
 			}
 			if !rep.OK() {
-				return backendErr(fmt.Errorf("%s serving %s failed conformance checks (see the table)", o.endpoint, o.model))
+				return backendErr(fmt.Errorf("%s serving %s failed conformance checks (see the table)", remote.RedactURL(o.endpoint), o.model))
 			}
 			return nil
 		},

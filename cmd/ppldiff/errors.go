@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+
+	"github.com/ppldiff/ppldiff/harness/remote"
 )
 
 // Exit codes, listed in `ppldiff --help`.
@@ -45,6 +47,7 @@ func usagef(format string, a ...any) error { return usageErr(fmt.Errorf(format, 
 // exitCode maps an error to the process exit code; the one place that does.
 func exitCode(err error) int {
 	var ee *exitError
+	var re *remote.Error
 	switch {
 	case err == nil:
 		return exitOK
@@ -52,6 +55,10 @@ func exitCode(err error) int {
 		return exitInterrupted
 	case errors.As(err, &ee):
 		return ee.code
+	case errors.As(err, &re):
+		// A model server that failed mid-run: unreachable, timing out or
+		// refusing past the retries.
+		return exitBackend
 	}
 	return exitFailure
 }

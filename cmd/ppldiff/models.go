@@ -41,12 +41,18 @@ func (e *runEnv) Close() {
 	}
 }
 
-// endpoints lists the model servers in use, launched ones included.
+// endpoints lists the model servers in use, launched ones included, with
+// credentials in their URLs redacted (they go to run-log.json).
 func (e *runEnv) endpoints() []string {
-	if r, ok := e.models.(*remoteModels); ok {
-		return r.endpoints
+	r, ok := e.models.(*remoteModels)
+	if !ok {
+		return nil
 	}
-	return nil
+	out := make([]string, len(r.endpoints))
+	for i, ep := range r.endpoints {
+		out[i] = remote.RedactURL(ep)
+	}
+	return out
 }
 
 func (e *runEnv) modelCounters() any {

@@ -86,7 +86,7 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 	if opts.Dialect == "" {
 		opts.Dialect = remote.DialectVLLM
 	}
-	rep := &Report{Endpoint: opts.Endpoint, Model: opts.Model, Dialect: opts.Dialect}
+	rep := &Report{Endpoint: remote.RedactURL(opts.Endpoint), Model: opts.Model, Dialect: opts.Dialect}
 	c, err := remote.New(ctx, remote.Options{Endpoints: []string{opts.Endpoint}, Dialect: opts.Dialect,
 		APIKeyEnv: opts.APIKeyEnv, BatchSize: opts.BatchN, RequestTimeout: opts.RequestTimeout, MaxRetries: 2})
 	if err != nil {

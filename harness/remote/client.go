@@ -88,16 +88,15 @@ func New(ctx context.Context, opts Options) (*Client, error) {
 	probe := retryPolicy{min(opts.MaxRetries, 2), min(opts.BackoffMax, 500*time.Millisecond)}
 	var failures []string
 	for _, raw := range opts.Endpoints {
-		base, err := normalizeEndpoint(raw)
+		ep, err := newEndpoint(raw, opts.MaxConcurrency)
 		if err != nil {
 			return nil, err
 		}
-		ep := &endpoint{base: base, sem: make(chan struct{}, opts.MaxConcurrency)}
 		var list struct {
 			Data []modelCard `json:"data"`
 		}
-		if err := c.doRetrying(ctx, probe, []*endpoint{ep}, http.MethodGet, "/v1/models", nil, &list); err != nil {
-			c.log.Warn("remote: endpoint unavailable", "endpoint", base, "err", err)
+		if err := c.doRetrying(ctx, probe, []*endpoint{ep}, "list models", http.MethodGet, "/v1/models", nil, &list); err != nil {
+			c.log.Warn("remote: endpoint unavailable", "endpoint", ep.display, "err", err)
 			failures = append(failures, err.Error())
 			continue
 		}
@@ -114,13 +113,23 @@ func New(ctx context.Context, opts Options) (*Client, error) {
 	return c, nil
 }
 
-func normalizeEndpoint(raw string) (string, error) {
-	u, err := url.Parse(strings.TrimRight(raw, "/"))
+// newEndpoint parses a base URL: a trailing /v1 is dropped (paths carry
+// it), a query (?token=...) is kept apart and sent with every request, and
+// a redacted form is kept for messages.
+func newEndpoint(raw string, concurrency int) (*endpoint, error) {
+	u, err := url.Parse(strings.TrimSpace(raw))
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return "", fmt.Errorf("remote: endpoint %q is not an http(s) URL", raw)
+		// The URL may hold a key: the message shows it redacted.
+		return nil, fmt.Errorf("remote: endpoint %s is not an http(s) URL", RedactURL(raw))
 	}
-	u.Path = strings.TrimSuffix(u.Path, "/v1")
-	return u.String(), nil
+	u.Path = strings.TrimSuffix(strings.TrimRight(u.Path, "/"), "/v1")
+	u.RawPath, u.Fragment = "", ""
+	query := u.RawQuery
+	u.RawQuery = ""
+	ep := &endpoint{base: u.String(), query: query, sem: make(chan struct{}, concurrency)}
+	u.RawQuery = query
+	ep.display = redactedURL(u)
+	return ep, nil
 }
 
 // Served returns every served name, sorted, with the endpoints serving it.
@@ -128,7 +137,7 @@ func (c *Client) Served() map[string][]string {
 	out := map[string][]string{}
 	for name, rs := range c.routes {
 		for _, r := range rs {
-			out[name] = append(out[name], r.ep.base)
+			out[name] = append(out[name], r.ep.display)
 		}
 	}
 	return out

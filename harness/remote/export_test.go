@@ -98,6 +98,6 @@ func TokenizerOnly(base, name, dialect string) *Model {
 	opts := Options{Endpoints: []string{base}, Dialect: dialect}
 	opts.setDefaults()
 	c := &Client{opts: opts, log: slog.New(slog.DiscardHandler)}
-	ep := &endpoint{base: base, sem: make(chan struct{}, opts.MaxConcurrency)}
+	ep := &endpoint{base: base, display: base, sem: make(chan struct{}, opts.MaxConcurrency)}
 	return &Model{c: c, name: name, replicas: []*endpoint{ep}}
 }

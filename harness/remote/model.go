@@ -31,8 +31,8 @@ func (m *Model) Info() lm.ModelInfo { return m.info }
 // Dialect returns the API dialect the model is reached with.
 func (m *Model) Dialect() string { return m.c.opts.Dialect }
 
-func (m *Model) post(ctx context.Context, path string, body, out any) error {
-	return m.c.do(ctx, m.replicas, http.MethodPost, path, body, out)
+func (m *Model) post(ctx context.Context, op, path string, body, out any) error {
+	return m.c.do(ctx, m.replicas, op, http.MethodPost, path, body, out)
 }
 
 // Tokenize implements lm.Model with the server's /tokenize.
@@ -51,7 +51,7 @@ func (m *Model) Tokenize(ctx context.Context, req lm.TokenizeRequest) ([]int, er
 	var resp struct {
 		Tokens []int `json:"tokens"`
 	}
-	if err := m.post(ctx, "/tokenize", body, &resp); err != nil {
+	if err := m.post(ctx, "tokenize", "/tokenize", body, &resp); err != nil {
 		return nil, err
 	}
 	if resp.Tokens == nil {
@@ -71,7 +71,7 @@ func (m *Model) detokenize(ctx context.Context, ids []int) (string, error) {
 		Text   *string `json:"text"`
 	}
 	body := map[string]any{"model": m.name, "tokens": ids, "skip_special_tokens": false}
-	if err := m.post(ctx, "/detokenize", body, &resp); err != nil {
+	if err := m.post(ctx, "detokenize", "/detokenize", body, &resp); err != nil {
 		return "", err
 	}
 	switch {
@@ -269,14 +269,21 @@ func fullIDs(it lm.ScoreItem) []int {
 func (m *Model) probe(ctx context.Context) error {
 	const text = "Hello, world. The quick brown fox"
 	fail := func(err error) error {
+		// A server that does not answer (or answers 5xx, or times out)
+		// says nothing about what it can do: report that, not a missing
+		// capability.
+		var re *Error
+		if errors.As(err, &re) && (re.Status == 0 || re.Status == http.StatusTooManyRequests || re.Status >= 500) {
+			return fmt.Errorf("remote: model %q: %w", m.name, err)
+		}
 		return fmt.Errorf("remote: model %q on %s (dialect %s) cannot score prompts, which ppldiff needs "+
 			"(llama.cpp server, Ollama and chat-only APIs cannot; use vLLM or SGLang): %w",
-			m.name, m.replicas[0].base, m.c.opts.Dialect, err)
+			m.name, m.replicas[0].display, m.c.opts.Dialect, err)
 	}
 	if m.c.opts.Dialect == DialectOpenAI {
 		// Hosted APIs: ask for echo+logprobs on a string prompt.
 		var resp vllmCompletion
-		err := m.post(ctx, "/v1/completions", map[string]any{"model": m.name, "prompt": text, "echo": true,
+		err := m.post(ctx, "probe", "/v1/completions", map[string]any{"model": m.name, "prompt": text, "echo": true,
 			"max_tokens": 0, "logprobs": 0, "temperature": 0}, &resp)
 		if err != nil {
 			return fail(err)

@@ -40,8 +40,13 @@ type Options struct {
 	BatchSize int
 	// RequestTimeout bounds one HTTP attempt (default 5 min).
 	RequestTimeout time.Duration
-	// MaxRetries is the number of retries after a failed attempt (default 5).
+	// MaxRetries is the number of retries of one request after a failed
+	// attempt (default 12), within the run-wide RetryBudget.
 	MaxRetries int
+	// RetryBudget is the failure rate of recent attempts (about the last
+	// 128, 429s not counted) above which no request is retried any more: a
+	// server failing that often is down or broken (default 0.5).
+	RetryBudget float64
 	// BackoffBase and BackoffMax shape the exponential backoff with full
 	// jitter (defaults 250 ms and 10 s).
 	BackoffBase, BackoffMax time.Duration
@@ -88,7 +93,10 @@ func (o *Options) setDefaults() {
 		o.RequestTimeout = 5 * time.Minute
 	}
 	if o.MaxRetries == 0 {
-		o.MaxRetries = 5
+		o.MaxRetries = 12
+	}
+	if o.RetryBudget <= 0 || o.RetryBudget > 1 {
+		o.RetryBudget = 0.5
 	}
 	if o.MaxRetries < 0 {
 		o.MaxRetries = 0

@@ -76,7 +76,7 @@ func (m *Model) generateSGLang(ctx context.Context, req lm.GenerateRequest) ([]l
 	body := m.sglangBody(req.Prompts, sampling)
 	body["logprob_start_len"] = -1
 	var resp sglangOutputs
-	if err := m.post(ctx, "/generate", body, &resp); err != nil {
+	if err := m.post(ctx, "generate", "/generate", body, &resp); err != nil {
 		return nil, err
 	}
 	return parseSGLangGenerations(resp, len(req.Prompts)*req.N)
@@ -141,7 +141,7 @@ func (m *Model) scoreSGLang(ctx context.Context, items []lm.ScoreItem) ([][]floa
 	body := m.sglangBody(inputs, map[string]any{"max_new_tokens": 0, "temperature": 0.0})
 	body["logprob_start_len"] = starts
 	var resp sglangOutputs
-	if err := m.post(ctx, "/generate", body, &resp); err != nil {
+	if err := m.post(ctx, "score", "/generate", body, &resp); err != nil {
 		return nil, err
 	}
 	return parseSGLangScores(resp, items)

@@ -9,6 +9,8 @@ import (
 	"io"
 	"math/rand/v2"
 	"net/http"
+	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -17,10 +19,13 @@ import (
 
 // endpoint is one server; replicas of a model are endpoints serving it.
 type endpoint struct {
-	base        string
+	base        string // scheme://[user@]host[/prefix], what requests go to
+	query       string // the URL's query, sent with every request
+	display     string // base and query redacted, for messages and logs
 	sem         chan struct{}
 	outstanding atomic.Int64 // queued + in flight, for least-outstanding dispatch
 	downUntil   atomic.Int64 // unix nanos; transport failures put it aside
+	budget      retryBudget  // recent failure rate of this server
 }
 
 // downCooldown is how long an endpoint that failed at the transport level
@@ -44,28 +49,21 @@ func pick(replicas []*endpoint) *endpoint {
 	return best
 }
 
-// httpError is a non-2xx answer.
-type httpError struct {
-	endpoint, path string
-	status         int
-	msg            string
-}
-
-func (e *httpError) Error() string {
-	return fmt.Sprintf("%s%s: HTTP %d: %s", e.endpoint, e.path, e.status, e.msg)
-}
-
-// transient reports whether an attempt's failure may succeed on retry.
+// attemptError is one failed attempt: whether a retry may succeed, and
+// what the final error reports if none does.
 type attemptError struct {
 	err       error
 	retryable bool
-	transport bool
+	transport bool          // no answer: connection refused, reset, ...
+	status    int           // HTTP status, 0 without an answer
+	timeout   time.Duration // set when the attempt timed out
 }
 
 // do POSTs (or GETs when body is nil) to one of replicas, retrying
-// transient failures, and decodes the JSON answer into out.
-func (c *Client) do(ctx context.Context, replicas []*endpoint, method, path string, body any, out any) error {
-	return c.doRetrying(ctx, retryPolicy{c.opts.MaxRetries, c.opts.BackoffMax}, replicas, method, path, body, out)
+// transient failures, and decodes the JSON answer into out. op names the
+// request in errors.
+func (c *Client) do(ctx context.Context, replicas []*endpoint, op, method, path string, body any, out any) error {
+	return c.doRetrying(ctx, retryPolicy{c.opts.MaxRetries, c.opts.BackoffMax}, replicas, op, method, path, body, out)
 }
 
 type retryPolicy struct {
@@ -73,7 +71,7 @@ type retryPolicy struct {
 	backoffMax time.Duration
 }
 
-func (c *Client) doRetrying(ctx context.Context, pol retryPolicy, replicas []*endpoint, method, path string, body any, out any) error {
+func (c *Client) doRetrying(ctx context.Context, pol retryPolicy, replicas []*endpoint, op, method, path string, body any, out any) error {
 	var payload []byte
 	switch b := body.(type) {
 	case nil:
@@ -88,31 +86,80 @@ func (c *Client) doRetrying(ctx context.Context, pol retryPolicy, replicas []*en
 			return err
 		}
 	}
-	var last error
 	for attempt := 0; ; attempt++ {
 		ep := pick(replicas)
 		ae := c.attempt(ctx, ep, method, path, payload, out)
+		// 429 asks the client to slow down; it says nothing of the
+		// server's health, so the budget does not count it.
+		if ae == nil || ae.status != http.StatusTooManyRequests {
+			ep.budget.record(ae != nil)
+		}
 		if ae == nil {
 			return nil
 		}
-		last = ae.err
 		if ctx.Err() != nil {
-			return fmt.Errorf("remote: %w (last error: %v)", ctx.Err(), last)
+			return fmt.Errorf("remote: %w (last error: %v)", ctx.Err(), ae.err)
 		}
 		if ae.transport {
 			ep.downUntil.Store(time.Now().Add(downCooldown).UnixNano())
 		}
+		final := &Error{Endpoint: ep.display, Path: path, Op: op, Status: ae.status, Timeout: ae.timeout,
+			Attempts: attempt + 1, Err: ae.err}
 		if !ae.retryable || attempt >= pol.maxRetries {
-			if ae.retryable {
-				return fmt.Errorf("remote: giving up after %d attempts: %w", attempt+1, last)
-			}
-			return fmt.Errorf("remote: %w", last)
+			return final
 		}
-		c.log.Debug("remote: retrying", "endpoint", ep.base, "path", path, "attempt", attempt+1, "err", last)
+		if !slices.ContainsFunc(replicas, func(e *endpoint) bool { return e.budget.allow(c.opts.RetryBudget) }) {
+			final.Err = fmt.Errorf("%w (gave up: %.0f%% of recent requests to %s failed)", ae.err, 100*ep.budget.rate(), ep.display)
+			return final
+		}
+		c.log.Debug("remote: retrying", "endpoint", ep.display, "path", path, "attempt", attempt+1, "err", ae.err)
 		if err := sleepCtx(ctx, c.backoff(attempt, pol.backoffMax)); err != nil {
-			return fmt.Errorf("remote: %w (last error: %v)", err, last)
+			return fmt.Errorf("remote: %w (last error: %v)", err, ae.err)
 		}
 	}
+}
+
+// retryBudget spends an endpoint's retries over the whole run: it tracks
+// an exponentially weighted failure rate of recent attempts (about the
+// last 128) and allows retries while it stays below Options.RetryBudget. A
+// server that fails a request now and then (the 20% fault test) is retried
+// patiently; one that fails nearly everything (dead, or broken) is given up
+// on within a few dozen attempts, instead of every request waiting out its
+// own retries. A request is retried while any of its replicas is within
+// budget, so one dead replica does not stop the others.
+type retryBudget struct {
+	mu   sync.Mutex
+	ewma float64
+	seen int
+}
+
+// budgetWarmup attempts always allow retries: the rate is not yet known.
+const budgetWarmup = 64
+
+// budgetWindow is the weight of history: about the last 128 attempts count.
+const budgetWindow = 128
+
+func (b *retryBudget) record(failed bool) {
+	x := 0.0
+	if failed {
+		x = 1
+	}
+	b.mu.Lock()
+	b.ewma += (x - b.ewma) / budgetWindow
+	b.seen++
+	b.mu.Unlock()
+}
+
+func (b *retryBudget) rate() float64 {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.ewma
+}
+
+func (b *retryBudget) allow(maxRate float64) bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.seen < budgetWarmup || b.ewma < maxRate
 }
 
 // backoff is full jitter over an exponentially growing cap.
@@ -156,9 +203,13 @@ func (c *Client) attempt(ctx context.Context, ep *endpoint, method, path string,
 	if payload != nil {
 		rd = bytes.NewReader(payload)
 	}
-	req, err := http.NewRequestWithContext(actx, method, ep.base+path, rd)
+	target := ep.base + path
+	if ep.query != "" {
+		target += "?" + ep.query
+	}
+	req, err := http.NewRequestWithContext(actx, method, target, rd)
 	if err != nil {
-		return &attemptError{err: err}
+		return &attemptError{err: errors.New("cannot build the request (check the endpoint URL)")}
 	}
 	if payload != nil {
 		req.Header.Set("Content-Type", "application/json")
@@ -169,28 +220,40 @@ func (c *Client) attempt(ctx context.Context, ep *endpoint, method, path string,
 	resp, err := c.opts.HTTPClient.Do(req)
 	if err != nil {
 		// Timeouts, refused and reset connections: all transient. The
-		// *url.Error text holds method and URL only, never headers.
-		return &attemptError{err: c.redact(err), retryable: true, transport: !errors.Is(err, context.DeadlineExceeded)}
+		// *url.Error's text holds the URL, which may hold credentials: only
+		// the cause is kept.
+		cause := err
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			cause = ue.Err
+		}
+		if ctx.Err() == nil && (errors.Is(err, context.DeadlineExceeded) || ue != nil && ue.Timeout()) {
+			return &attemptError{err: errors.New("no answer"), retryable: true, timeout: c.opts.RequestTimeout}
+		}
+		return &attemptError{err: c.redact(cause), retryable: true, transport: true}
 	}
 	defer resp.Body.Close()
 	buf, err := readBody(resp)
 	defer releaseBody(buf)
 	data := buf.Bytes()
 	if err != nil {
-		return &attemptError{err: fmt.Errorf("%s%s: reading body: %w", ep.base, path, c.redact(err)), retryable: true}
+		if ctx.Err() == nil && errors.Is(err, context.DeadlineExceeded) {
+			return &attemptError{err: errors.New("the answer did not arrive in time"), retryable: true, timeout: c.opts.RequestTimeout}
+		}
+		return &attemptError{err: fmt.Errorf("reading the answer: %w", c.redact(err)), retryable: true}
 	}
 	if resp.StatusCode/100 != 2 {
-		he := &httpError{endpoint: ep.base, path: path, status: resp.StatusCode, msg: c.redactString(serverMessage(data))}
-		return &attemptError{err: he, retryable: resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode >= 500}
+		return &attemptError{err: errors.New(c.redactString(serverMessage(data))), status: resp.StatusCode,
+			retryable: resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode >= 500}
 	}
 	if fd, ok := out.(fastDecoder); ok && fd.decodeFast(data) {
 		return nil
 	}
 	if !json.Valid(data) {
-		return &attemptError{err: fmt.Errorf("%s%s: truncated or invalid JSON body (%d bytes)", ep.base, path, len(data)), retryable: true}
+		return &attemptError{err: fmt.Errorf("truncated or invalid JSON body (%d bytes)", len(data)), retryable: true, status: resp.StatusCode}
 	}
 	if err := json.Unmarshal(data, out); err != nil {
-		return &attemptError{err: fmt.Errorf("%s%s: unexpected response layout: %w", ep.base, path, err)}
+		return &attemptError{err: fmt.Errorf("unexpected response layout: %w", err), status: resp.StatusCode}
 	}
 	return nil
 }

@@ -74,7 +74,7 @@ func (m *Model) generateVLLM(ctx context.Context, req lm.GenerateRequest) ([]lm.
 		"temperature": req.Temperature, "top_p": topP, "seed": req.Seed, "logprobs": 0, "echo": false}
 	pinnedSampling(body)
 	var resp vllmCompletion
-	if err := m.post(ctx, "/v1/completions", body, &resp); err != nil {
+	if err := m.post(ctx, "generate", "/v1/completions", body, &resp); err != nil {
 		return nil, err
 	}
 	return parseVLLMGenerations(&resp, len(req.Prompts)*req.N)
@@ -156,7 +156,7 @@ func (m *Model) scoreVLLM(ctx context.Context, items []lm.ScoreItem, method stri
 		body["logprobs"] = 0
 	}
 	var resp vllmCompletion
-	if err := m.post(ctx, "/v1/completions", body, &resp); err != nil {
+	if err := m.post(ctx, "score", "/v1/completions", body, &resp); err != nil {
 		return nil, err
 	}
 	return parseVLLMScores(&resp, items, method)
