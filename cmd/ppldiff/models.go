@@ -133,6 +133,11 @@ func (a *app) setup(ctx context.Context, l *loader, s Settings, dryRun bool, log
 			return nil, err
 		}
 		env.models = rm
+		if s.Serving.Dialect == remote.DialectSGLang && cfg.Decoding != pipeline.DecodingGreedy && cfg.Temperature > 0 {
+			env.warnings = append(env.warnings, "serving.dialect sglang with sampled decoding: SGLang applies sampling_seed only "+
+				"when started with --enable-deterministic-inference, so the same seed may give other completions on "+
+				"another run and results.json may not reproduce (greedy decoding does)")
+		}
 	case !hasZoo:
 		return nil, usagef("manifest %q holds real models: start servers for them and give --endpoint URL (see README, \"Reproducing the study\"), or use --dry-run to see the plan", cfg.Manifest)
 	default:
@@ -372,13 +377,25 @@ func newRemoteModels(ctx context.Context, s Settings, m *organisms.Manifest, b *
 		pc, err := pipeline.ParsePrefillConfig(p)
 		return err == nil && pc.Format == pipeline.FormatChat
 	})
+	adapters := map[string]bool{}
+	for _, o := range m.Organisms {
+		if o.Adapter {
+			adapters[servedOrganism(&o)] = true
+		}
+	}
+	sglang := s.Serving.Dialect == remote.DialectSGLang
 	for _, name := range served {
-		m, err := r.client.Remote(ctx, name)
+		rm, err := r.client.Remote(ctx, name)
 		if err != nil {
+			if _, listed := r.client.Served()[name]; sglang && adapters[name] && !listed {
+				// Version gate: older SGLang lists only the base model.
+				err = fmt.Errorf("%w\n(%s is a LoRA adapter: SGLang lists adapters in /v1/models only in recent versions; "+
+					"start a recent SGLang with --enable-lora --lora-paths %s=PATH, or serve adapters with vLLM)", err, name, name)
+			}
 			return nil, backendErr(err)
 		}
 		if chat {
-			if err := checkChat(ctx, m); err != nil {
+			if err := checkChat(ctx, rm, sglang); err != nil {
 				return nil, backendErr(err)
 			}
 		}
@@ -389,8 +406,15 @@ func newRemoteModels(ctx context.Context, s Settings, m *organisms.Manifest, b *
 // checkChat fails a run with chat prefill configs before any generation
 // when a served model's chat prompts would not start with exactly one BOS
 // (a doubled BOS shifts every logprob, silently).
-func checkChat(ctx context.Context, m *remote.Model) error {
+func checkChat(ctx context.Context, m *remote.Model, sglang bool) error {
 	c, err := remote.CheckChatBOS(ctx, m)
+	var re *remote.Error
+	if err != nil && sglang && errors.As(err, &re) && re.Status/100 == 4 {
+		// Version gate: older SGLang's /tokenize takes a prompt only.
+		return fmt.Errorf("model %q: this SGLang cannot tokenize chats (/tokenize with messages needs a recent SGLang), "+
+			"which the run's chat prefill configs need: upgrade SGLang, or use raw prefill configs (--prefills CORPUS-raw): %w",
+			m.Info().ServedName, err)
+	}
 	if err != nil {
 		return fmt.Errorf("model %q cannot tokenize chats, which the run's chat prefill configs need: %w", m.Info().ServedName, err)
 	}

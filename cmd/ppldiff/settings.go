@@ -114,7 +114,7 @@ func defaultSettings() Settings {
 		MinCompletionTokens: d.MinCompletionTokens, MaxCompressionRatio: d.MaxCompressionRatio,
 		Dedup: d.Dedup, SamplesTopK: d.SamplesTopK, SamplesScores: d.SamplesScores,
 		SamplesTokenDetail: d.SamplesTokenDetail, LogLevel: "info",
-		Serving: ServingSettings{Dialect: "vllm", BatchSize: 32, Concurrency: 8, Timeout: "120s", Retries: 5,
+		Serving: ServingSettings{Dialect: "vllm", BatchSize: 32, Concurrency: 8, Timeout: "120s", Retries: 12,
 			Backoff: "250ms", BackoffMax: "10s", LaunchTimeout: "10m"},
 	}
 	s.Chat.System, s.Chat.User = d.ChatSystem, d.ChatUser

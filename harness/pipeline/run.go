@@ -1,6 +1,7 @@
 package pipeline
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -9,6 +10,7 @@ import (
 	"runtime"
 	"slices"
 	"sync"
+	"unicode"
 	"unicode/utf8"
 
 	"golang.org/x/sync/errgroup"
@@ -388,11 +390,53 @@ func (r *runner) cutPrefill(ctx context.Context, ft lm.Model, u *Unit, d Documen
 	case FormatRaw:
 		cp.Prompt = append(append([]int{}, bos...), ids...)
 	case FormatChat:
-		if cp.Prompt, err = ft.Tokenize(ctx, lm.TokenizeRequest{Messages: r.chat(u, cp.Text)}); err != nil {
-			return cp, fmt.Errorf("tokenize chat: %w", err)
+		if cp.Prompt, err = chatPrompt(ctx, ft, r.chat(u, cp.Text), cp.Text); err != nil {
+			return cp, err
 		}
 	}
 	return cp, nil
+}
+
+// chatPrompt tokenizes the chat a prefill opens, so that the prompt ends
+// with the prefill as a raw prompt does. Templates that strip() the final
+// message, and transformers' continue_final_message (which cuts the
+// rendering after the stripped final message), lose a prefill's trailing
+// whitespace; the lost bytes are then appended as tokens. Only prefills
+// that end in whitespace can lose anything, so only they cost a decode.
+func chatPrompt(ctx context.Context, m lm.Model, msgs []lm.Message, prefill []byte) ([]int, error) {
+	ids, err := m.Tokenize(ctx, lm.TokenizeRequest{Messages: msgs})
+	if err != nil {
+		return nil, fmt.Errorf("tokenize chat: %w", err)
+	}
+	trimmed := bytes.TrimRightFunc(prefill, unicode.IsSpace)
+	if len(trimmed) == len(prefill) {
+		return ids, nil
+	}
+	rendered, err := decodeText(ctx, m, ids)
+	if err != nil {
+		return nil, err
+	}
+	if bytes.HasSuffix(rendered, prefill) {
+		return ids, nil
+	}
+	name := m.Info().ServedName
+	if !bytes.HasSuffix(rendered, trimmed) {
+		return nil, fmt.Errorf("the chat template of %s does not end the prompt with the prefill %q (it ends %q): use raw prefill configs for this model",
+			name, prefill, rendered[max(0, len(rendered)-len(prefill)-8):])
+	}
+	lost := prefill[len(trimmed):]
+	extra, err := m.Tokenize(ctx, lm.TokenizeRequest{Text: lost})
+	if err != nil {
+		return nil, fmt.Errorf("tokenize: %w", err)
+	}
+	ids = append(ids, extra...)
+	if rendered, err = decodeText(ctx, m, ids); err != nil {
+		return nil, err
+	}
+	if !bytes.HasSuffix(rendered, prefill) {
+		return nil, fmt.Errorf("the chat template of %s strips the prefill's trailing %q and appending it as tokens does not restore it: use raw prefill configs for this model", name, lost)
+	}
+	return ids, nil
 }
 
 // headTokens tokenizes enough of the document's head: a start prefill needs
@@ -701,7 +745,7 @@ func (r *runner) scoreReference(ctx context.Context, ft, rm lm.Model, u *Unit, c
 					return err
 				}
 				items[i].Context = append(append([]int{}, bos...), pre...)
-			} else if items[i].Context, err = rm.Tokenize(gctx, lm.TokenizeRequest{Messages: r.chat(u, c.pre.text)}); err != nil {
+			} else if items[i].Context, err = chatPrompt(gctx, rm, r.chat(u, c.pre.text), c.pre.text); err != nil {
 				return err
 			}
 			if same {

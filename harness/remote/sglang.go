@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/ppldiff/ppldiff/harness/lm"
 )
@@ -72,11 +74,21 @@ func (m *Model) generateSGLang(ctx context.Context, req lm.GenerateRequest) ([]l
 	}
 	sampling := map[string]any{"max_new_tokens": req.MaxNewTokens, "temperature": req.Temperature, "top_p": topP,
 		"top_k": -1, "min_p": 0.0, "n": req.N, "repetition_penalty": 1.0, "presence_penalty": 0.0,
-		"frequency_penalty": 0.0, "sampling_seed": req.Seed, "ignore_eos": false}
+		"frequency_penalty": 0.0, "ignore_eos": false}
+	if req.Temperature > 0 {
+		// SGLang honours sampling_seed only when started with
+		// --enable-deterministic-inference, and older versions refuse the
+		// field; greedy decoding needs no seed, so it is not sent then.
+		sampling["sampling_seed"] = req.Seed
+	}
 	body := m.sglangBody(req.Prompts, sampling)
 	body["logprob_start_len"] = -1
 	var resp sglangOutputs
 	if err := m.post(ctx, "generate", "/generate", body, &resp); err != nil {
+		var re *Error
+		if errors.As(err, &re) && re.Status/100 == 4 && strings.Contains(re.Err.Error(), "sampling_seed") {
+			return nil, fmt.Errorf("%w: this SGLang does not accept sampling_seed (older versions refuse it): upgrade SGLang, or use --decoding greedy", err)
+		}
 		return nil, err
 	}
 	return parseSGLangGenerations(resp, len(req.Prompts)*req.N)
