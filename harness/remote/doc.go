@@ -8,26 +8,32 @@
 // Prompts travel as token ids obtained from the server's own /tokenize, with
 // add_special_tokens false on every request that sends ids, so BOS is
 // exactly what the caller's ids hold (no double BOS). Chats are tokenized
-// with messages, continue_final_message true and add_generation_prompt
-// false. Every sampling parameter is sent explicitly (temperature, top_p,
+// with messages, continue_final_message true, add_generation_prompt false
+// and add_special_tokens as the caller asks (the pipeline: false, since chat
+// templates emit BOS themselves; CheckChatBOS verifies a model's chats
+// open with exactly one). Every sampling parameter is sent explicitly (temperature, top_p,
 // top_k -1, min_p 0, neutral penalties, seed, n, max_tokens) so a server's
 // generation_config defaults never apply. Generation asks for the sampled
 // token's logprob with token ids (return_tokens_as_token_ids,
 // return_token_ids). When a generation stops at end-of-text the servers
 // include that token as the last one (vLLM's v1 detokenizer appends the stop
-// token to token_ids; SGLang reports it as finish_reason.matched); it is
-// dropped, since lm.Generation never includes end-of-text.
+// token to token_ids, with stop_reason null for the tokenizer's end-of-text
+// and the id for generation_config's other eos ids; SGLang reports it as
+// finish_reason.matched); it is dropped, since lm.Generation never includes
+// end-of-text.
 //
 // Teacher-forced scoring uses, in the vllm dialect, echo with max_tokens 0
 // (ScoreEcho, default; Options.EchoMaxTokens 1 for servers that refuse 0 —
 // the extra generated position is ignored) or the prompt_logprobs extra
 // (ScorePromptLogprobs; entries are picked by token id). In the sglang
 // dialect, /generate with return_logprob and logprob_start_len = the context
-// length, which lets the server serve the shared context from its prefix
-// cache; entries are aligned from the end and checked by token id. A null
-// logprob inside the scored range is an error; values <= -9999 (vLLM's clamp)
-// read as -Inf. Items are sent BatchSize per request; choices are mapped
-// prompt-major (choice index = prompt*n + sample).
+// length - 1: SGLang's entry AT the start is always null, so the start is
+// the last context position, and the context before it still comes from
+// the server's prefix cache; entries are aligned from the end and checked
+// by token id. A null logprob inside the scored range is an error; values
+// <= -9999 (vLLM's clamp) read as -Inf. Items with an empty continuation
+// are answered without a request. Items are sent BatchSize per request;
+// choices are mapped prompt-major (choice index = prompt*n + sample).
 //
 // # Capabilities, routing and failures
 //
@@ -39,8 +45,12 @@
 // Several endpoints serving one name are replicas, dispatched by least
 // outstanding requests. Each endpoint has a concurrency limit; requests are
 // retried with exponential backoff and full jitter on 429, 5xx, timeouts,
-// transport errors and truncated or invalid JSON, never on other 4xx. An
-// endpoint failing at the transport level is avoided for a cooldown.
+// transport errors and truncated or invalid JSON, never on other 4xx, up to
+// MaxRetries times and while the endpoint's run-wide retry budget holds
+// (see retryBudget). An endpoint failing at the transport level is avoided
+// for a cooldown. A request that fails for good returns an *Error naming
+// the endpoint (redacted: see RedactURL), the request kind and whether it
+// timed out.
 //
 // The API key is read from the environment variable named by
 // Options.APIKeyEnv and sent as a bearer token; it is never logged, and any

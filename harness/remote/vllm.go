@@ -114,7 +114,7 @@ func parseVLLMGenerations(resp *vllmCompletion, want int) ([]lm.Generation, erro
 		// stop_reason null; the other eos_token_ids of generation_config.json
 		// (Llama-3's <|eot_id|>, <|eom_id|>) become stop_token_ids, and a stop
 		// on one gives that id as an integer stop_reason (check_stop in
-		// vllm/v1/core/sched/utils.py; SamplingParams.
+		// vllm/v1/core/sched/utils.py@6110ea29; SamplingParams.
 		// update_from_generation_config). ppldiff sends no stop_token_ids of
 		// its own, so an integer stop_reason is always end-of-text.
 		if c.FinishReason == "stop" && len(toks) > 0 && (c.StopReason == nil || stopReasonIs(c.StopReason, toks[len(toks)-1])) {

@@ -351,7 +351,7 @@ func (s *server) handleDetokenize(ctx context.Context, body []byte) (any, error)
 	if s.opts.Dialect == SGLang {
 		// SGLang decodes with skip_special_tokens, true unless the request
 		// says otherwise (DetokenizeRequest in
-		// python/sglang/srt/entrypoints/openai/protocol.py;
+		// python/sglang/srt/entrypoints/openai/protocol.py@9b116dff;
 		// serving_tokenize.py, sglang 0351c1fa).
 		if req.SkipSpecialTokens == nil || *req.SkipSpecialTokens {
 			if ids, err = withoutSpecial(ctx, m, ids); err != nil {
