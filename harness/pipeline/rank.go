@@ -6,6 +6,7 @@ import (
 	"math"
 	"slices"
 	"sort"
+	"sync"
 
 	"github.com/ppldiff/ppldiff/harness/lm"
 	"github.com/ppldiff/ppldiff/harness/results"
@@ -24,7 +25,7 @@ func filter(cfg Config, comps []*completion) {
 		switch {
 		case len(c.gen.Tokens) == 0 || len(c.gen.Tokens) < cfg.MinCompletionTokens:
 			c.kept, c.dropNote = false, "short"
-		case cfg.MaxCompressionRatio > 0 && compressionRatio(c.text) > cfg.MaxCompressionRatio:
+		case cfg.MaxCompressionRatio > 0 && CompressionRatio(c.text) > cfg.MaxCompressionRatio:
 			c.kept, c.dropNote = false, "degenerate"
 		case cfg.Dedup && seen[string(c.text)]:
 			c.kept, c.dropNote = false, "duplicate"
@@ -35,18 +36,32 @@ func filter(cfg Config, comps []*completion) {
 	}
 }
 
-// compressionRatio is len(text) / len(deflate(text)): repetitive text
+// CompressionRatio is len(text) / len(deflate(text)): repetitive text
 // compresses far better than prose.
-func compressionRatio(text []byte) float64 {
+func CompressionRatio(text []byte) float64 {
 	if len(text) == 0 {
 		return 0
 	}
-	var buf bytes.Buffer
-	w, _ := flate.NewWriter(&buf, flate.BestCompression)
-	w.Write(text)
-	w.Close()
-	return float64(len(text)) / float64(buf.Len())
+	// A deflate writer allocates its window tables (~1 MB): reuse them.
+	c := deflaters.Get().(*deflater)
+	defer deflaters.Put(c)
+	c.buf.Reset()
+	c.w.Reset(&c.buf)
+	c.w.Write(text)
+	c.w.Close()
+	return float64(len(text)) / float64(c.buf.Len())
 }
+
+type deflater struct {
+	buf bytes.Buffer
+	w   *flate.Writer
+}
+
+var deflaters = sync.Pool{New: func() any {
+	d := &deflater{}
+	d.w, _ = flate.NewWriter(&d.buf, flate.BestCompression)
+	return d
+}}
 
 // stats are one completion's numbers under the finetuned model and a reference.
 type stats struct {
