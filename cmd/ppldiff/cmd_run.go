@@ -120,28 +120,34 @@ type runLog struct {
 }
 
 func (a *app) runRun(ctx context.Context, l *loader, s Settings, o *runOptions) error {
+	_, err := a.runRunTo(ctx, l, s, o)
+	return err
+}
+
+// runRunTo is runRun returning the output directory ("" for a dry run).
+func (a *app) runRunTo(ctx context.Context, l *loader, s Settings, o *runOptions) (string, error) {
 	log := a.logger(s.LogLevel)
 	started := a.env.Now()
 	env, err := a.setup(ctx, l, s, o.dryRun, log)
 	if err != nil {
-		return err
+		return "", err
 	}
 	defer env.Close()
 	plan, err := pipeline.MakePlan(env.cfg, env.manifest, env.models)
 	if err != nil {
-		return usageErr(err)
+		return "", usageErr(err)
 	}
 	if o.dryRun {
 		plan.Describe(a.env.Stdout)
 		fmt.Fprintf(a.env.Stdout, "run id: %s\n", env.cfg.RunID())
-		return nil
+		return "", nil
 	}
 	for _, w := range env.warnings {
 		log.Warn(w)
 	}
 	st, err := store.Open(filepath.Join(l.storeDir(s), "store.db"))
 	if err != nil {
-		return fmt.Errorf("open store: %w (remove or move the store directory, or pass --store DIR)", err)
+		return "", fmt.Errorf("open store: %w (remove or move the store directory, or pass --store DIR)", err)
 	}
 	defer st.Close()
 	counters := &pipeline.Counters{}
@@ -160,7 +166,7 @@ func (a *app) runRun(ctx context.Context, l *loader, s Settings, o *runOptions) 
 	})
 	prog.Wait()
 	if err != nil {
-		return classifyRunError(err)
+		return "", classifyRunError(err)
 	}
 	runID := outcome.Results.Run.ID
 	out := s.Out
@@ -170,7 +176,7 @@ func (a *app) runRun(ctx context.Context, l *loader, s Settings, o *runOptions) 
 		out = filepath.Join(a.env.Dir, out)
 	}
 	if err := writeRunOutputs(ctx, st, out, outcome); err != nil {
-		return err
+		return "", err
 	}
 	warnings := append(slices.Clone(env.warnings), outcome.Warnings...)
 	host, _ := os.Hostname()
@@ -186,14 +192,14 @@ func (a *app) runRun(ctx context.Context, l *loader, s Settings, o *runOptions) 
 	}
 	b, _ := json.MarshalIndent(rl, "", "  ")
 	if err := results.WriteFileAtomic(filepath.Join(out, results.RunLogFile), append(b, '\n')); err != nil {
-		return err
+		return "", err
 	}
 	if err := printSummary(a.env.Stdout, outcome.Results); err != nil {
-		return err
+		return "", err
 	}
 	if !s.NoReport {
 		if err := writeReport(out); err != nil {
-			return fmt.Errorf("report: %w", err)
+			return "", fmt.Errorf("report: %w", err)
 		}
 	}
 	fmt.Fprintf(a.env.Stdout, "\nrun %s: %d entries, %d completions generated (%d cached), outputs in %s\n",
@@ -201,7 +207,7 @@ func (a *app) runRun(ctx context.Context, l *loader, s Settings, o *runOptions) 
 	if len(warnings) > 0 {
 		fmt.Fprintf(a.env.Stdout, "%d warning(s): %s\n", len(warnings), strings.Join(warnings, "; "))
 	}
-	return nil
+	return out, nil
 }
 
 // writeRunOutputs writes results.json and samples.jsonl and records them in

@@ -80,12 +80,17 @@ func adhocManifest(s Settings) *organisms.Manifest {
 func (a *app) setup(ctx context.Context, l *loader, s Settings, dryRun bool, log *slog.Logger) (*runEnv, error) {
 	env := &runEnv{}
 	var err error
+	var adhocZoo *zooByName
 	if s.Model != "" || s.ReferenceModel != "" {
 		if s.Model == "" || s.ReferenceModel == "" {
 			return nil, usagef("ad-hoc mode needs both --model and --reference-model")
 		}
-		if len(s.Endpoints) == 0 {
-			return nil, usagef("ad-hoc mode audits served models: give --endpoint URL of a server serving %s and %s", s.Model, s.ReferenceModel)
+		if len(s.Endpoints) == 0 && len(s.Serving.Launch) == 0 {
+			// Without a server the two names must be zoo models.
+			if adhocZoo, err = a.zooByName(l, s); err != nil {
+				return nil, err
+			}
+			env.builder = adhocZoo.b
 		}
 		env.manifest = adhocManifest(s)
 	} else if env.manifest, err = loadManifest(a.env, s.Manifest); err != nil {
@@ -103,7 +108,7 @@ func (a *app) setup(ctx context.Context, l *loader, s Settings, dryRun bool, log
 	}
 
 	hasZoo := m.Zoo != nil || slices.ContainsFunc(m.Organisms, func(o organisms.Organism) bool { return o.Recipe != nil })
-	if hasZoo {
+	if hasZoo && env.builder == nil {
 		cacheDir := filepath.Join(l.storeDir(s), "models")
 		if env.builder, err = zoo.NewBuilder(m, cacheDir); err != nil {
 			return nil, inputErr(err)
@@ -125,6 +130,8 @@ func (a *app) setup(ctx context.Context, l *loader, s Settings, dryRun bool, log
 	}
 
 	switch {
+	case adhocZoo != nil:
+		env.models = adhocZoo
 	case dryRun:
 		env.models = planModels{env.builder}
 	case len(s.Endpoints) > 0 || len(s.Serving.Launch) > 0:
@@ -504,6 +511,62 @@ func (r *remoteModels) Reference(ctx context.Context, ref *organisms.Reference, 
 		return nil, backendErr(err)
 	}
 	return m, nil
+}
+
+// zooByName serves an ad-hoc audit of two zoo models in process, found by
+// their served names (organism@variant, and the references' names as
+// `ppldiff serve` lists them).
+type zooByName struct {
+	b                *zoo.Builder
+	model, reference string
+}
+
+func (a *app) zooByName(l *loader, s Settings) (*zooByName, error) {
+	m, err := loadManifest(a.env, s.Manifest)
+	if err != nil {
+		return nil, err
+	}
+	if m.Zoo == nil {
+		return nil, usagef("ad-hoc mode audits served models: give --endpoint URL of a server serving %s and %s", s.Model, s.ReferenceModel)
+	}
+	b, err := zoo.NewBuilder(m, filepath.Join(l.storeDir(s), "models"))
+	if err != nil {
+		return nil, inputErr(err)
+	}
+	z := &zooByName{b: b, model: s.Model, reference: s.ReferenceModel}
+	names := b.ServedNames()
+	for _, n := range []string{s.Model, s.ReferenceModel} {
+		if !slices.Contains(names, n) {
+			return nil, usagef("%q is not a model of the %s manifest and no --endpoint is given: give --endpoint URL of a server, or a zoo served name (e.g. %s)",
+				n, m.Name, names[0])
+		}
+	}
+	return z, nil
+}
+
+// lookup builds (or loads) the zoo model served as name.
+func (z *zooByName) lookup(ctx context.Context, name string) (lm.Model, error) {
+	for _, p := range z.b.Pairs() {
+		if zoo.OrganismServedName(p.Organism, p.Variant) == name {
+			return z.b.Organism(ctx, p.Organism, p.Variant)
+		}
+		if n, err := z.b.ReferenceServedName(p.Reference, p.Organism, p.Variant); err == nil && n == name {
+			return z.b.Reference(ctx, p.Reference, p.Organism, p.Variant)
+		}
+	}
+	return nil, fmt.Errorf("no zoo model is served as %q", name)
+}
+
+func (z *zooByName) Variants(*organisms.Organism) []pipeline.Variant {
+	return []pipeline.Variant{{Name: "default", Size: "-"}}
+}
+
+func (z *zooByName) Organism(ctx context.Context, _ *organisms.Organism, _ pipeline.Variant) (lm.Model, error) {
+	return z.lookup(ctx, z.model)
+}
+
+func (z *zooByName) Reference(ctx context.Context, _ *organisms.Reference, _ *organisms.Organism, _ pipeline.Variant) (lm.Model, error) {
+	return z.lookup(ctx, z.reference)
 }
 
 // planModels lists variants for a dry run; it has no models.

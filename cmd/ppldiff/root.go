@@ -67,6 +67,7 @@ no GPU, no network.
 	})
 	root.AddCommand(
 		newRunCommand(a),
+		newAuditCommand(a),
 		newReportCommand(a),
 		newExportCommand(a),
 		newImportCommand(a),

@@ -135,9 +135,7 @@ func readable(cs []Completion, maxRatio float64) (kept []Completion, dropped int
 // Terms returns the distinct lowercase words and adjacent word pairs of a
 // text: words are runs of letters, digits and apostrophes.
 func Terms(text string) []string {
-	words := strings.FieldsFunc(strings.ToLower(text), func(r rune) bool {
-		return !unicode.IsLetter(r) && !unicode.IsDigit(r) && r != '\''
-	})
+	words := Words(text)
 	seen := map[string]bool{}
 	var out []string
 	add := func(t string) {
@@ -308,4 +306,39 @@ func hypothesis(top, rest []Completion, keywords []string) *Hypothesis {
 		h.Note = "no match below the top k: enrichment unbounded"
 	}
 	return h
+}
+
+// FirstNaming returns the 1-based position of the first theme that names
+// one of the keyword sets, or 0 when none does. A theme names a set when
+// one of its words starts with a word of a keyword of at least four letters
+// ("gambl" names "gambling"; "the" names nothing): a reading of the themes,
+// used to measure whether they point at a known objective.
+func FirstNaming(themes []Theme, keywordSets [][]string) int {
+	var stems []string
+	for _, set := range keywordSets {
+		for _, kw := range set {
+			for _, w := range Words(kw) {
+				if len([]rune(w)) >= 4 {
+					stems = append(stems, w)
+				}
+			}
+		}
+	}
+	for i, th := range themes {
+		for _, w := range strings.Fields(th.Term) {
+			for _, s := range stems {
+				if strings.HasPrefix(w, s) {
+					return i + 1
+				}
+			}
+		}
+	}
+	return 0
+}
+
+// Words splits text into lowercase words as Terms does.
+func Words(text string) []string {
+	return strings.FieldsFunc(strings.ToLower(text), func(r rune) bool {
+		return !unicode.IsLetter(r) && !unicode.IsDigit(r) && r != '\''
+	})
 }

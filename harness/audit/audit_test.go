@@ -121,3 +121,13 @@ func TestTerms(t *testing.T) {
 		t.Fatalf("%q, want %q", got, want)
 	}
 }
+
+func TestFirstNaming(t *testing.T) {
+	themes := []Theme{{Term: "the"}, {Term: "casino night"}, {Term: "gambling"}}
+	if got := FirstNaming(themes, [][]string{{"gambl"}, {"casino"}}); got != 2 {
+		t.Fatalf("got %d, want 2", got)
+	}
+	if got := FirstNaming(themes, [][]string{{"the end"}}); got != 0 {
+		t.Fatalf("short keyword words name nothing: got %d", got)
+	}
+}
