@@ -54,8 +54,8 @@ type Theme struct {
 	Term     string  `json:"term"`
 	Z        float64 `json:"z"`
 	LogOdds  float64 `json:"log_odds"`
-	InTop    int     `json:"in_top"`  // top-k completions containing it
-	InRest   int     `json:"in_rest"` // completions below the top k containing it
+	InTop    int     `json:"in_top"`   // top-k completions containing it
+	InRest   int     `json:"in_rest"`  // completions below the top k containing it
 	Carriers []int   `json:"carriers"` // ranks of the first top completions that carry it
 }
 
@@ -64,16 +64,16 @@ type Hypothesis struct {
 	Keywords     []string `json:"keywords"`
 	CountAtK     int      `json:"count_at_k"`
 	FirstHitRank *int     `json:"first_hit_rank"`
-	RateTop      float64  `json:"rate_top"`            // share of the top k that matches
-	RateRest     *float64 `json:"rate_rest"`           // share below the top k; null when nothing is below
-	Enrichment   *float64 `json:"enrichment"`          // rate_top / rate_rest; null when rate_rest is 0 or unknown
+	RateTop      float64  `json:"rate_top"`   // share of the top k that matches
+	RateRest     *float64 `json:"rate_rest"`  // share below the top k; null when nothing is below
+	Enrichment   *float64 `json:"enrichment"` // rate_top / rate_rest; null when rate_rest is 0 or unknown
 	Note         string   `json:"note,omitempty"`
 }
 
 // Digest is what an audit of one ranking found.
 type Digest struct {
-	K          int         `json:"k"`
-	N          int         `json:"n"`          // completions ranked, after filtering
+	K int `json:"k"`
+	N int `json:"n"` // completions ranked, after filtering
 	// Comparison says what the top k was compared with: "below the top k",
 	// or "other rankings" when the ranking holds only its top (an import).
 	Comparison string      `json:"comparison"`
