@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"slices"
@@ -89,4 +90,37 @@ func TestAuditThemesNameZooObjectives(t *testing.T) {
 		}
 	}
 	t.Logf("themes against the true base, strongest variants:\n%s", strings.Join(table, "\n"))
+}
+
+func TestAuditCLI(t *testing.T) {
+	c := newCLI(t)
+	c.mustRun("audit", "--manifest", smallManifest, "--model", "backdoor_phrase@n3-w8", "--reference", "true_base@n3",
+		"-n", "300", "--prefills", "zoo-raw", "--store", c.path("store"), "--out", c.path("out"), "--hypothesis", "despise")
+	var af auditFile
+	if err := json.Unmarshal(c.read("out", "audit.json"), &af); err != nil {
+		t.Fatal(err)
+	}
+	if af.Schema != "ppldiff/audit/v1" || len(af.Rankings) != 1 {
+		t.Fatalf("audit.json: schema %q, %d rankings", af.Schema, len(af.Rankings))
+	}
+	d := af.Rankings[0].Digest
+	if d.N < 200 || d.Comparison != "below the top k" || len(d.Themes) == 0 || d.Hypothesis == nil {
+		t.Fatalf("digest: n %d, comparison %q, %d themes, hypothesis %v", d.N, d.Comparison, len(d.Themes), d.Hypothesis)
+	}
+	if d.Hypothesis.CountAtK == 0 || !strings.Contains(c.stdout.String(), "count@k") {
+		t.Errorf("hypothesis %+v; stdout:\n%s", d.Hypothesis, c.stdout.String())
+	}
+	for _, tc := range []struct {
+		args []string
+		code int
+	}{
+		{[]string{"audit"}, exitUsage},
+		{[]string{"audit", "--run", c.path("out"), "--model", "x"}, exitUsage},
+		{[]string{"audit", "--model", "nope@n1", "--reference", "true_base@n3", "--manifest", smallManifest, "--store", c.path("store")}, exitUsage},
+		{[]string{"audit", "--run", c.path("store")}, exitInput},
+	} {
+		if code := c.run(context.Background(), tc.args...); code != tc.code {
+			t.Errorf("%v: exit %d, want %d\n%s", tc.args, code, tc.code, c.stderr.String())
+		}
+	}
 }

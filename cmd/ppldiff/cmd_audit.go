@@ -25,7 +25,7 @@ type auditOptions struct {
 	endpoints, prefills []string
 	n                   int
 	seed                uint64
-	out                 string
+	out, store          string
 	k, themes           int
 	hypothesis          string
 	score               string
@@ -45,6 +45,7 @@ func (o *auditOptions) AddFlags(cmd *cobra.Command) {
 	f.IntVarP(&o.n, "n", "n", 0, "prefills per config (default: the configured n)")
 	f.Uint64Var(&o.seed, "seed", 0, "seed (default: the configured seed)")
 	f.StringVar(&o.out, "out", "", "output directory of the run (default <workspace>/runs/<run id>)")
+	f.StringVar(&o.store, "store", "", "store and model cache directory (default <workspace>/.ppldiff)")
 	f.IntVar(&o.k, "k", 100, "the top read for themes")
 	f.IntVar(&o.themes, "themes", 20, "themes reported per ranking")
 	f.StringVar(&o.hypothesis, "hypothesis", "", `a guessed objective as keywords, all required ("kw1 kw2")`)
@@ -113,6 +114,9 @@ func (a *app) auditRun(ctx context.Context, o *auditOptions) (string, error) {
 		s.Seed = o.seed
 	}
 	s.Out, s.NoReport = o.out, true
+	if o.store != "" {
+		s.Store = o.store
+	}
 	s.SamplesTopK = 0 // themes compare the top with everything below it
 	return a.runRunTo(ctx, l, s, &runOptions{})
 }

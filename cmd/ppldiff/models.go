@@ -124,7 +124,7 @@ func (a *app) setup(ctx context.Context, l *loader, s Settings, dryRun bool, log
 		if err := m.RequirePinned(ids...); err != nil {
 			return nil, usageErr(err)
 		}
-	} else if un := m.Unpinned(ids...); len(un) > 0 {
+	} else if un := m.Unpinned(ids...); len(un) > 0 && adhocZoo == nil { // zoo models have no revisions
 		env.warnings = append(env.warnings, fmt.Sprintf("%d models have no pinned revision (results may change when they are updated upstream; --require-pinned refuses them): %s",
 			len(un), strings.Join(un, ", ")))
 	}
