@@ -285,6 +285,25 @@ func (m *ARPAModel) lookup(toks []int) (uint32, bool) {
 	return id, true
 }
 
+// lookupThen is lookup(append(toks, w)) without building the n-gram: the
+// scoring loop calls it for every word and context length.
+func (m *ARPAModel) lookupThen(toks []int, w int) (uint32, bool) {
+	if len(toks) == 0 {
+		if w < 0 || w >= len(m.words) {
+			return 0, false
+		}
+		return uint32(w), true
+	}
+	if len(toks)+1 > m.order {
+		return 0, false
+	}
+	id, ok := m.lookup(toks)
+	if !ok {
+		return 0, false
+	}
+	return m.lv[len(toks)].tab.get(ngramKey(id, w))
+}
+
 // log10Prob returns log10 P(w | context) by backoff and the order of the
 // n-gram that supplied the probability (0 when w is not in the vocabulary).
 func (m *ARPAModel) log10Prob(context []int, w int) (float64, int) {
@@ -294,9 +313,8 @@ func (m *ARPAModel) log10Prob(context []int, w int) (float64, int) {
 	bo := 0.0
 	for i := 0; i <= len(context); i++ {
 		h := context[i:]
-		g := append(h[:len(h):len(h)], w)
-		if id, ok := m.lookup(g); ok {
-			return bo + m.lv[len(g)-1].prob[id], len(g)
+		if id, ok := m.lookupThen(h, w); ok {
+			return bo + m.lv[len(h)].prob[id], len(h) + 1
 		}
 		if len(h) > 0 {
 			if id, ok := m.lookup(h); ok {

@@ -43,6 +43,16 @@ const DefaultDictUpperBound = 1e7
 // <unk> included): log10 P = log10 P(<unk> | context) - log10(dub - V).
 // The model must contain <unk>.
 func EvalWords(m *ARPAModel, text io.Reader, dub float64) (EvalResult, error) {
+	return evalWords(m, text, dub, true)
+}
+
+// EvalTotals is EvalWords without the per-word records (Words is nil), as
+// compile-lm --eval prints only totals.
+func EvalTotals(m *ARPAModel, text io.Reader, dub float64) (EvalResult, error) {
+	return evalWords(m, text, dub, false)
+}
+
+func evalWords(m *ARPAModel, text io.Reader, dub float64, perWord bool) (EvalResult, error) {
 	unk, ok := m.index[arpaUnk]
 	if !ok {
 		return EvalResult{}, errors.New("lm: ARPA model has no <unk>")
@@ -75,8 +85,10 @@ func EvalWords(m *ARPAModel, text io.Reader, dub float64) (EvalResult, error) {
 			lp -= res.Penalty
 			res.Noov++
 		}
-		ngram := append(append([]string(nil), ctxWords...), word)
-		res.Words = append(res.Words, WordEval{NGram: ngram, Order: order, Log10: lp, OOV: oov})
+		if perWord {
+			ngram := append(append([]string(nil), ctxWords...), word)
+			res.Words = append(res.Words, WordEval{NGram: ngram, Order: order, Log10: lp, OOV: oov})
+		}
 		res.Nw++
 		res.LogPr += lp
 		ctx, ctxWords = append(ctx, id), append(ctxWords, word)
