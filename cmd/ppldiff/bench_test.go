@@ -2,10 +2,13 @@ package main
 
 import (
 	"context"
+	"flag"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime/pprof"
 	"testing"
+	"time"
 )
 
 // BenchmarkRunSmallZoo runs the small test zoo in-process in a cold
@@ -44,4 +47,45 @@ func BenchmarkDefaultRunBinary(b *testing.B) {
 			b.Fatalf("%v\n%s", err, out)
 		}
 	}
+}
+
+var rerunProfile = flag.String("rerun-profile", "", "BenchmarkCachedRerun: write a CPU profile of the re-runs to this file")
+
+// BenchmarkCachedRerun runs the default `ppldiff run` once cold in a fresh
+// workspace, then measures identical re-runs, which train, generate and
+// score nothing; it reports the re-run's time as a share of the cold run,
+// both measured in this process. -rerun-profile FILE writes a CPU profile
+// of the re-runs alone (-cpuprofile would include the cold run).
+//
+//	go test -run '^$' -bench CachedRerun -benchtime 3x -rerun-profile rerun.pprof ./cmd/ppldiff
+func BenchmarkCachedRerun(b *testing.B) {
+	if testing.Short() {
+		b.Skip("runs the full default matrix")
+	}
+	c := newCLI(b)
+	start := time.Now()
+	if code := c.run(context.Background(), "run", "--store", c.path("store"), "--out", c.path("out")); code != 0 {
+		b.Fatalf("cold run: exit %d\n%s", code, c.stderr.String())
+	}
+	cold := time.Since(start)
+	if *rerunProfile != "" {
+		f, err := os.Create(*rerunProfile)
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			b.Fatal(err)
+		}
+		defer pprof.StopCPUProfile()
+	}
+	b.ResetTimer()
+	for b.Loop() {
+		if code := c.run(context.Background(), "run", "--store", c.path("store"), "--out", c.path("out")); code != 0 {
+			b.Fatalf("re-run: exit %d\n%s", code, c.stderr.String())
+		}
+	}
+	rerun := b.Elapsed() / time.Duration(b.N)
+	b.ReportMetric(cold.Seconds(), "cold-s")
+	b.ReportMetric(rerun.Seconds()/cold.Seconds(), "rerun/cold")
 }
