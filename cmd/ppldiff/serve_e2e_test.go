@@ -303,10 +303,7 @@ func TestServeOpenAIDialectFailsEarly(t *testing.T) {
 	srv := startServer(t, serve.OpenAI, serve.Faults{}, nil)
 	c := newCLI(t)
 	c.env["PPLDIFF_SERVING_DIALECT"] = "openai"
-	code := c.run(context.Background(), e2eArgs("--store", c.path("store"), "--out", c.path("out"), "--endpoint", srv.url)...)
-	if code != exitBackend {
-		t.Fatalf("exit %d, want %d (backend)\n%s", code, exitBackend, c.stderr.String())
-	}
+	backendFailure(t, c, srv.url)
 	if msg := c.stderr.String(); !strings.Contains(msg, "serving.dialect openai") || !strings.Contains(msg, "vLLM") {
 		t.Errorf("the message should name the setting and the way out:\n%s", msg)
 	}
@@ -344,10 +341,7 @@ func TestServeDeadEndpointFailsFast(t *testing.T) {
 	c := newCLI(t)
 	dead := deadEndpoint(t)
 	start := time.Now()
-	code := c.run(context.Background(), e2eArgs("--store", c.path("store"), "--out", c.path("out"), "--endpoint", dead)...)
-	if code != exitBackend {
-		t.Fatalf("exit %d, want %d (backend)\n%s", code, exitBackend, c.stderr.String())
-	}
+	backendFailure(t, c, dead)
 	if msg := c.stderr.String(); !strings.Contains(msg, "no endpoint answered") || !strings.Contains(msg, dead) {
 		t.Errorf("the message should say no endpoint answered and name it:\n%s", msg)
 	}

@@ -20,6 +20,15 @@ import (
 	"github.com/ppldiff/ppldiff/harness/serve"
 )
 
+// backendFailure runs the e2e run against endpoint and requires exit 4.
+func backendFailure(t *testing.T, c *cli, endpoint string) {
+	t.Helper()
+	code := c.run(context.Background(), e2eArgs("--store", c.path("store"), "--out", c.path("out"), "--endpoint", endpoint)...)
+	if code != exitBackend {
+		t.Fatalf("exit %d, want %d (backend)\n%s", code, exitBackend, c.stderr.String())
+	}
+}
+
 func TestServeKilledMidRunExitsBackend(t *testing.T) {
 	var once sync.Once
 	srv := startServer(t, serve.VLLM, serve.Faults{}, func(ts *testServer, h http.Handler) http.Handler {
@@ -31,10 +40,7 @@ func TestServeKilledMidRunExitsBackend(t *testing.T) {
 		})
 	})
 	c := newCLI(t) // default retry settings
-	code := c.run(context.Background(), e2eArgs("--store", c.path("store"), "--out", c.path("out"), "--endpoint", srv.url)...)
-	if code != exitBackend {
-		t.Fatalf("exit %d, want %d (backend)\n%s", code, exitBackend, c.stderr.String())
-	}
+	backendFailure(t, c, srv.url)
 	msg := c.stderr.String()
 	if !strings.Contains(msg, srv.url) || !strings.Contains(msg, " request to ") {
 		t.Errorf("the message should name the endpoint and the request kind:\n%s", msg)
@@ -58,10 +64,7 @@ func TestServeTimeoutIsReportedAsTimeout(t *testing.T) {
 	})
 	c := newCLI(t)
 	c.write(ConfigFile, "serving:\n  timeout: 300ms\n  retries: 1\n  backoff: 1ms\n")
-	code := c.run(context.Background(), e2eArgs("--store", c.path("store"), "--out", c.path("out"), "--endpoint", srv.url)...)
-	if code != exitBackend {
-		t.Fatalf("exit %d, want %d (backend)\n%s", code, exitBackend, c.stderr.String())
-	}
+	backendFailure(t, c, srv.url)
 	msg := c.stderr.String()
 	if !strings.Contains(msg, "timed out") || strings.Contains(msg, "cannot score prompts") {
 		t.Errorf("a timeout must be reported as one:\n%s", msg)
@@ -140,10 +143,7 @@ func TestChatWithDoubledBOSFailsBeforeGeneration(t *testing.T) {
 		})
 	})
 	c := newCLI(t)
-	code := c.run(context.Background(), e2eArgs("--store", c.path("store"), "--out", c.path("out"), "--endpoint", srv.url)...)
-	if code != exitBackend {
-		t.Fatalf("exit %d, want %d (backend)\n%s", code, exitBackend, c.stderr.String())
-	}
+	backendFailure(t, c, srv.url)
 	if msg := c.stderr.String(); !strings.Contains(msg, "2 BOS") {
 		t.Errorf("the message should say the chat prompt starts with 2 BOS:\n%s", msg)
 	}

@@ -71,10 +71,7 @@ func TestOldSGLangWithoutChatTokenizeFailsEarly(t *testing.T) {
 	})
 	c := newCLI(t)
 	c.env["PPLDIFF_SERVING_DIALECT"] = "sglang"
-	code := c.run(context.Background(), e2eArgs("--store", c.path("store"), "--out", c.path("out"), "--endpoint", srv.url)...)
-	if code != exitBackend {
-		t.Fatalf("exit %d, want %d\n%s", code, exitBackend, c.stderr.String())
-	}
+	backendFailure(t, c, srv.url)
 	if msg := c.stderr.String(); !strings.Contains(msg, "/tokenize with messages") || !strings.Contains(msg, "raw prefill configs") {
 		t.Errorf("the message should name the missing feature and the way around it:\n%s", msg)
 	}
