@@ -36,6 +36,7 @@ const simServerEnv = "PPLDIFF_REMOTE_SIMSERVER"
 // server reads it from simTokensEnv).
 const (
 	simBatchTime = 20 * time.Millisecond
+	simBatchEnv  = "PPLDIFF_REMOTE_SIMBATCHTIME" // overrides simBatchTime in the helper
 	simBatch     = 32
 	simPromptLen = 40
 	simEOS       = 151643
@@ -81,7 +82,11 @@ func runSimServer() error {
 	if err != nil {
 		return fmt.Errorf("%s: %w", simTokensEnv, err)
 	}
-	s := &simServer{batchTime: simBatchTime, gen: remote.SimGenerationBody(simBatch, tokens, simPromptLen, simEOS), echo: simEchoBody()}
+	batchTime := simBatchTime
+	if d, err := time.ParseDuration(os.Getenv(simBatchEnv)); err == nil {
+		batchTime = d
+	}
+	s := &simServer{batchTime: batchTime, gen: remote.SimGenerationBody(simBatch, tokens, simPromptLen, simEOS), echo: simEchoBody()}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return err
@@ -149,9 +154,9 @@ func simEchoBody() []byte {
 // startSimServer re-executes this test binary as the simulated server,
 // answering every generation batch with completions of the given number of
 // tokens, and returns its base URL.
-func startSimServer(b *testing.B, tokens int) string {
+func startSimServer(b *testing.B, tokens int, env ...string) string {
 	b.Helper()
-	addr, err := startHelper(b, simServerEnv+"=1", simTokensEnv+"="+strconv.Itoa(tokens)).ReadString('\n')
+	addr, err := startHelper(b, append(env, simServerEnv+"=1", simTokensEnv+"="+strconv.Itoa(tokens))...).ReadString('\n')
 	if err != nil {
 		b.Fatalf("simulated server did not start: %v", err)
 	}
@@ -285,6 +290,51 @@ func BenchmarkClientOverhead(b *testing.B) {
 				return nil
 			})
 		})
+	}
+}
+
+// BenchmarkDecoderEndToEnd asks whether the hand-written decoders matter
+// at a realistic server latency: generation against the simulated server
+// at 20 ms and 200 ms per batch of 32 (200 ms: a 7B model on one GPU at 32
+// new tokens), with the fast decoders and with encoding/json alone. The
+// metric to compare is the client's CPU per unit of server time.
+//
+//	go test -run '^$' -bench DecoderEndToEnd -benchtime 5x ./harness/remote
+func BenchmarkDecoderEndToEnd(b *testing.B) {
+	const tokens = 32
+	for _, latency := range []time.Duration{20 * time.Millisecond, 200 * time.Millisecond} {
+		for _, fast := range []bool{true, false} {
+			name := fmt.Sprintf("batch=%s/decoder=%s", latency, map[bool]string{true: "fast", false: "encoding-json"}[fast])
+			b.Run(name, func(b *testing.B) {
+				remote.SetFastDecoding(fast)
+				defer remote.SetFastDecoding(true)
+				base := startSimServer(b, tokens, simBatchEnv+"="+latency.String())
+				c, err := remote.New(context.Background(), remote.Options{Endpoints: []string{base}})
+				if err != nil {
+					b.Fatal(err)
+				}
+				m, err := c.Model("sim")
+				if err != nil {
+					b.Fatal(err)
+				}
+				rng := rand.New(rand.NewPCG(1, 2))
+				ps := make([][]int, simBatch*batchesPerOp)
+				for i := range ps {
+					ps[i] = make([]int, simPromptLen)
+					for k := range ps[i] {
+						ps[i][k] = rng.IntN(150000)
+					}
+				}
+				req := lm.GenerateRequest{Prompts: ps, N: 1, MaxNewTokens: tokens, Temperature: 1, Seed: 1}
+				measureAgainstServer(b, base, func() error {
+					gens, err := m.Generate(context.Background(), req)
+					if err == nil && len(gens) != len(ps) {
+						err = fmt.Errorf("%d generations for %d prompts", len(gens), len(ps))
+					}
+					return err
+				})
+			})
+		}
 	}
 }
 
