@@ -293,51 +293,6 @@ func BenchmarkClientOverhead(b *testing.B) {
 	}
 }
 
-// BenchmarkDecoderEndToEnd asks whether the hand-written decoders matter
-// at a realistic server latency: generation against the simulated server
-// at 20 ms and 200 ms per batch of 32 (200 ms: a 7B model on one GPU at 32
-// new tokens), with the fast decoders and with encoding/json alone. The
-// metric to compare is the client's CPU per unit of server time.
-//
-//	go test -run '^$' -bench DecoderEndToEnd -benchtime 5x ./harness/remote
-func BenchmarkDecoderEndToEnd(b *testing.B) {
-	const tokens = 32
-	for _, latency := range []time.Duration{20 * time.Millisecond, 200 * time.Millisecond} {
-		for _, fast := range []bool{true, false} {
-			name := fmt.Sprintf("batch=%s/decoder=%s", latency, map[bool]string{true: "fast", false: "encoding-json"}[fast])
-			b.Run(name, func(b *testing.B) {
-				remote.SetFastDecoding(fast)
-				defer remote.SetFastDecoding(true)
-				base := startSimServer(b, tokens, simBatchEnv+"="+latency.String())
-				c, err := remote.New(context.Background(), remote.Options{Endpoints: []string{base}})
-				if err != nil {
-					b.Fatal(err)
-				}
-				m, err := c.Model("sim")
-				if err != nil {
-					b.Fatal(err)
-				}
-				rng := rand.New(rand.NewPCG(1, 2))
-				ps := make([][]int, simBatch*batchesPerOp)
-				for i := range ps {
-					ps[i] = make([]int, simPromptLen)
-					for k := range ps[i] {
-						ps[i][k] = rng.IntN(150000)
-					}
-				}
-				req := lm.GenerateRequest{Prompts: ps, N: 1, MaxNewTokens: tokens, Temperature: 1, Seed: 1}
-				measureAgainstServer(b, base, func() error {
-					gens, err := m.Generate(context.Background(), req)
-					if err == nil && len(gens) != len(ps) {
-						err = fmt.Errorf("%d generations for %d prompts", len(gens), len(ps))
-					}
-					return err
-				})
-			})
-		}
-	}
-}
-
 // BenchmarkHTTPFloor sends the same number of requests as
 // BenchmarkClientOverhead with a bare net/http client that reads each
 // answer into a reused buffer and decodes nothing: the part of the client's

@@ -92,9 +92,6 @@ func SimGenerationBody(prompts, tokens, promptLen, eos int) []byte {
 	return body
 }
 
-// SetFastDecoding turns the hand-written response decoders on or off.
-func SetFastDecoding(on bool) { fastDecoding = on }
-
 // TokenizerOnly returns a Model on one endpoint without listing models or
 // probing, for tests whose fixture server answers /tokenize alone.
 func TokenizerOnly(base, name, dialect string) *Model {

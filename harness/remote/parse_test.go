@@ -145,21 +145,15 @@ func TestParseVLLMStopTokenID(t *testing.T) {
 		// Stopped at once on <|eom_id|>: an empty completion.
 		{Tokens: []int{}, Logprobs: []float64{}, FinishReason: "stop"},
 	}
-	for _, fast := range []bool{false, true} {
-		var resp vllmCompletion
-		if fast {
-			if !resp.decodeFast(raw) {
-				t.Fatal("fast decoder refused the fixture")
-			}
-		} else if err := json.Unmarshal(raw, &resp); err != nil {
-			t.Fatal(err)
-		}
-		got, err := parseVLLMGenerations(&resp, 3)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if d := cmp.Diff(want, got, cmpopts.EquateEmpty()); d != "" {
-			t.Fatalf("fast=%v: generations (-want +got):\n%s", fast, d)
-		}
+	var resp vllmCompletion
+	if err := json.Unmarshal(raw, &resp); err != nil {
+		t.Fatal(err)
+	}
+	got, err := parseVLLMGenerations(&resp, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := cmp.Diff(want, got, cmpopts.EquateEmpty()); d != "" {
+		t.Fatalf("generations (-want +got):\n%s", d)
 	}
 }

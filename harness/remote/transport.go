@@ -73,14 +73,7 @@ type retryPolicy struct {
 
 func (c *Client) doRetrying(ctx context.Context, pol retryPolicy, replicas []*endpoint, op, method, path string, body any, out any) error {
 	var payload []byte
-	switch b := body.(type) {
-	case nil:
-	case map[string]any:
-		var err error
-		if payload, err = encodeRequest(b); err != nil {
-			return err
-		}
-	default:
+	if body != nil {
 		var err error
 		if payload, err = json.Marshal(body); err != nil {
 			return err
@@ -246,9 +239,6 @@ func (c *Client) attempt(ctx context.Context, ep *endpoint, method, path string,
 		return &attemptError{err: errors.New(c.redactString(serverMessage(data))), status: resp.StatusCode,
 			retryable: resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode >= 500}
 	}
-	if fd, ok := out.(fastDecoder); ok && fastDecoding && fd.decodeFast(data) {
-		return nil
-	}
 	if !json.Valid(data) {
 		return &attemptError{err: fmt.Errorf("truncated or invalid JSON body (%d bytes)", len(data)), retryable: true, status: resp.StatusCode}
 	}
@@ -257,10 +247,6 @@ func (c *Client) attempt(ctx context.Context, ep *endpoint, method, path string,
 	}
 	return nil
 }
-
-// fastDecoding turns the hand-written decoders on; benchmarks turn them
-// off to measure what they save end to end.
-var fastDecoding = true
 
 // bodyPool recycles response buffers: a generation batch answer is some
 // 190 kB, and allocating (and zeroing, and collecting) one per request
