@@ -11,6 +11,8 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/google/go-cmp/cmp"
+
 	"github.com/ppldiff/ppldiff/harness/lm"
 	"github.com/ppldiff/ppldiff/harness/remote"
 )
@@ -147,5 +149,29 @@ func TestDetokenizeReadsBothLayouts(t *testing.T) {
 				t.Fatalf("skip_special_tokens sent as %v, want false", skip)
 			}
 		})
+	}
+}
+
+// TestGenerationRequestPinsSampling: every sampling parameter vLLM would
+// otherwise take from generation_config.json is sent, zeros included (an
+// omitted field takes the model's default; an explicit null max_tokens means
+// "up to the context length").
+func TestGenerationRequestPinsSampling(t *testing.T) {
+	var sent map[string]any
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		json.NewDecoder(r.Body).Decode(&sent)
+		w.Write(remote.SimGenerationBody(1, 4, 3, 2))
+	}))
+	t.Cleanup(srv.Close)
+	m := remote.TokenizerOnly(srv.URL, "m", remote.DialectVLLM)
+	if _, err := m.Generate(context.Background(), lm.GenerateRequest{Prompts: [][]int{{1, 2, 3}}, N: 1, MaxNewTokens: 4, Temperature: 0.7, TopP: 0.9, Seed: 5}); err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]any{"model": "m", "prompt": []any{[]any{1.0, 2.0, 3.0}}, "n": 1.0, "max_tokens": 4.0,
+		"temperature": 0.7, "top_p": 0.9, "seed": 5.0, "logprobs": 0.0, "top_k": -1.0, "min_p": 0.0,
+		"repetition_penalty": 1.0, "presence_penalty": 0.0, "frequency_penalty": 0.0, "ignore_eos": false,
+		"add_special_tokens": false, "return_tokens_as_token_ids": true, "return_token_ids": true}
+	if d := cmp.Diff(want, sent); d != "" {
+		t.Fatalf("request body (-want +got):\n%s", d)
 	}
 }

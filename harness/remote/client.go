@@ -16,6 +16,7 @@ import (
 	"golang.org/x/time/rate"
 
 	"github.com/ppldiff/ppldiff/harness/lm"
+	"github.com/ppldiff/ppldiff/harness/wire"
 )
 
 // Client routes lm.Model calls to the endpoints serving each model.
@@ -32,23 +33,7 @@ type Client struct {
 
 type route struct {
 	ep   *endpoint
-	card modelCard
-}
-
-// modelCard is one entry of /v1/models (vLLM's ModelCard; LoRA modules
-// carry their base model in parent).
-type modelCard struct {
-	ID     string  `json:"id"`
-	Root   string  `json:"root"`
-	Parent *string `json:"parent"`
-	// Ppldiff is `ppldiff serve`'s extension; vLLM and others lack it.
-	Ppldiff *struct {
-		Family      string `json:"family"`
-		Params      int64  `json:"params"`
-		ParamsKind  string `json:"params_kind"`
-		Revision    string `json:"revision"`
-		TokenizerID string `json:"tokenizer_id"`
-	} `json:"ppldiff"`
+	card wire.ModelCard // /v1/models entry; LoRA modules carry their base in Parent
 }
 
 // New reads /v1/models of every endpoint. Endpoints that do not answer are
@@ -92,9 +77,7 @@ func New(ctx context.Context, opts Options) (*Client, error) {
 		if err != nil {
 			return nil, err
 		}
-		var list struct {
-			Data []modelCard `json:"data"`
-		}
+		var list wire.ModelList
 		if err := c.doRetrying(ctx, probe, []*endpoint{ep}, "list models", http.MethodGet, "/v1/models", nil, &list); err != nil {
 			c.log.Warn("remote: endpoint unavailable", "endpoint", ep.display, "err", err)
 			failures = append(failures, err.Error())

@@ -2,33 +2,33 @@ package remote
 
 import (
 	"encoding/json"
+	"slices"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/ppldiff/ppldiff/harness/wire"
 )
 
-func TestTokenStringsIDs(t *testing.T) {
-	const body = `{"tokens":["token_id:12","hello","token_id:x","token_\u0069d:7","token_id:+3"]}`
-	var lp vllmLogprobs
-	if err := json.Unmarshal([]byte(body), &lp); err != nil {
+func TestTokenIDsFromStrings(t *testing.T) {
+	c := &wire.CompletionChoice{Logprobs: &wire.CompletionLogprobs{Tokens: []string{"token_id:12", "token_id:7"}}}
+	ids, err := tokenIDs(c)
+	if err != nil {
 		t.Fatal(err)
 	}
-	ids, other, ok := lp.Tokens.idList()
-	if ok || other != "hello" {
-		t.Errorf("idList reports %q, %v; want the first non-id, hello", other, ok)
-	}
-	var isID []bool
-	for i := range lp.Tokens.len() {
-		isID = append(isID, lp.Tokens.isID(i))
-	}
-	if d := cmp.Diff([]bool{true, false, false, true, true}, isID); d != "" {
-		t.Errorf("isID (-want +got):\n%s", d)
-	}
-	if d := cmp.Diff([]int{12, 0, 0, 7, 3}, ids); d != "" {
+	if d := cmp.Diff([]int{12, 7}, ids); d != "" {
 		t.Errorf("ids (-want +got):\n%s", d)
 	}
-	if err := json.Unmarshal([]byte(`{"tokens":[1]}`), &lp); err == nil {
-		t.Fatal("tokens that are not strings must fail to decode")
+	for _, bad := range []string{"hello", "token_id:x", "token_id:"} {
+		c.Logprobs.Tokens = []string{"token_id:1", bad}
+		if _, err := tokenIDs(c); err == nil || !strings.Contains(err.Error(), "return_tokens_as_token_ids") {
+			t.Errorf("%q: err %v, want the ignored option named", bad, err)
+		}
+	}
+	c.TokenIDs = []int{3, 4}
+	if ids, _ := tokenIDs(c); !slices.Equal(ids, []int{3, 4}) {
+		t.Errorf("token_ids must win over token strings: %v", ids)
 	}
 }
 
@@ -37,7 +37,7 @@ func TestTokenStringsIDs(t *testing.T) {
 // decodes into the generations the request asked for.
 func TestSimulatedBatchDecodes(t *testing.T) {
 	const prompts, tokens, eos = 8, 16, 151643
-	var resp vllmCompletion
+	var resp wire.CompletionResponse
 	if err := json.Unmarshal(SimGenerationBody(prompts, tokens, 40, eos), &resp); err != nil {
 		t.Fatal(err)
 	}

@@ -2,6 +2,7 @@ package remote
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
@@ -12,6 +13,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/ppldiff/ppldiff/harness/lm"
+	"github.com/ppldiff/ppldiff/harness/wire"
 )
 
 // Model is a served model reached over HTTP; it implements lm.Model.
@@ -40,17 +42,16 @@ func (m *Model) Tokenize(ctx context.Context, req lm.TokenizeRequest) ([]int, er
 	if m.c.opts.Dialect == DialectOpenAI {
 		return nil, fmt.Errorf("remote: %s: the openai dialect has no /tokenize; ppldiff needs server-side token ids", m.name)
 	}
-	body := map[string]any{"model": m.name, "add_special_tokens": req.AddSpecial}
+	body := wire.TokenizeRequest{Model: m.name, AddSpecialTokens: wire.Ptr(req.AddSpecial)}
 	if len(req.Messages) > 0 {
-		body["messages"] = req.Messages
-		body["continue_final_message"] = true
-		body["add_generation_prompt"] = false
+		for _, msg := range req.Messages {
+			body.Messages = append(body.Messages, wire.ChatMessage{Role: msg.Role, Content: msg.Content})
+		}
+		body.ContinueFinalMessage, body.AddGenerationPrompt = true, wire.Ptr(false)
 	} else {
-		body["prompt"] = string(req.Text)
+		body.Prompt = wire.Ptr(string(req.Text))
 	}
-	var resp struct {
-		Tokens []int `json:"tokens"`
-	}
+	var resp wire.TokenizeResponse
 	if err := m.post(ctx, "tokenize", "/tokenize", body, &resp); err != nil {
 		return nil, err
 	}
@@ -66,11 +67,8 @@ func (m *Model) detokenize(ctx context.Context, ids []int) (string, error) {
 	// told not to (serving_tokenize.py, OpenAIServingDetokenize, sglang
 	// 0351c1fa). Spans and texts must cover every token, so special
 	// tokens are kept.
-	var resp struct {
-		Prompt *string `json:"prompt"`
-		Text   *string `json:"text"`
-	}
-	body := map[string]any{"model": m.name, "tokens": ids, "skip_special_tokens": false}
+	var resp wire.DetokenizeResponse
+	body := wire.DetokenizeRequest{Model: m.name, Tokens: ids, SkipSpecialTokens: wire.Ptr(false)}
 	if err := m.post(ctx, "detokenize", "/detokenize", body, &resp); err != nil {
 		return "", err
 	}
@@ -282,9 +280,10 @@ func (m *Model) probe(ctx context.Context) error {
 	}
 	if m.c.opts.Dialect == DialectOpenAI {
 		// Hosted APIs: ask for echo+logprobs on a string prompt.
-		var resp vllmCompletion
-		err := m.post(ctx, "probe", "/v1/completions", map[string]any{"model": m.name, "prompt": text, "echo": true,
-			"max_tokens": 0, "logprobs": 0, "temperature": 0}, &resp)
+		var resp wire.CompletionResponse
+		prompt, _ := json.Marshal(text)
+		err := m.post(ctx, "probe", "/v1/completions", wire.CompletionRequest{Model: m.name, Prompt: prompt, Echo: true,
+			MaxTokens: wire.Ptr(0), Logprobs: wire.Ptr(0), Temperature: wire.Ptr(0.0)}, &resp)
 		if err != nil {
 			return fail(err)
 		}

@@ -11,6 +11,7 @@ import (
 	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"github.com/ppldiff/ppldiff/harness/lm"
+	"github.com/ppldiff/ppldiff/harness/wire"
 )
 
 // Fixtures and their sources: testdata/SOURCES.md.
@@ -27,7 +28,7 @@ func readFixture(t *testing.T, name string, v any) {
 }
 
 func TestParseVLLMGenerate(t *testing.T) {
-	var resp vllmCompletion
+	var resp wire.CompletionResponse
 	readFixture(t, "vllm_generate.json", &resp)
 	got, err := parseVLLMGenerations(&resp, 2)
 	if err != nil {
@@ -47,7 +48,7 @@ func TestParseVLLMGenerate(t *testing.T) {
 }
 
 func TestParseVLLMEcho(t *testing.T) {
-	var resp vllmCompletion
+	var resp wire.CompletionResponse
 	readFixture(t, "vllm_echo.json", &resp)
 	items := []lm.ScoreItem{{Context: []int{128000, 791, 6864, 315}, Continuation: []int{9822, 374, 12366}}}
 	got, err := parseVLLMScores(&resp, items, ScoreEcho)
@@ -70,7 +71,7 @@ func TestParseVLLMEcho(t *testing.T) {
 }
 
 func TestParseVLLMPromptLogprobs(t *testing.T) {
-	var resp vllmCompletion
+	var resp wire.CompletionResponse
 	readFixture(t, "vllm_prompt_logprobs.json", &resp)
 	items := []lm.ScoreItem{{Context: []int{128000}, Continuation: []int{791, 6864}}}
 	got, err := parseVLLMScores(&resp, items, ScorePromptLogprobs)
@@ -84,7 +85,7 @@ func TestParseVLLMPromptLogprobs(t *testing.T) {
 }
 
 func TestParseSGLang(t *testing.T) {
-	var score sglangOutputs
+	var score wire.GenerateOutputs
 	readFixture(t, "sglang_score.json", &score)
 	items := []lm.ScoreItem{
 		{Context: []int{128000, 791, 6864, 315}, Continuation: []int{9822, 374, 12366}},
@@ -98,7 +99,7 @@ func TestParseSGLang(t *testing.T) {
 		t.Fatalf("scores (-want +got):\n%s", d)
 	}
 
-	var gen sglangOutputs
+	var gen wire.GenerateOutputs
 	readFixture(t, "sglang_generate.json", &gen)
 	gens, err := parseSGLangGenerations(gen, 2)
 	if err != nil {
@@ -112,7 +113,7 @@ func TestParseSGLang(t *testing.T) {
 		t.Fatalf("generations (-want +got):\n%s", d)
 	}
 
-	var single sglangOutputs
+	var single wire.GenerateOutputs
 	if err := json.Unmarshal([]byte(`{"text":"","meta_info":{"finish_reason":{"type":"length","length":1},"output_token_logprobs":[[-1.5,7,null]]}}`), &single); err != nil || len(single) != 1 {
 		t.Fatalf("single-object answer: %v, %d outputs", err, len(single))
 	}
@@ -145,7 +146,7 @@ func TestParseVLLMStopTokenID(t *testing.T) {
 		// Stopped at once on <|eom_id|>: an empty completion.
 		{Tokens: []int{}, Logprobs: []float64{}, FinishReason: "stop"},
 	}
-	var resp vllmCompletion
+	var resp wire.CompletionResponse
 	if err := json.Unmarshal(raw, &resp); err != nil {
 		t.Fatal(err)
 	}

@@ -1,7 +1,6 @@
 package remote
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -9,62 +8,23 @@ import (
 	"strings"
 
 	"github.com/ppldiff/ppldiff/harness/lm"
+	"github.com/ppldiff/ppldiff/harness/wire"
 )
 
-// sglangOutput is one item of SGLang's /generate answer (meta_info with
-// (logprob, token_id, text) tuples; io_struct.py, tokenizer_manager.py).
-type sglangOutput struct {
-	MetaInfo struct {
-		FinishReason *struct {
-			Type    string `json:"type"`
-			Matched any    `json:"matched"`
-		} `json:"finish_reason"`
-		InputTokenLogprobs  [][]json.RawMessage `json:"input_token_logprobs"`
-		OutputTokenLogprobs [][]json.RawMessage `json:"output_token_logprobs"`
-	} `json:"meta_info"`
-}
-
-// sglangOutputs decodes either one object or a list of them.
-type sglangOutputs []sglangOutput
-
-func (o *sglangOutputs) UnmarshalJSON(b []byte) error {
-	if t := bytes.TrimSpace(b); len(t) > 0 && t[0] == '{' {
-		var one sglangOutput
-		if err := json.Unmarshal(t, &one); err != nil {
-			return err
-		}
-		*o = sglangOutputs{one}
-		return nil
+func (m *Model) sglangRequest(inputIDs [][]int, sampling wire.SamplingParams, starts any) (*wire.GenerateRequest, error) {
+	ids, err := json.Marshal(inputIDs)
+	if err != nil {
+		return nil, err
 	}
-	var many []sglangOutput
-	if err := json.Unmarshal(b, &many); err != nil {
-		return err
+	start, err := json.Marshal(starts)
+	if err != nil {
+		return nil, err
 	}
-	*o = many
-	return nil
-}
-
-// tuple reads (logprob|null, token_id, ...).
-func tuple(t []json.RawMessage) (lp *float64, id int, err error) {
-	if len(t) < 2 {
-		return nil, 0, fmt.Errorf("logprob entry has %d fields, want 3", len(t))
-	}
-	if err := json.Unmarshal(t[0], &lp); err != nil {
-		return nil, 0, fmt.Errorf("logprob entry: %w", err)
-	}
-	if err := json.Unmarshal(t[1], &id); err != nil {
-		return nil, 0, fmt.Errorf("logprob entry token id: %w", err)
-	}
-	return lp, id, nil
-}
-
-func (m *Model) sglangBody(inputIDs [][]int, sampling map[string]any) map[string]any {
-	body := map[string]any{"input_ids": inputIDs, "sampling_params": sampling, "return_logprob": true,
-		"top_logprobs_num": 0, "return_text_in_logprobs": false}
+	req := &wire.GenerateRequest{InputIDs: ids, SamplingParams: sampling, ReturnLogprob: true, LogprobStartLen: start}
 	if m.adapterOf != "" {
-		body["lora_path"] = m.name
+		req.LoraPath = m.name
 	}
-	return body
+	return req, nil
 }
 
 func (m *Model) generateSGLang(ctx context.Context, req lm.GenerateRequest) ([]lm.Generation, error) {
@@ -72,18 +32,20 @@ func (m *Model) generateSGLang(ctx context.Context, req lm.GenerateRequest) ([]l
 	if topP <= 0 || topP > 1 {
 		topP = 1
 	}
-	sampling := map[string]any{"max_new_tokens": req.MaxNewTokens, "temperature": req.Temperature, "top_p": topP,
-		"top_k": -1, "min_p": 0.0, "n": req.N, "repetition_penalty": 1.0, "presence_penalty": 0.0,
-		"frequency_penalty": 0.0, "ignore_eos": false}
+	sampling := wire.SamplingParams{MaxNewTokens: wire.Ptr(req.MaxNewTokens), Temperature: wire.Ptr(req.Temperature),
+		TopP: wire.Ptr(topP), TopK: wire.Ptr(-1), MinP: wire.Ptr(0.0), N: wire.Ptr(req.N),
+		RepetitionPenalty: wire.Ptr(1.0), PresencePenalty: wire.Ptr(0.0), FrequencyPenalty: wire.Ptr(0.0), IgnoreEOS: wire.Ptr(false)}
 	if req.Temperature > 0 {
 		// SGLang honours sampling_seed only when started with
 		// --enable-deterministic-inference, and older versions refuse the
 		// field; greedy decoding needs no seed, so it is not sent then.
-		sampling["sampling_seed"] = req.Seed
+		sampling.SamplingSeed = wire.Ptr(req.Seed)
 	}
-	body := m.sglangBody(req.Prompts, sampling)
-	body["logprob_start_len"] = -1
-	var resp sglangOutputs
+	body, err := m.sglangRequest(req.Prompts, sampling, -1)
+	if err != nil {
+		return nil, err
+	}
+	var resp wire.GenerateOutputs
 	if err := m.post(ctx, "generate", "/generate", body, &resp); err != nil {
 		var re *Error
 		if errors.As(err, &re) && re.Status/100 == 4 && strings.Contains(re.Err.Error(), "sampling_seed") {
@@ -94,7 +56,7 @@ func (m *Model) generateSGLang(ctx context.Context, req lm.GenerateRequest) ([]l
 	return parseSGLangGenerations(resp, len(req.Prompts)*req.N)
 }
 
-func parseSGLangGenerations(resp sglangOutputs, want int) ([]lm.Generation, error) {
+func parseSGLangGenerations(resp wire.GenerateOutputs, want int) ([]lm.Generation, error) {
 	if len(resp) != want {
 		return nil, fmt.Errorf("remote: /generate returned %d outputs, want %d", len(resp), want)
 	}
@@ -102,15 +64,11 @@ func parseSGLangGenerations(resp sglangOutputs, want int) ([]lm.Generation, erro
 	for k, o := range resp {
 		var g lm.Generation
 		for i, t := range o.MetaInfo.OutputTokenLogprobs {
-			lp, id, err := tuple(t)
-			if err != nil {
-				return nil, fmt.Errorf("remote: output %d token %d: %w", k, i, err)
-			}
-			if lp == nil {
+			if t.Logprob == nil {
 				return nil, fmt.Errorf("remote: output %d: null logprob for generated token %d", k, i)
 			}
-			g.Tokens = append(g.Tokens, id)
-			g.Logprobs = append(g.Logprobs, logprobValue(*lp))
+			g.Tokens = append(g.Tokens, t.TokenID)
+			g.Logprobs = append(g.Logprobs, logprobValue(*t.Logprob))
 		}
 		fr := o.MetaInfo.FinishReason
 		if fr == nil {
@@ -150,16 +108,18 @@ func (m *Model) scoreSGLang(ctx context.Context, items []lm.ScoreItem) ([][]floa
 		// context.
 		starts[i] = len(it.Context) - 1
 	}
-	body := m.sglangBody(inputs, map[string]any{"max_new_tokens": 0, "temperature": 0.0})
-	body["logprob_start_len"] = starts
-	var resp sglangOutputs
+	body, err := m.sglangRequest(inputs, wire.SamplingParams{MaxNewTokens: wire.Ptr(0), Temperature: wire.Ptr(0.0)}, starts)
+	if err != nil {
+		return nil, err
+	}
+	var resp wire.GenerateOutputs
 	if err := m.post(ctx, "score", "/generate", body, &resp); err != nil {
 		return nil, err
 	}
 	return parseSGLangScores(resp, items)
 }
 
-func parseSGLangScores(resp sglangOutputs, items []lm.ScoreItem) ([][]float64, error) {
+func parseSGLangScores(resp wire.GenerateOutputs, items []lm.ScoreItem) ([][]float64, error) {
 	if len(resp) != len(items) {
 		return nil, fmt.Errorf("remote: /generate returned %d outputs for %d items", len(resp), len(items))
 	}
@@ -175,17 +135,13 @@ func parseSGLangScores(resp sglangOutputs, items []lm.ScoreItem) ([][]float64, e
 		tail := entries[len(entries)-n:]
 		lps := make([]float64, n)
 		for k, t := range tail {
-			lp, id, err := tuple(t)
-			if err != nil {
-				return nil, fmt.Errorf("remote: item %d: %w", i, err)
+			if t.TokenID != it.Continuation[k] {
+				return nil, fmt.Errorf("remote: item %d: input logprob %d is for token %d, want %d", i, k, t.TokenID, it.Continuation[k])
 			}
-			if id != it.Continuation[k] {
-				return nil, fmt.Errorf("remote: item %d: input logprob %d is for token %d, want %d", i, k, id, it.Continuation[k])
-			}
-			if lp == nil {
+			if t.Logprob == nil {
 				return nil, fmt.Errorf("remote: item %d: null logprob for continuation token %d", i, k)
 			}
-			lps[k] = logprobValue(*lp)
+			lps[k] = logprobValue(*t.Logprob)
 		}
 		out[i] = lps
 	}

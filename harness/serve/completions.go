@@ -9,6 +9,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/ppldiff/ppldiff/harness/lm"
+	"github.com/ppldiff/ppldiff/harness/wire"
 )
 
 // negInfLogprob is vLLM's clamp for -inf (_create_completion_logprobs).
@@ -21,72 +22,11 @@ func clampLogprob(x float64) float64 {
 	return x
 }
 
-// completionRequest is the subset of vLLM's CompletionRequest that the
-// server honours; unset optional fields are nil so defaults can be applied
-// the way vLLM does (max_tokens 16, temperature 1, top_p 1).
-type completionRequest struct {
-	Model                   string          `json:"model"`
-	Prompt                  json.RawMessage `json:"prompt"`
-	MaxTokens               *int            `json:"max_tokens"`
-	Temperature             *float64        `json:"temperature"`
-	TopP                    *float64        `json:"top_p"`
-	TopK                    *int            `json:"top_k"`
-	MinP                    *float64        `json:"min_p"`
-	RepetitionPenalty       *float64        `json:"repetition_penalty"`
-	PresencePenalty         *float64        `json:"presence_penalty"`
-	FrequencyPenalty        *float64        `json:"frequency_penalty"`
-	N                       *int            `json:"n"`
-	Seed                    *uint64         `json:"seed"`
-	Echo                    bool            `json:"echo"`
-	Logprobs                *int            `json:"logprobs"`
-	PromptLogprobs          *int            `json:"prompt_logprobs"`
-	AddSpecialTokens        *bool           `json:"add_special_tokens"`
-	ReturnTokensAsTokenIDs  bool            `json:"return_tokens_as_token_ids"`
-	ReturnTokenIDs          bool            `json:"return_token_ids"`
-	Stop                    json.RawMessage `json:"stop"`
-	Stream                  bool            `json:"stream"`
-	IgnoreEOS               bool            `json:"ignore_eos"`
-	SkipSpecialTokens       *bool           `json:"skip_special_tokens"`
-	IncludeStopStrInOutput  bool            `json:"include_stop_str_in_output"`
-	SpacesBetweenSpecialTok *bool           `json:"spaces_between_special_tokens"`
-	User                    string          `json:"user"`
-}
-
 // vllmOnlyFields are rejected by the openai dialect, as OpenAI rejects
 // unknown parameters ("Unrecognized request argument supplied").
 var vllmOnlyFields = []string{"top_k", "min_p", "repetition_penalty", "prompt_logprobs", "add_special_tokens",
 	"return_tokens_as_token_ids", "return_token_ids", "ignore_eos", "skip_special_tokens",
 	"include_stop_str_in_output", "spaces_between_special_tokens"}
-
-type completionLogprobs struct {
-	TextOffset    []int                `json:"text_offset"`
-	TokenLogprobs []*float64           `json:"token_logprobs"`
-	Tokens        []string             `json:"tokens"`
-	TopLogprobs   []map[string]float64 `json:"top_logprobs"`
-}
-
-type promptLogprob struct {
-	Logprob      float64 `json:"logprob"`
-	Rank         *int    `json:"rank"`
-	DecodedToken string  `json:"decoded_token"`
-}
-
-type completionChoice struct {
-	Index          int                         `json:"index"`
-	Text           string                      `json:"text"`
-	Logprobs       *completionLogprobs         `json:"logprobs"`
-	FinishReason   string                      `json:"finish_reason"`
-	StopReason     any                         `json:"stop_reason"`
-	TokenIDs       []int                       `json:"token_ids,omitempty"`
-	PromptTokenIDs []int                       `json:"prompt_token_ids,omitempty"`
-	PromptLogprobs []map[string]*promptLogprob `json:"prompt_logprobs,omitempty"`
-}
-
-type usage struct {
-	PromptTokens     int `json:"prompt_tokens"`
-	CompletionTokens int `json:"completion_tokens"`
-	TotalTokens      int `json:"total_tokens"`
-}
 
 // parsePrompt accepts str | list[str] | list[int] | list[list[int]].
 func parsePrompt(ctx context.Context, m lm.Model, raw json.RawMessage, addSpecial bool) ([][]int, []bool, error) {
@@ -120,7 +60,7 @@ func parsePrompt(ctx context.Context, m lm.Model, raw json.RawMessage, addSpecia
 }
 
 func (s *server) handleCompletions(ctx context.Context, body []byte) (any, error) {
-	var req completionRequest
+	var req wire.CompletionRequest
 	if err := json.Unmarshal(body, &req); err != nil {
 		return nil, badRequest("invalid JSON: %v", err)
 	}
@@ -180,14 +120,7 @@ func (s *server) handleCompletions(ctx context.Context, body []byte) (any, error
 		}
 	}
 
-	resp := struct {
-		ID      string             `json:"id"`
-		Object  string             `json:"object"`
-		Created int64              `json:"created"`
-		Model   string             `json:"model"`
-		Choices []completionChoice `json:"choices"`
-		Usage   usage              `json:"usage"`
-	}{ID: "cmpl-" + strconv.FormatUint(s.drawSeed(), 16), Object: "text_completion", Created: s.created, Model: req.Model}
+	resp := wire.CompletionResponse{ID: "cmpl-" + strconv.FormatUint(s.drawSeed(), 16), Object: "text_completion", Created: s.created, Model: req.Model}
 	for i, p := range prompts {
 		resp.Usage.PromptTokens += len(p)
 		promptText := ""
@@ -220,7 +153,7 @@ func (s *server) handleCompletions(ctx context.Context, body []byte) (any, error
 			if err != nil {
 				return nil, err
 			}
-			c := completionChoice{Index: len(resp.Choices), Text: promptText + string(genBytes),
+			c := wire.CompletionChoice{Index: len(resp.Choices), Text: promptText + string(genBytes),
 				FinishReason: g.FinishReason, StopReason: stopReason}
 			resp.Usage.CompletionTokens += len(toks)
 			if req.ReturnTokenIDs {
@@ -249,13 +182,13 @@ func (s *server) handleCompletions(ctx context.Context, body []byte) (any, error
 				}
 			}
 			if req.PromptLogprobs != nil {
-				c.PromptLogprobs = make([]map[string]*promptLogprob, len(p))
+				c.PromptLogprobs = make([]map[string]*wire.PromptLogprob, len(p))
 				for k := 1; k < len(p); k++ {
 					dec, err := piece(ctx, m, p[k])
 					if err != nil {
 						return nil, err
 					}
-					c.PromptLogprobs[k] = map[string]*promptLogprob{strconv.Itoa(p[k]): {Logprob: clampLogprob(promptLPs[i][k-1]), DecodedToken: dec}}
+					c.PromptLogprobs[k] = map[string]*wire.PromptLogprob{strconv.Itoa(p[k]): {Logprob: clampLogprob(promptLPs[i][k-1]), DecodedToken: dec}}
 				}
 			}
 			resp.Choices = append(resp.Choices, c)
@@ -270,8 +203,8 @@ func ptr(x float64) *float64 { return &x }
 // logprobsBlock builds CompletionLogProbs; text_offset is the cumulative
 // length of the token strings, as vLLM computes it (so it is not a byte
 // offset into the text).
-func (s *server) logprobsBlock(ctx context.Context, m lm.Model, toks []int, lps []*float64, asIDs bool) (*completionLogprobs, error) {
-	b := &completionLogprobs{TextOffset: []int{}, TokenLogprobs: lps, Tokens: []string{}, TopLogprobs: []map[string]float64{}}
+func (s *server) logprobsBlock(ctx context.Context, m lm.Model, toks []int, lps []*float64, asIDs bool) (*wire.CompletionLogprobs, error) {
+	b := &wire.CompletionLogprobs{TextOffset: []int{}, TokenLogprobs: lps, Tokens: []string{}, TopLogprobs: []map[string]float64{}}
 	if b.TokenLogprobs == nil {
 		b.TokenLogprobs = []*float64{}
 	}
@@ -300,7 +233,7 @@ func (s *server) logprobsBlock(ctx context.Context, m lm.Model, toks []int, lps 
 
 // validate refuses parameters the lm.Model API cannot honour instead of
 // silently ignoring them.
-func (s *server) validate(req *completionRequest) error {
+func (s *server) validate(req *wire.CompletionRequest) error {
 	switch {
 	case req.Stream:
 		return badRequest("stream is not supported")
@@ -325,7 +258,7 @@ func (s *server) validate(req *completionRequest) error {
 		return badRequest("presence/frequency penalties are not supported by this server")
 	case len(req.Stop) > 0 && string(req.Stop) != "null" && string(req.Stop) != "[]":
 		return badRequest("stop strings are not supported by this server")
-	case req.IgnoreEOS:
+	case req.IgnoreEOS != nil && *req.IgnoreEOS:
 		return badRequest("ignore_eos is not supported by this server")
 	}
 	for _, k := range []*int{req.Logprobs, req.PromptLogprobs} {

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/ppldiff/ppldiff/harness/lm"
+	"github.com/ppldiff/ppldiff/harness/wire"
 )
 
 // EndOfTexter is implemented by models that can name their end-of-text
@@ -106,7 +107,7 @@ func writeError(w http.ResponseWriter, status int, msg string) {
 	case status >= 500:
 		typ = "InternalServerError"
 	}
-	json.NewEncoder(w).Encode(map[string]any{"error": map[string]any{"message": msg, "type": typ, "code": status}})
+	json.NewEncoder(w).Encode(wire.ErrorResponse{Error: wire.ErrorBody{Message: msg, Type: typ, Code: status}})
 }
 
 type fault int
@@ -213,34 +214,8 @@ func (s *server) parent(name string) string {
 	return ""
 }
 
-// modelCard follows vLLM's ModelCard: id, object, created, owned_by, root,
-// parent, max_model_len, permission.
-type modelCard struct {
-	ID          string  `json:"id"`
-	Object      string  `json:"object"`
-	Created     int64   `json:"created"`
-	OwnedBy     string  `json:"owned_by"`
-	Root        string  `json:"root"`
-	Parent      *string `json:"parent"`
-	MaxModelLen int     `json:"max_model_len"`
-	Permission  []any   `json:"permission"`
-	// Ppldiff is our extension: what a client cannot learn from vLLM's
-	// fields (family, size, revision), so served zoo models give the same
-	// results as in-process ones. Other servers simply lack it.
-	Ppldiff *CardInfo `json:"ppldiff,omitempty"`
-}
-
-// CardInfo describes a served model beyond vLLM's ModelCard.
-type CardInfo struct {
-	Family      string `json:"family,omitempty"`
-	Params      int64  `json:"params,omitempty"`
-	ParamsKind  string `json:"params_kind,omitempty"`
-	Revision    string `json:"revision,omitempty"`
-	TokenizerID string `json:"tokenizer_id,omitempty"`
-}
-
 func (s *server) handleModels(w http.ResponseWriter, _ *http.Request) {
-	cards := make([]modelCard, 0, len(s.names))
+	cards := make([]wire.ModelCard, 0, len(s.names))
 	for _, n := range s.names {
 		// vLLM's root is where the weights and tokenizer come from; ours
 		// names the tokenizer, so clients can tell which models share one.
@@ -249,9 +224,9 @@ func (s *server) handleModels(w http.ResponseWriter, _ *http.Request) {
 		if info.TokenizerID != "" {
 			root = info.TokenizerID
 		}
-		c := modelCard{ID: n, Object: "model", Created: s.created, OwnedBy: "ppldiff", Root: root,
+		c := wire.ModelCard{ID: n, Object: "model", Created: s.created, OwnedBy: "ppldiff", Root: root,
 			MaxModelLen: s.opts.MaxModelLen, Permission: []any{},
-			Ppldiff: &CardInfo{Family: info.Family, Params: info.Params, ParamsKind: info.ParamsKind,
+			Ppldiff: &wire.CardInfo{Family: info.Family, Params: info.Params, ParamsKind: info.ParamsKind,
 				Revision: info.Revision, TokenizerID: info.TokenizerID}}
 		if p := s.parent(n); p != "" {
 			c.Parent = &p
@@ -259,23 +234,11 @@ func (s *server) handleModels(w http.ResponseWriter, _ *http.Request) {
 		cards = append(cards, c)
 	}
 	w.Header().Set("Content-Type", "application/json")
-	json.NewEncoder(w).Encode(map[string]any{"object": "list", "data": cards})
-}
-
-// tokenizeRequest merges vLLM's TokenizeCompletionRequest and
-// TokenizeChatRequest.
-type tokenizeRequest struct {
-	Model                string       `json:"model"`
-	Prompt               *string      `json:"prompt"`
-	Messages             []lm.Message `json:"messages"`
-	AddSpecialTokens     *bool        `json:"add_special_tokens"`
-	AddGenerationPrompt  *bool        `json:"add_generation_prompt"`
-	ContinueFinalMessage bool         `json:"continue_final_message"`
-	ReturnTokenStrs      bool         `json:"return_token_strs"`
+	json.NewEncoder(w).Encode(wire.ModelList{Object: "list", Data: cards})
 }
 
 func (s *server) handleTokenize(ctx context.Context, body []byte) (any, error) {
-	var req tokenizeRequest
+	var req wire.TokenizeRequest
 	if err := json.Unmarshal(body, &req); err != nil {
 		return nil, badRequest("invalid JSON: %v", err)
 	}
@@ -292,7 +255,10 @@ func (s *server) handleTokenize(ctx context.Context, body []byte) (any, error) {
 		// add_generation_prompt true.
 		treq.AddSpecial = req.AddSpecialTokens != nil && *req.AddSpecialTokens
 		genPrompt := req.AddGenerationPrompt == nil || *req.AddGenerationPrompt
-		msgs := append([]lm.Message(nil), req.Messages...)
+		var msgs []lm.Message
+		for _, m := range req.Messages {
+			msgs = append(msgs, lm.Message{Role: m.Role, Content: m.Content})
+		}
 		switch {
 		case req.ContinueFinalMessage && genPrompt:
 			return nil, badRequest("continue_final_message and add_generation_prompt cannot both be true")
@@ -313,15 +279,14 @@ func (s *server) handleTokenize(ctx context.Context, body []byte) (any, error) {
 	if err != nil {
 		return nil, badRequest("tokenize: %v", err)
 	}
-	resp := map[string]any{"count": len(ids), "max_model_len": s.opts.MaxModelLen, "tokens": ids}
+	resp := wire.TokenizeResponse{Count: len(ids), MaxModelLen: s.opts.MaxModelLen, Tokens: ids}
 	if req.ReturnTokenStrs {
-		strs := make([]string, len(ids))
+		resp.TokenStrs = make([]string, len(ids))
 		for i, id := range ids {
-			if strs[i], err = piece(ctx, m, id); err != nil {
+			if resp.TokenStrs[i], err = piece(ctx, m, id); err != nil {
 				return nil, err
 			}
 		}
-		resp["token_strs"] = strs
 	}
 	return resp, nil
 }
@@ -335,11 +300,7 @@ func piece(ctx context.Context, m lm.Model, id int) (string, error) {
 }
 
 func (s *server) handleDetokenize(ctx context.Context, body []byte) (any, error) {
-	var req struct {
-		Model             string `json:"model"`
-		Tokens            []int  `json:"tokens"`
-		SkipSpecialTokens *bool  `json:"skip_special_tokens"`
-	}
+	var req wire.DetokenizeRequest
 	if err := json.Unmarshal(body, &req); err != nil {
 		return nil, badRequest("invalid JSON: %v", err)
 	}
@@ -364,10 +325,11 @@ func (s *server) handleDetokenize(ctx context.Context, body []byte) (any, error)
 		return nil, badRequest("detokenize: %v", err)
 	}
 	// Like tokenizer.decode, invalid UTF-8 becomes U+FFFD in the JSON string.
+	text := string(b)
 	if s.opts.Dialect == SGLang {
-		return map[string]any{"text": string(b)}, nil // DetokenizeResponse.text
+		return wire.DetokenizeResponse{Text: &text}, nil
 	}
-	return map[string]any{"prompt": string(b)}, nil // vLLM's DetokenizeResponse.prompt
+	return wire.DetokenizeResponse{Prompt: &text}, nil
 }
 
 // withoutSpecial drops the model's BOS and end-of-text ids, as a Hugging

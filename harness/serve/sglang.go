@@ -6,47 +6,11 @@ import (
 	"fmt"
 
 	"github.com/ppldiff/ppldiff/harness/lm"
+	"github.com/ppldiff/ppldiff/harness/wire"
 )
 
-// generateRequest is the subset of SGLang's GenerateReqInput the server
-// honours (io_struct.py; docs/basic_usage/sampling_params.md).
-type generateRequest struct {
-	Text            json.RawMessage `json:"text"`
-	InputIDs        json.RawMessage `json:"input_ids"`
-	SamplingParams  samplingParams  `json:"sampling_params"`
-	ReturnLogprob   bool            `json:"return_logprob"`
-	LogprobStartLen json.RawMessage `json:"logprob_start_len"` // int or one int per input
-	TopLogprobsNum  int             `json:"top_logprobs_num"`
-	ReturnText      bool            `json:"return_text_in_logprobs"`
-	Stream          bool            `json:"stream"`
-	LoraPath        string          `json:"lora_path"`
-	RID             json.RawMessage `json:"rid"`
-}
-
-// samplingParams follows SGLang's SamplingParams; max_new_tokens defaults
-// to 128 and temperature/top_p to 1 (the --sampling-defaults openai values).
-type samplingParams struct {
-	MaxNewTokens      *int            `json:"max_new_tokens"`
-	Temperature       *float64        `json:"temperature"`
-	TopP              *float64        `json:"top_p"`
-	TopK              *int            `json:"top_k"`
-	MinP              *float64        `json:"min_p"`
-	N                 *int            `json:"n"`
-	RepetitionPenalty *float64        `json:"repetition_penalty"`
-	PresencePenalty   *float64        `json:"presence_penalty"`
-	FrequencyPenalty  *float64        `json:"frequency_penalty"`
-	Stop              json.RawMessage `json:"stop"`
-	StopTokenIDs      []int           `json:"stop_token_ids"`
-	IgnoreEOS         bool            `json:"ignore_eos"`
-	SkipSpecialTokens *bool           `json:"skip_special_tokens"`
-	SamplingSeed      *uint64         `json:"sampling_seed"`
-}
-
-// logprobTuple is SGLang's (logprob, token_id, text_or_None).
-type logprobTuple [3]any
-
 func (s *server) handleGenerate(ctx context.Context, body []byte) (any, error) {
-	var req generateRequest
+	var req wire.GenerateRequest
 	if err := json.Unmarshal(body, &req); err != nil {
 		return nil, badRequest("invalid JSON: %v", err)
 	}
@@ -70,7 +34,7 @@ func (s *server) handleGenerate(ctx context.Context, body []byte) (any, error) {
 		sp.PresencePenalty != nil && *sp.PresencePenalty != 0,
 		sp.FrequencyPenalty != nil && *sp.FrequencyPenalty != 0:
 		return nil, badRequest("penalties are not supported by this server")
-	case len(sp.Stop) > 0 && string(sp.Stop) != "null" && string(sp.Stop) != "[]", len(sp.StopTokenIDs) > 0, sp.IgnoreEOS:
+	case len(sp.Stop) > 0 && string(sp.Stop) != "null" && string(sp.Stop) != "[]", len(sp.StopTokenIDs) > 0, sp.IgnoreEOS != nil && *sp.IgnoreEOS:
 		return nil, badRequest("stop conditions other than end-of-text are not supported by this server")
 	}
 
@@ -137,22 +101,22 @@ func (s *server) handleGenerate(ctx context.Context, body []byte) (any, error) {
 		return nil, err
 	}
 	eos, hasEOS := endOfText(m)
-	tuple := func(lp *float64, id int) (logprobTuple, error) {
-		t := logprobTuple{nil, id, nil}
+	tuple := func(lp *float64, id int) (wire.LogprobTuple, error) {
+		t := wire.LogprobTuple{TokenID: id}
 		if lp != nil {
-			t[0] = clampLogprob(*lp)
+			t.Logprob = wire.Ptr(clampLogprob(*lp))
 		}
-		if req.ReturnText {
+		if req.ReturnTextInLogprobs {
 			str, err := piece(ctx, m, id)
 			if err != nil {
 				return t, err
 			}
-			t[2] = str
+			t.Text = &str
 		}
 		return t, nil
 	}
 
-	var out []map[string]any
+	var out []wire.GenerateOutput
 	for i, p := range prompts {
 		if len(p) == 0 {
 			return nil, badRequest("input_ids %d is empty", i)
@@ -161,7 +125,7 @@ func (s *server) handleGenerate(ctx context.Context, body []byte) (any, error) {
 		if start < 0 {
 			start = len(p) - 1
 		}
-		var inputLP []logprobTuple
+		var inputLP []wire.LogprobTuple
 		if req.ReturnLogprob {
 			if start >= len(p) {
 				return nil, badRequest("req.logprob_start_len=%d is higher than the number of input tokens len(req.origin_input_ids)=%d. Please use a smaller logprob_start_len.", start, len(p))
@@ -194,9 +158,9 @@ func (s *server) handleGenerate(ctx context.Context, body []byte) (any, error) {
 			g := gens[i*n+j]
 			toks := append([]int(nil), g.Tokens...)
 			lps := append([]float64(nil), g.Logprobs...)
-			finish := map[string]any{"type": "length", "length": maxNew}
+			finish := &wire.FinishReason{Type: "length", Length: wire.Ptr(maxNew)}
 			if g.FinishReason == "stop" {
-				finish = map[string]any{"type": "stop", "matched": nil}
+				finish = &wire.FinishReason{Type: "stop"}
 				if hasEOS {
 					sc, err := m.Score(ctx, []lm.ScoreItem{{Context: append(append([]int(nil), p...), g.Tokens...), Continuation: []int{eos}}})
 					if err != nil {
@@ -204,28 +168,30 @@ func (s *server) handleGenerate(ctx context.Context, body []byte) (any, error) {
 					}
 					toks = append(toks, eos)
 					lps = append(lps, sc[0][0])
-					finish["matched"] = eos
+					finish.Matched = eos
 				}
 			}
 			text, _, err := m.Detokenize(ctx, g.Tokens)
 			if err != nil {
 				return nil, err
 			}
-			meta := map[string]any{"id": fmt.Sprintf("%x-%d", seed, i*n+j), "finish_reason": finish,
-				"prompt_tokens": len(p), "completion_tokens": len(toks), "cached_tokens": 0}
+			meta := wire.MetaInfo{ID: fmt.Sprintf("%x-%d", seed, i*n+j), FinishReason: finish,
+				PromptTokens: len(p), CompletionTokens: len(toks)}
 			if req.ReturnLogprob {
-				outLP := make([]logprobTuple, 0, len(toks))
+				meta.OutputTokenLogprobs = make([]wire.LogprobTuple, 0, len(toks))
 				for k, id := range toks {
 					t, err := tuple(&lps[k], id)
 					if err != nil {
 						return nil, err
 					}
-					outLP = append(outLP, t)
+					meta.OutputTokenLogprobs = append(meta.OutputTokenLogprobs, t)
 				}
-				meta["input_token_logprobs"] = inputLP
-				meta["output_token_logprobs"] = outLP
+				meta.InputTokenLogprobs = inputLP
 			}
-			out = append(out, map[string]any{"text": string(text), "output_ids": toks, "meta_info": meta})
+			if toks == nil {
+				toks = []int{}
+			}
+			out = append(out, wire.GenerateOutput{Text: string(text), OutputIDs: toks, MetaInfo: meta})
 		}
 	}
 	if single && n == 1 {
