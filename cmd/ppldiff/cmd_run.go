@@ -4,8 +4,10 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
+	"regexp"
 	"runtime"
 	"slices"
 	"strings"
@@ -21,6 +23,9 @@ import (
 // ppldiff.yaml and a PPLDIFF_* variable; a flag wins only when given.
 type runOptions struct {
 	dryRun bool
+	// corpora are --corpus NAME=PATH: a one-off corpus without editing
+	// ppldiff.yaml (the same as corpora.NAME.path there).
+	corpora []string
 }
 
 // runFlagKeys maps each run flag to its settings key.
@@ -67,6 +72,7 @@ func (o *runOptions) AddFlags(cmd *cobra.Command) {
 	f.Int("concurrency", 0, "units in flight (default: cores for the zoo, serving.concurrency x endpoints for servers)")
 	f.Bool("no-report", false, "skip report.html, report.md and plots")
 	f.BoolVar(&o.dryRun, "dry-run", false, "print the plan and a token estimate per stage, then stop")
+	f.StringArrayVar(&o.corpora, "corpus", nil, "a corpus NAME=PATH (file, directory or glob of shards) for prefill configs NAME-raw, NAME-chat (repeatable)")
 }
 
 func newRunCommand(a *app) *cobra.Command {
@@ -94,12 +100,48 @@ reference costs only its scoring pass.`,
 			if err != nil {
 				return err
 			}
+			if s.Corpora, err = addCorpusFlags(s.Corpora, o.corpora); err != nil {
+				return err
+			}
 			return a.runRun(cmd.Context(), l, s, o)
 		},
 	}
 	o.AddFlags(cmd)
 	return cmd
 }
+
+// addCorpusFlags merges --corpus NAME=PATH into the corpora of the
+// settings. A name ppldiff.yaml also defines keeps its other keys
+// (text_field, skip_bad) and takes the flag's path.
+func addCorpusFlags(corpora map[string]CorpusSetting, flags []string) (map[string]CorpusSetting, error) {
+	if len(flags) == 0 {
+		return corpora, nil
+	}
+	out := maps.Clone(corpora)
+	if out == nil {
+		out = map[string]CorpusSetting{}
+	}
+	for _, f := range flags {
+		name, path, ok := strings.Cut(f, "=")
+		name = strings.ToLower(strings.TrimSpace(name))
+		if !ok || path == "" || !corpusName.MatchString(name) {
+			return nil, usagef("--corpus %q: want NAME=PATH with NAME of letters, digits and _ (e.g. --corpus c4=data/c4/*.json.gz), then use prefill configs NAME-raw or NAME-chat", f)
+		}
+		cs, _ := settingsKey(out, name)
+		for k := range out {
+			if strings.EqualFold(k, name) {
+				delete(out, k)
+			}
+		}
+		cs.Path = path
+		out[name] = cs
+	}
+	return out, nil
+}
+
+// corpusName is a corpus name that a prefill config <name>-<format> can
+// carry: no '-', which separates the format.
+var corpusName = regexp.MustCompile(`^[a-z0-9_]+$`)
 
 // runLog is run-log.json: what varies between machines and runs of the same
 // config, kept out of results.json.
