@@ -61,9 +61,20 @@
 //     count@100 (metrics.BootstrapCountsAt, prefills resampled within
 //     repeats, 2000 replicates seeded by the bar's key) when every repeat
 //     lists its flagged ranks; a bar with nothing flagged has none.
-//   - recall@k is metrics.RecallAt: count@k / min(k, n_flagged), with
-//     n_flagged from the entry; the curve is the mean over rankings that have
-//     a flagged completion, per reference family and kind.
+//   - The recall plot is cumulative recall, metrics.CumulativeRecall:
+//     count@k / n_flagged, with n_flagged from the entry, so it never falls
+//     as k grows; the curve is the mean over one fixed set of rankings (those
+//     with a flagged completion), per reference family and kind, and stops
+//     at the shortest truncated ranking.
+//   - Score against rank puts the score on a symmetric log axis (linear
+//     within ±1, logarithmic beyond, both signs), so outliers do not
+//     flatten the rest.
+//   - Variants sort numerically everywhere (n3-w4 before n3-w16), reference
+//     kinds as true_base, cross_family, weak, other; the count@100 legend
+//     lists bars in the order they stand. A count of 0 is a hollow circle on
+//     the axis, a missing count a grey cross: never both an empty slot.
+//   - Plots are drawn at most maxFigurePx wide and shown at their own size,
+//     so no label is below 10 px.
 //   - PPL_ref against PPL_ft uses log axes: completions with a null or
 //     non-positive perplexity are left out and counted (caption and
 //     Written.Notes).

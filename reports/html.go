@@ -268,6 +268,10 @@ func htmlReport(rn *run, rows []summaryRow, lists []listing, figs []figure, note
 	return b.Bytes(), nil
 }
 
+// maxFigurePx is the widest plot (CSS px) the page shows at its own size;
+// plots are drawn narrower, so none is scaled down below readable labels.
+const maxFigurePx = 1150
+
 // summaryOpenRows is the largest summary table report.html shows expanded;
 // a bigger one (a full zoo run has ~400 rows) starts collapsed under the
 // leak map, which carries the same best-config counts.
