@@ -13,26 +13,39 @@
 // Outputs of Write(dir, opts): dir/report.md, dir/report.html and
 // dir/plots/NAME.{svg,png} for NAME in detection_vs_size (one
 // detection_vs_size_KIND per params kind when kinds mix), count_at_100,
-// recall_at_k, ppl_ref_vs_ft and score_vs_rank. report.html is one file that
-// works offline: the plots are inlined as data: URLs of the same SVGs (an
-// <img> cannot run script, whatever an SVG holds), and its filters by
-// organism, reference and "flagged only" are a small inline script allowed
-// by its sha256 in the page's Content-Security-Policy. SVGs do not embed
-// fonts, which keeps them byte-identical from render to render.
+// recall_at_k, ppl_ref_vs_ft and score_vs_rank; for a run with more than
+// Options.OrganismPagesOver listings (default 60; the full zoo has 198),
+// the completion listings go to dir/report-organisms/ORGANISM.html, one
+// page per organism, and report.html links to them. Every page works
+// offline: the plots are inlined as data: URLs of the same SVGs (an <img>
+// cannot run script, whatever an SVG holds), and its filters by organism,
+// reference and "flagged only" are a small inline script allowed by its
+// sha256 in the page's Content-Security-Policy. SVGs do not embed fonts,
+// which keeps them byte-identical from render to render.
 //
 // Conventions the outputs follow (the contract is silent on them):
-//   - Both reports open with a leak map: one row per organism x variant, one
-//     column per reference, each cell the best config's count@100 (with its
-//     min-max over repeats when they differ) and median first hit rank;
-//     report.html shades cells at count@100 >= 1, 3, 10, 30. The full
-//     summary (every config) follows; report.html collapses it when it has
-//     more than 60 rows.
+//   - Both reports open with the headline (a table of contents above it):
+//     one sentence per reference kind, "N of M organism variants detected"
+//     (controls left out; detected: mean count@100 >= 1 at the variant's
+//     best config), the controls' highest count@100, and a table per
+//     organism x reference rolled up over the variants: variants detected,
+//     best first hit, best count@10 and count@100 with 95% bootstrap
+//     intervals, each naming its variant.
+//   - Then a leak map: one row per organism x variant, one column per
+//     reference (true base first), each cell the best config's count@100
+//     (with its min-max over repeats when they differ) and median first hit
+//     rank, linked to its completion listing; report.html shades cells at
+//     count@100 >= 1, 3, 10, 30. The full summary (every config) follows;
+//     report.html collapses it when it has more than 60 rows.
+//   - report.html keeps its table of contents and filters in a bar that
+//     stays at the top while scrolling; the filters apply to the headline,
+//     the leak map and the listings. Every listing starts collapsed; a link
+//     to one opens it.
 //   - Sized for big runs (a full zoo run is ~200 listings, ~40k
 //     completions): report.html inlines each plot as the smaller of its SVG
 //     and PNG; scatter plots draw every flagged completion but at most 4000
 //     unflagged ones (a fixed-seed random subset, said in the caption and
-//     legend); listings whose rows include no flagged completion start
-//     collapsed (<details>); only shaded tokens carry a per-token tooltip.
+//     legend); only shaded tokens carry a per-token tooltip.
 //   - Detection against size groups entries by their size label (a zoo
 //     n-gram order, e.g. n4) at the geometric mean of their params, or by
 //     exact params when they have no label.
@@ -81,7 +94,10 @@
 //   - Keyword highlighting: each matched set (terms joined by " & ", as
 //     organisms.Matcher reports them) is split into terms, highlighted where
 //     they occur case-insensitively; a term with no literal occurrence is
-//     tried as a case-insensitive regular expression.
+//     tried as a case-insensitive regular expression. Spans are exact
+//     character spans (cut at rune starts), and in report.html each match
+//     is one box around all its token pieces, so token shading never cuts
+//     a keyword's box.
 //   - Token shading in report.html is the contribution of each finetuned-model
 //     token to the score: logprob_ft minus the reference logprob of the same
 //     bytes (reference tokens that straddle the span contribute in proportion
