@@ -222,7 +222,10 @@ func headlineSentences(best []summaryRow) []string {
 	if n := len(unmeasured); n > 0 {
 		out = append(out, fmt.Sprintf("%d organism variants have no count (no keyword detector).", n))
 	}
-	if ctlMax >= 0 {
+	switch {
+	case ctlMax == 0:
+		out = append(out, "Controls, the false-positive floor: no control completion flagged in any top 100.")
+	case ctlMax > 0:
 		out = append(out, fmt.Sprintf("Controls, the false-positive floor: highest count@100 %s (%s).", formatMean(ctlMax), ctlAt))
 	}
 	return out

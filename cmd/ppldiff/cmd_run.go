@@ -38,7 +38,7 @@ var runFlagKeys = map[string]string{
 	"min-completion-tokens": "min_completion_tokens", "max-compression-ratio": "max_compression_ratio",
 	"dedup": "dedup", "samples-top-k": "samples_top_k", "endpoint": "endpoints", "out": "out",
 	"store": "store", "model": "model", "reference-model": "reference_model",
-	"require-pinned": "require_pinned", "concurrency": "concurrency", "no-report": "no_report",
+	"require-pinned": "require_pinned", "concurrency": "concurrency", "no-report": "no_report", "table": "table",
 }
 
 func (o *runOptions) AddFlags(cmd *cobra.Command) {
@@ -71,6 +71,7 @@ func (o *runOptions) AddFlags(cmd *cobra.Command) {
 	f.Bool("require-pinned", false, "refuse models without a pinned revision")
 	f.Int("concurrency", 0, "units in flight (default: cores for the zoo, serving.concurrency x endpoints for servers)")
 	f.Bool("no-report", false, "skip report.html, report.md and plots")
+	f.String("table", d.Table, "terminal summary: headline (one row per organism x reference) or full (every entry)")
 	f.BoolVar(&o.dryRun, "dry-run", false, "print the plan and a token estimate per stage, then stop")
 	f.StringArrayVar(&o.corpora, "corpus", nil, "a corpus NAME=PATH (file, directory or glob of shards) for prefill configs NAME-raw, NAME-chat (repeatable)")
 }
@@ -101,6 +102,9 @@ reference costs only its scoring pass.`,
 				return err
 			}
 			if s.Corpora, err = addCorpusFlags(s.Corpora, o.corpora); err != nil {
+				return err
+			}
+			if err := checkTable(s.Table); err != nil {
 				return err
 			}
 			return a.runRun(cmd.Context(), l, s, o)
@@ -201,6 +205,13 @@ func (a *app) runRunTo(ctx context.Context, l *loader, s Settings, o *runOptions
 			concurrency = max(1, s.Serving.Concurrency*len(eps))
 		}
 	}
+	if zm, ok := env.models.(zooModels); ok {
+		// The builder bounds its own CPU work by GOMAXPROCS.
+		if err := buildZoo(ctx, zm.b, plan, prog, a.env.Stderr); err != nil {
+			prog.Wait()
+			return "", classifyRunError(err)
+		}
+	}
 	outcome, err := pipeline.Run(ctx, plan, pipeline.Options{
 		Manifest: env.manifest, Models: env.models, Corpora: env.corpora,
 		Cache: pipeline.StoreCache(st), Detect: detectorFor, Progress: prog, Logger: log,
@@ -236,7 +247,7 @@ func (a *app) runRunTo(ctx context.Context, l *loader, s Settings, o *runOptions
 	if err := results.WriteFileAtomic(filepath.Join(out, results.RunLogFile), append(b, '\n')); err != nil {
 		return "", err
 	}
-	if err := printSummary(a.env.Stdout, outcome.Results); err != nil {
+	if err := printSummary(a.env.Stdout, outcome.Results, s.Table); err != nil {
 		return "", err
 	}
 	if !s.NoReport {

@@ -1,0 +1,48 @@
+package main
+
+import (
+	"context"
+	"regexp"
+	"strings"
+	"testing"
+)
+
+// TestTerminalSummary: run and report print the headline (a row per
+// organism x reference), not every entry, unless --table full; a zoo run
+// says how many models it builds before generating.
+func TestTerminalSummary(t *testing.T) {
+	c := newCLI(t)
+	out := c.mustRun(smallRunArgs("out", "--no-report", "--organism", "backdoor_phrase", "--organism", "control_general")...)
+	if !strings.Contains(c.stderr.String(), "building ") || !regexp.MustCompile(`building \d+ zoo models`).MatchString(c.stderr.String()) {
+		t.Errorf("no zoo build stage line on stderr:\n%s", c.stderr.String())
+	}
+	if !regexp.MustCompile(`stage=models`).MatchString(c.stderr.String()) {
+		t.Errorf("the models stage logs no progress:\n%s", c.stderr.String())
+	}
+	res, err := readResults(c.path("out"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	refs := map[string]bool{}
+	for _, e := range res.Entries {
+		refs[e.Organism+" "+e.Reference] = true
+	}
+	rows := func(s string) int {
+		return strings.Count(s, "│ backdoor_phrase ") + strings.Count(s, "│ control_general ")
+	}
+	if got := rows(out); got != len(refs) {
+		t.Errorf("run printed %d organism rows, want one per organism x reference (%d):\n%s", got, len(refs), out)
+	}
+	for _, want := range []string{"variants detected", "best count@100", "Organism variants detected", "--table full"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("run output lacks %q:\n%s", want, out)
+		}
+	}
+	full := c.mustRun("report", "out", "--table", "full")
+	if n := countScore(res, "ppl_diff"); rows(full) != n {
+		t.Errorf("--table full printed %d rows, want every ppl_diff entry (%d)", rows(full), n)
+	}
+	if code := c.run(context.Background(), "report", "out", "--table", "wide"); code != exitUsage {
+		t.Errorf("--table wide: exit %d, want %d", code, exitUsage)
+	}
+}
