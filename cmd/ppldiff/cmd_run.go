@@ -244,6 +244,9 @@ func (a *app) runRunTo(ctx context.Context, l *loader, s Settings, o *runOptions
 		rl.Warnings = []string{}
 	}
 	b, _ := json.MarshalIndent(rl, "", "  ")
+	if err := keepRunLog(out); err != nil {
+		return err
+	}
 	if err := results.WriteFileAtomic(filepath.Join(out, results.RunLogFile), append(b, '\n')); err != nil {
 		return "", err
 	}
@@ -261,6 +264,28 @@ func (a *app) runRunTo(ctx context.Context, l *loader, s Settings, o *runOptions
 		fmt.Fprintf(a.env.Stdout, "%d warning(s): %s\n", len(warnings), strings.Join(warnings, "; "))
 	}
 	return out, nil
+}
+
+// keepRunLog moves an earlier invocation's run-log.json in out aside, to
+// run-log.N.json with the next free N (1, 2, ...), so every invocation that
+// wrote to out keeps its log (its times, host and work done) and
+// run-log.json is always the latest.
+func keepRunLog(out string) error {
+	cur := filepath.Join(out, results.RunLogFile)
+	if _, err := os.Stat(cur); err != nil {
+		return nil
+	}
+	stem := strings.TrimSuffix(results.RunLogFile, ".json")
+	for n := 1; ; n++ {
+		prev := filepath.Join(out, fmt.Sprintf("%s.%d.json", stem, n))
+		if _, err := os.Stat(prev); err == nil {
+			continue
+		}
+		if err := os.Rename(cur, prev); err != nil {
+			return fmt.Errorf("keep the earlier %s: %w", results.RunLogFile, err)
+		}
+		return nil
+	}
 }
 
 // writeRunOutputs writes results.json and samples.jsonl and records them in
