@@ -245,7 +245,7 @@ func (a *app) runRunTo(ctx context.Context, l *loader, s Settings, o *runOptions
 	}
 	b, _ := json.MarshalIndent(rl, "", "  ")
 	if err := keepRunLog(out); err != nil {
-		return err
+		return "", err
 	}
 	if err := results.WriteFileAtomic(filepath.Join(out, results.RunLogFile), append(b, '\n')); err != nil {
 		return "", err
