@@ -17,8 +17,9 @@
 // Options.OrganismPagesOver listings (default 60; the full zoo has 198),
 // the completion listings go to dir/report-organisms/ORGANISM.html, one
 // page per organism, and report.html links to them. Every page works
-// offline: the plots are inlined as data: URLs of the same SVGs (an <img>
-// cannot run script, whatever an SVG holds), and its filters by organism,
+// offline: the plots are inlined as data: URLs of the PNGs, shown at the
+// plots' own size (the SVGs name fonts without embedding them, and a
+// browser's substitute font can make legend lines overlap), and its filters by organism,
 // reference and "flagged only" are a small inline script allowed by its
 // sha256 in the page's Content-Security-Policy. SVGs do not embed fonts,
 // which keeps them byte-identical from render to render.
@@ -42,8 +43,7 @@
 //     the leak map and the listings. Every listing starts collapsed; a link
 //     to one opens it.
 //   - Sized for big runs (a full zoo run is ~200 listings, ~40k
-//     completions): report.html inlines each plot as the smaller of its SVG
-//     and PNG; scatter plots draw every flagged completion but at most 4000
+//     completions): scatter plots draw every flagged completion but at most 4000
 //     unflagged ones (a fixed-seed random subset, said in the caption and
 //     legend); only shaded tokens carry a per-token tooltip.
 //   - Detection against size groups entries by their size label (a zoo

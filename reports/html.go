@@ -553,11 +553,13 @@ const maxFigurePx = 1150
 // leak map, which carries the same best-config counts.
 const summaryOpenRows = 60
 
-// figureDataURL inlines a plot as whichever of its SVG and PNG is smaller:
-// scatter plots of many completions are far smaller as PNG, line and bar
-// charts as SVG. Both are our own renders and an <img> runs no script.
+// figureDataURL inlines a plot as its PNG, shown at the plot's own size
+// (the PNG has twice the pixels, sharp on dense screens). Not the SVG: it
+// names its fonts without embedding them, and a browser's substitute font
+// with other metrics made legend lines overlap. Both are our own renders
+// and an <img> runs no script.
 func figureDataURL(f figure) template.URL {
-	if len(f.PNG) > 0 && len(f.PNG) < len(f.SVG) {
+	if len(f.PNG) > 0 {
 		return template.URL("data:image/png;base64," + base64.StdEncoding.EncodeToString(f.PNG))
 	}
 	return template.URL("data:image/svg+xml;base64," + base64.StdEncoding.EncodeToString(f.SVG))

@@ -73,13 +73,13 @@ func TestBuildOverview(t *testing.T) {
 	}
 }
 
-func TestFigureDataURLPicksSmaller(t *testing.T) {
+func TestFigureDataURLIsPNG(t *testing.T) {
 	small, big := []byte("s"), bytes.Repeat([]byte("b"), 100)
-	if got := string(figureDataURL(figure{SVG: small, PNG: big})); !strings.HasPrefix(got, "data:image/svg+xml;base64,") {
-		t.Errorf("smaller SVG: got %.40s", got)
+	if got := string(figureDataURL(figure{SVG: small, PNG: big})); !strings.HasPrefix(got, "data:image/png;base64,") {
+		t.Errorf("got %.40s, want the PNG even when the SVG is smaller", got)
 	}
-	if got := string(figureDataURL(figure{SVG: big, PNG: small})); !strings.HasPrefix(got, "data:image/png;base64,") {
-		t.Errorf("smaller PNG: got %.40s", got)
+	if got := string(figureDataURL(figure{SVG: big})); !strings.HasPrefix(got, "data:image/svg+xml;base64,") {
+		t.Errorf("without a PNG: got %.40s", got)
 	}
 }
 

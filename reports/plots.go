@@ -89,6 +89,9 @@ func newPlot(title, x, y string) *plot.Plot {
 	p.X.Label.Text = x
 	p.Y.Label.Text = y
 	p.Legend.Top = true
+	// gonum stacks legend lines by the font's cap height: without padding
+	// the lines of a long legend touch.
+	p.Legend.Padding = vg.Points(3)
 	p.Add(plotter.NewGrid())
 	return p
 }
@@ -128,6 +131,18 @@ func (logTicks) Ticks(lo, hi float64) []plot.Tick {
 			}
 			ticks = append(ticks, t)
 		}
+	}
+	return ticks
+}
+
+// log10Ticks labels an axis whose values are log10 of the quantity, as
+// logTicks labels the quantity on a log axis.
+type log10Ticks struct{}
+
+func (log10Ticks) Ticks(lo, hi float64) []plot.Tick {
+	ticks := logTicks{}.Ticks(math.Pow(10, lo), math.Pow(10, hi))
+	for i := range ticks {
+		ticks[i].Value = math.Log10(ticks[i].Value)
 	}
 	return ticks
 }
@@ -697,7 +712,11 @@ func pplFigure(rn *run) (figure, bool, string, error) {
 	}
 	p := newPlot("Perplexity under reference against finetuned", "PPL_ft (log scale)", "PPL_ref (log scale)")
 	lo, hi = lo/1.2, hi*1.2
-	diag, err := plotter.NewLine(plotter.XYs{{X: lo, Y: lo}, {X: hi, Y: hi}})
+	// Plotted in log10 units on linear axes labelled as perplexities:
+	// gonum centres a vertical axis label on the data midpoint, which a
+	// log Scale puts near the top, and pads the plot far down for it.
+	llo, lhi := math.Log10(lo), math.Log10(hi)
+	diag, err := plotter.NewLine(plotter.XYs{{X: llo, Y: llo}, {X: lhi, Y: lhi}})
 	if err != nil {
 		return figure{}, false, note, err
 	}
@@ -707,14 +726,21 @@ func pplFigure(rn *run) (figure, bool, string, error) {
 	p.Legend.Add("PPL_ref = PPL_ft", diag)
 	allPlain := len(plain)
 	plain = thinPoints(plain, maxPlainPoints)
+	for _, pts := range []plotter.XYs{plain, flagged} {
+		for i := range pts {
+			pts[i].X, pts[i].Y = math.Log10(pts[i].X), math.Log10(pts[i].Y)
+		}
+	}
 	if err := addPoints(p, plain, unflaggedColor, plainLabel(len(plain), allPlain)); err != nil {
 		return figure{}, false, note, err
 	}
 	if err := addPoints(p, flagged, flaggedColor, fmt.Sprintf("flagged (%d)", len(flagged))); err != nil {
 		return figure{}, false, note, err
 	}
-	logAxis(&p.X, lo, hi)
-	logAxis(&p.Y, lo, hi)
+	for _, a := range []*plot.Axis{&p.X, &p.Y} {
+		a.Min, a.Max = llo, lhi
+		a.Tick.Marker = log10Ticks{}
+	}
 	p.Legend.Top = false // the bottom-right corner lies below the diagonal: few points
 	caption := "Each completion's perplexity under the reference against under the finetuned model, log axes; points above the diagonal score positive ppl_diff." + thinCaption(len(plain), allPlain)
 	if dropped > 0 {
