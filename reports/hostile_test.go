@@ -249,9 +249,10 @@ func chromium(t *testing.T, path string, args ...string) []byte {
 		var stdout, stderr bytes.Buffer
 		cmd.Stdout, cmd.Stderr = &stdout, &stderr
 		err := cmd.Run()
+		timedOut := ctx.Err() != nil
 		cancel()
 		var exit *exec.ExitError
-		if errors.As(err, &exit) && !exit.Exited() && ctx.Err() == nil && attempt < 3 {
+		if errors.As(err, &exit) && !exit.Exited() && !timedOut && attempt < 3 {
 			t.Logf("chromium crashed (%v), retrying", err)
 			continue
 		}
