@@ -70,22 +70,23 @@ func TestGenerateFromRepoSample(t *testing.T) {
 	}
 	for _, o := range got.Organisms {
 		w, ok := want.Organism(o.ID)
-		if !ok {
-			t.Errorf("organism %s is not in the paper manifest", o.ID)
-			continue
-		}
-		if diff := cmp.Diff(*w, o); diff != "" {
-			t.Errorf("organism %s differs from the committed manifest (-committed +generated):\n%s", o.ID, diff)
-		}
+		sameAsCommitted(t, "organism "+o.ID, w, ok, o)
 	}
 	for _, r := range got.References {
 		w, ok := want.Reference(r.ID)
-		if !ok {
-			t.Errorf("reference %s is not in the paper manifest", r.ID)
-			continue
-		}
-		if diff := cmp.Diff(*w, r); diff != "" {
-			t.Errorf("reference %s differs (-committed +generated):\n%s", r.ID, diff)
-		}
+		sameAsCommitted(t, "reference "+r.ID, w, ok, r)
+	}
+}
+
+// sameAsCommitted compares a generated manifest entry with the committed
+// manifest's (found: ok).
+func sameAsCommitted[T any](t *testing.T, what string, committed *T, ok bool, generated T) {
+	t.Helper()
+	if !ok {
+		t.Errorf("%s is not in the paper manifest", what)
+		return
+	}
+	if diff := cmp.Diff(*committed, generated); diff != "" {
+		t.Errorf("%s differs from the committed manifest (-committed +generated):\n%s", what, diff)
 	}
 }
