@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestTerminalSummary: run and report print the headline (a row per
@@ -44,5 +45,29 @@ func TestTerminalSummary(t *testing.T) {
 	}
 	if code := c.run(context.Background(), "report", "out", "--table", "wide"); code != exitUsage {
 		t.Errorf("--table wide: exit %d, want %d", code, exitUsage)
+	}
+}
+
+// TestProgressBarsOnATerminal: on a terminal each stage (models, generate,
+// score) is drawn as a bar with its percent; off a terminal, log lines.
+func TestProgressBarsOnATerminal(t *testing.T) {
+	c := newCLI(t)
+	var stderr strings.Builder
+	env := &Env{
+		Stdin: strings.NewReader(""), Stdout: &c.stdout, Stderr: &stderr,
+		Getenv: func(string) string { return "" }, Environ: func() []string { return nil },
+		Dir: c.dir, Now: time.Now, IsTerminal: true,
+	}
+	if code := run(context.Background(), env, smallRunArgs("out", "--no-report", "--organism", "control_general", "-n", "20")); code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr.String())
+	}
+	out := stderr.String()
+	for _, want := range []string{"models", "generate", "score", "100 %"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("terminal progress lacks %q:\n%.2000s", want, out)
+		}
+	}
+	if strings.Contains(out, "level=INFO msg=progress") {
+		t.Error("log lines of progress on a terminal")
 	}
 }
