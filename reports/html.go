@@ -480,6 +480,7 @@ func htmlReport(rn *run, rows []summaryRow, lists []listing, figs []figure, note
 		od.Title = "ppldiff report: " + cleanText(org, false) + ", run " + d.RunID
 		od.Organism = cleanText(org, false)
 		od.Pairs, od.Pages, od.TotalRows = pg.Pairs, nil, rowsOn
+		od.Organisms = []string{org} // the page holds this one
 		od.TOC = []tocLink{{"../report.html#headline", "Report"}, {"../report.html#leak-map", "Leak map"}}
 		var b bytes.Buffer
 		if err := organismTemplate.Execute(&b, od); err != nil {
