@@ -78,6 +78,16 @@ func RecallAt(flagged []bool, k, nFlagged int) float64 {
 	return Recall(CountAt(flagged, k), k, nFlagged)
 }
 
+// CumulativeRecall returns count@k / nFlagged: the share of all flagged
+// completions that lie in the top k. Unlike RecallAt it never falls as k
+// grows. It is NaN when nFlagged <= 0.
+func CumulativeRecall(countAtK, nFlagged int) float64 {
+	if nFlagged <= 0 {
+		return math.NaN()
+	}
+	return float64(countAtK) / float64(nFlagged)
+}
+
 // Recall returns count / min(k, nFlagged), recall@k from results.json's
 // count_at_k and n_flagged. It is NaN when min(k, nFlagged) <= 0.
 func Recall(count, k, nFlagged int) float64 {

@@ -188,13 +188,16 @@ func summarize(entries []results.Entry) []summaryRow {
 	return rows
 }
 
-// lessGroup orders groups as results.json orders entries.
+// lessGroup orders groups field by field as results.json orders entries,
+// except that digit runs compare as numbers (naturalCompare): n3-w4 comes
+// before n3-w16.
 func lessGroup(a, b groupKey) bool {
-	return results.LessKey(a.key(), b.key())
-}
-
-func (g groupKey) key() results.Key {
-	return results.Key{Organism: g.Organism, Variant: g.Variant, Reference: g.Reference, Config: g.Config}
+	for _, c := range [][2]string{{a.Organism, b.Organism}, {a.Variant, b.Variant}, {a.Reference, b.Reference}, {a.Config, b.Config}} {
+		if r := naturalCompare(c[0], c[1]); r != 0 {
+			return r < 0
+		}
+	}
+	return false
 }
 
 // hasPublished reports whether any row carries the study's numbers.

@@ -1,6 +1,7 @@
 package reports
 
 import (
+	"bytes"
 	"math"
 	"strings"
 	"testing"
@@ -95,5 +96,40 @@ func TestShadeClass(t *testing.T) {
 		if got := shadeClass(c); got != want {
 			t.Errorf("shadeClass(%v) = %q, want %q", c, got, want)
 		}
+	}
+}
+
+// TestKeywordOneBoxAcrossTokens: a match that token shading cuts into
+// pieces ("sec|re|t word") is one kw element holding the pieces, so its box
+// is drawn once around the exact characters matched.
+func TestKeywordOneBoxAcrossTokens(t *testing.T) {
+	text := "My secret word is"
+	ft := []results.TokenLogprob{tok(0, 5, -0.1), tok(5, 7, -4), tok(7, 14, -0.1), tok(14, 17, -0.1)}
+	ref := []results.TokenLogprob{tok(0, 5, -3), tok(5, 7, -4), tok(7, 14, -3), tok(14, 17, -0.1)}
+	groups := htmlSegments(segments(text, ft, ref, []string{"secret word"}))
+	var kw []htmlSegment
+	for _, g := range groups {
+		if g.Keyword {
+			kw = append(kw, g)
+		}
+	}
+	if len(kw) != 1 {
+		t.Fatalf("%d keyword groups, want 1: %+v", len(kw), groups)
+	}
+	var inside strings.Builder
+	for _, p := range kw[0].Parts {
+		inside.WriteString(p.Text)
+	}
+	if inside.String() != "secret word" || len(kw[0].Parts) < 2 {
+		t.Errorf("keyword group holds %q in %d parts, want \"secret word\" in several", inside.String(), len(kw[0].Parts))
+	}
+	var b bytes.Buffer
+	if err := reportTemplate.ExecuteTemplate(&b, "pairs", []htmlPair{{ID: "p", Rows: []htmlRow{{Segments: groups}}}}); err != nil {
+		t.Fatal(err)
+	}
+	_, cell, _ := strings.Cut(b.String(), `<td class="text">`)
+	cell, _, _ = strings.Cut(cell, "</td>")
+	if n := strings.Count(cell, `class="kw"`); n != 1 {
+		t.Errorf("%d kw elements in the completion, want 1:\n%s", n, cell)
 	}
 }

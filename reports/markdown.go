@@ -9,11 +9,39 @@ import (
 
 // markdownReport renders report.md. Every string that comes from the run
 // (ids, model text, matched terms) goes through markdownText.
-func markdownReport(rn *run, rows []summaryRow, lists []listing, figs []figure, notes []string, opts Options) []byte {
+func markdownReport(rn *run, rows []summaryRow, lists []listing, figs []figure, notes []string, opts Options) ([]byte, error) {
 	var b bytes.Buffer
 	fmt.Fprintf(&b, "# ppldiff report: run %s\n\n", markdownText(rn.results.Run.ID))
 	fmt.Fprintf(&b, "Score: %s. Entries: %d. Completions listed: top %d per organism x variant x reference, from its best config; the prefill is its own column, keyword matches are in bold.\n\n",
 		markdownText(rn.score), len(rn.entries), opts.TopK)
+
+	b.WriteString("Contents: [Headline](#headline) · [Leak map](#leak-map) · [Summary](#summary)")
+	if len(figs) > 0 {
+		b.WriteString(" · [Plots](#plots)")
+	}
+	if len(notes) > 0 {
+		b.WriteString(" · [Notes](#notes)")
+	}
+	b.WriteString(" · [Top completions](#top-completions)\n\n")
+
+	var bestRows []summaryRow
+	for _, l := range lists {
+		bestRows = append(bestRows, l.Row)
+	}
+	hl, err := buildHeadline(bestRows)
+	if err != nil {
+		return nil, err
+	}
+	b.WriteString("## Headline\n\n")
+	for _, sn := range hl.Sentences {
+		b.WriteString(markdownText(sn) + "\n\n")
+	}
+	var hlCells [][]string
+	for _, r := range hl.Rows {
+		hlCells = append(hlCells, []string{r.Organism, r.Category, r.Reference, r.DetectedText(), r.FirstHit, r.Count10, r.Count100})
+	}
+	writeMarkdownTable(&b, []string{"organism", "category", "reference", "variants detected", "best first hit", "best count@10 [95% CI]", "best count@100 [95% CI]"}, hlCells)
+	b.WriteString("\nDetected: mean count@100 ≥ 1 at the variant's best config; best values over the organism's variants (the variant in brackets), with 95% bootstrap intervals over prefills where results.json lists every flagged rank.\n\n")
 
 	b.WriteString("## Leak map\n\n")
 	b.WriteString("count@100 of each organism variant against each reference, at the pair's best config ([min–max] over repeats when they differ; · #N: rank of the first flagged completion). Controls show the false-positive floor.\n\n")
@@ -81,7 +109,7 @@ func markdownReport(rn *run, rows []summaryRow, lists []listing, figs []figure, 
 		writeRawMarkdownTable(&b, header, cells)
 		b.WriteString("\n")
 	}
-	return b.Bytes()
+	return b.Bytes(), nil
 }
 
 // writeMarkdownTable escapes every cell and writes a GFM table.

@@ -9,6 +9,10 @@ type Options struct {
 	// Score is the ranking score shown: ppl_diff (default), logppl_diff or
 	// bpb_diff.
 	Score string
+	// OrganismPagesOver moves the completion listings to one page per
+	// organism (report-organisms/*.html) when a run has more listings than
+	// this; 0 means DefaultOrganismPagesOver, a negative value never.
+	OrganismPagesOver int
 }
 
 // DefaultTopK is Options.TopK when unset.
@@ -17,6 +21,9 @@ const DefaultTopK = 10
 func (o Options) withDefaults() Options {
 	if o.TopK <= 0 {
 		o.TopK = DefaultTopK
+	}
+	if o.OrganismPagesOver == 0 {
+		o.OrganismPagesOver = DefaultOrganismPagesOver
 	}
 	if o.Score == "" {
 		o.Score = DefaultScore

@@ -1,6 +1,7 @@
 package reports
 
 import (
+	"cmp"
 	"math"
 	"slices"
 )
@@ -12,6 +13,9 @@ type overviewCell struct {
 	Text  string // count@100 (and spread over repeats), first hit
 	Title string // config and repeats, for a tooltip
 	Level int    // 0..4, fixed thresholds of overviewLevels
+	// Config is the pair's best config ("" when not run): the listing the
+	// cell links to.
+	Config string
 }
 
 type overviewRow struct {
@@ -42,7 +46,8 @@ func overviewLevel(v float64) int {
 }
 
 // buildOverview pivots the best-config rows (see bestConfigs). Rows keep
-// the order of best; references are sorted.
+// the order of best; references are sorted by kind (true_base,
+// cross_family, weak, other), then by id.
 func buildOverview(best []summaryRow) overview {
 	type variantKey struct{ organism, variant string }
 	refSet := map[string]bool{}
@@ -57,7 +62,17 @@ func buildOverview(best []summaryRow) overview {
 		cells[k][r.Key.Reference] = r
 		refSet[r.Key.Reference] = true
 	}
+	kindOf := map[string]string{}
+	for _, r := range best {
+		kindOf[r.Key.Reference] = r.Entry.ReferenceKind
+	}
 	ov := overview{References: sortedKeys(refSet)}
+	// True base first, as in the headline: the column a reader compares
+	// the others with.
+	slices.SortStableFunc(ov.References, func(a, b string) int {
+		ka, kb := kindOf[a], kindOf[b]
+		return cmp.Or(compareKinds(ka, kb), naturalCompare(a, b))
+	})
 	for _, k := range order {
 		row := overviewRow{Organism: k.organism, Variant: k.variant}
 		for _, ref := range ov.References {
@@ -78,7 +93,7 @@ func buildOverview(best []summaryRow) overview {
 // disagree (the only spread a run measures), and the median first hit.
 func overviewText(r summaryRow) overviewCell {
 	mean := r.CountAt100.Mean()
-	c := overviewCell{Title: "config " + r.Key.Config + ", " + pluralRepeats(r.Repeats)}
+	c := overviewCell{Title: "config " + r.Key.Config + ", " + pluralRepeats(r.Repeats), Config: r.Key.Config}
 	if math.IsNaN(mean) {
 		c.Text = "-"
 		return c

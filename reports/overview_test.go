@@ -73,13 +73,13 @@ func TestBuildOverview(t *testing.T) {
 	}
 }
 
-func TestFigureDataURLPicksSmaller(t *testing.T) {
+func TestFigureDataURLIsPNG(t *testing.T) {
 	small, big := []byte("s"), bytes.Repeat([]byte("b"), 100)
-	if got := string(figureDataURL(figure{SVG: small, PNG: big})); !strings.HasPrefix(got, "data:image/svg+xml;base64,") {
-		t.Errorf("smaller SVG: got %.40s", got)
+	if got := string(figureDataURL(figure{SVG: small, PNG: big})); !strings.HasPrefix(got, "data:image/png;base64,") {
+		t.Errorf("got %.40s, want the PNG even when the SVG is smaller", got)
 	}
-	if got := string(figureDataURL(figure{SVG: big, PNG: small})); !strings.HasPrefix(got, "data:image/png;base64,") {
-		t.Errorf("smaller PNG: got %.40s", got)
+	if got := string(figureDataURL(figure{SVG: big})); !strings.HasPrefix(got, "data:image/svg+xml;base64,") {
+		t.Errorf("without a PNG: got %.40s", got)
 	}
 }
 
@@ -165,6 +165,8 @@ func TestMarkdownCompletionBold(t *testing.T) {
 
 // TestHTMLListingsCollapse: listings with a flagged row start expanded, the
 // others collapsed, and the leak map has one row per organism variant.
+// TestHTMLListingsCollapse: every completion listing starts collapsed (a
+// full run has ~200), and every leak-map cell links to its listing.
 func TestHTMLListingsCollapse(t *testing.T) {
 	dir := copyFixture(t)
 	w, err := Write(dir, Options{TopK: 5})
@@ -175,28 +177,31 @@ func TestHTMLListingsCollapse(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sections := regexp.MustCompile(`(?s)<section class="pair".*?</section>`).FindAll(page, -1)
+	sections := regexp.MustCompile(`(?s)<section class="pair" id="([^"]+)".*?</section>`).FindAllSubmatch(page, -1)
 	if len(sections) != fixturePairs {
 		t.Fatalf("%d listings, want %d", len(sections), fixturePairs)
 	}
-	open, closed := 0, 0
+	ids := map[string]bool{}
 	for _, s := range sections {
-		flagged := bytes.Contains(s, []byte(`data-flagged="true"`))
-		isOpen := bytes.Contains(s, []byte("<details open>"))
-		if flagged != isOpen {
-			t.Errorf("listing flagged=%v but open=%v:\n%.300s", flagged, isOpen, s)
+		if bytes.Contains(s[0], []byte("<details open")) {
+			t.Errorf("listing starts open:\n%.300s", s[0])
 		}
-		if isOpen {
-			open++
-		} else {
-			closed++
-		}
-	}
-	if open == 0 || closed == 0 {
-		t.Errorf("fixture should have both kinds of listing: %d open, %d closed", open, closed)
+		ids[string(s[1])] = true
 	}
 	leak := regexp.MustCompile(`(?s)<table class="leak">.*?</table>`).Find(page)
-	if got, want := bytes.Count(leak, []byte("<tr><td>")), len(fixtureOrganisms)*len(fixtureVariants); got != want {
+	if got, want := bytes.Count(leak, []byte("<tr data-organism=")), len(fixtureOrganisms)*len(fixtureVariants); got != want {
 		t.Errorf("leak map has %d rows, want %d", got, want)
+	}
+	links := regexp.MustCompile(`<td class="cell[^"]*"[^>]*><a href="#([^"]+)">`).FindAllSubmatch(leak, -1)
+	if len(links) != fixturePairs {
+		t.Errorf("%d leak-map cells link to a listing, want %d", len(links), fixturePairs)
+	}
+	for _, l := range links {
+		if !ids[string(l[1])] {
+			t.Errorf("leak-map link #%s has no listing", l[1])
+		}
+	}
+	if len(w.Pages) != 0 {
+		t.Errorf("a small run got organism pages: %v", w.Pages)
 	}
 }

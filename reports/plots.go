@@ -32,6 +32,9 @@ type figure struct {
 	Caption string
 	SVG     []byte
 	PNG     []byte
+	// W and H are the plot's size in points: report.html shows it at this
+	// size (never scaled down), so its 10 pt tick labels stay >= 13 px.
+	W, H vg.Length
 }
 
 // palette is the Okabe-Ito colour-blind-safe palette, in a fixed order so a
@@ -86,6 +89,9 @@ func newPlot(title, x, y string) *plot.Plot {
 	p.X.Label.Text = x
 	p.Y.Label.Text = y
 	p.Legend.Top = true
+	// gonum stacks legend lines by the font's cap height: without padding
+	// the lines of a long legend touch.
+	p.Legend.Padding = vg.Points(3)
 	p.Add(plotter.NewGrid())
 	return p
 }
@@ -125,6 +131,18 @@ func (logTicks) Ticks(lo, hi float64) []plot.Tick {
 			}
 			ticks = append(ticks, t)
 		}
+	}
+	return ticks
+}
+
+// log10Ticks labels an axis whose values are log10 of the quantity, as
+// logTicks labels the quantity on a log axis.
+type log10Ticks struct{}
+
+func (log10Ticks) Ticks(lo, hi float64) []plot.Tick {
+	ticks := logTicks{}.Ticks(math.Pow(10, lo), math.Pow(10, hi))
+	for i := range ticks {
+		ticks[i].Value = math.Log10(ticks[i].Value)
 	}
 	return ticks
 }
@@ -324,9 +342,8 @@ func countFigure(best []summaryRow) (figure, bool, error) {
 			kind = r.Key.Reference
 		}
 		bar := countBar{v: r.CountAt100.Mean(), lo: math.NaN(), hi: math.NaN()}
-		if math.IsNaN(bar.v) {
-			bar.v = 0 // a judge-only pair has no count: drawn as no bar
-		} else if r.Rankings != nil {
+		// A judge-only pair has no count (NaN): it gets a cross, not a bar.
+		if !math.IsNaN(bar.v) && r.Rankings != nil {
 			est, err := metrics.BootstrapCountsAt(r.Rankings, []int{100}, metrics.BootstrapOptions{Seed: bootstrapSeed(r.Key)})
 			if err != nil {
 				return figure{}, false, err
@@ -351,7 +368,9 @@ func countFigure(best []summaryRow) (figure, bool, error) {
 	for _, g := range groups {
 		for k, b := range value[g] {
 			seriesSet[k] = true
-			top = math.Max(top, b.v)
+			if !math.IsNaN(b.v) {
+				top = math.Max(top, b.v)
+			}
 			if !math.IsNaN(b.hi) {
 				top = math.Max(top, b.hi)
 				whiskers = whiskers || b.hi > b.lo
@@ -359,6 +378,7 @@ func countFigure(best []summaryRow) (figure, bool, error) {
 		}
 	}
 	series := sortedKeys(seriesSet)
+	slices.SortStableFunc(series, compareKinds)
 	labels := make([]string, len(groups))
 	for i, g := range groups {
 		labels[i] = g.Organism
@@ -384,13 +404,28 @@ func countFigure(best []summaryRow) (figure, bool, error) {
 	if horizontal {
 		barW = min(barW, rowH*0.8/vg.Length(len(series)))
 	}
+	marks := &zeroMarks{horizontal: horizontal}
 	for i, k := range series {
 		vals := make(plotter.Values, len(groups))
 		w := &barWhiskers{horizontal: horizontal, cap: barW / 3}
+		// Series 0 sits leftmost in a vertical chart and on top in a
+		// horizontal one, so the legend (top to bottom, in series order)
+		// lists the bars in the order the eye meets them.
+		offset := barW * vg.Length(float64(i)-float64(len(series)-1)/2)
+		if horizontal {
+			offset = -offset
+		}
 		for j, g := range groups {
 			b, ok := value[g][k]
 			if !ok {
-				b = countBar{lo: math.NaN(), hi: math.NaN()}
+				b = countBar{v: math.NaN(), lo: math.NaN(), hi: math.NaN()}
+			}
+			switch {
+			case math.IsNaN(b.v):
+				marks.missing = append(marks.missing, barMark{pos: j, offset: offset})
+				b.v = 0
+			case b.v == 0:
+				marks.zero = append(marks.zero, barMark{pos: j, offset: offset, color: seriesColor(i)})
 			}
 			vals[j] = b.v
 			w.lo, w.hi = append(w.lo, b.lo), append(w.hi, b.hi)
@@ -401,13 +436,24 @@ func countFigure(best []summaryRow) (figure, bool, error) {
 		}
 		b.Color = seriesColor(i)
 		b.LineStyle.Width = 0
-		b.Offset = barW * vg.Length(float64(i)-float64(len(series)-1)/2)
+		b.Offset = offset
 		b.Horizontal = horizontal
 		w.offset = b.Offset
 		p.Add(b, w)
 		p.Legend.Add(oneLine(k, 40), b)
 	}
-	headroom := math.Max(1, top) * (1 + 0.08*float64(len(series)+1)) // room for the legend
+	marks.size = min(barW/2, vg.Points(3.5))
+	p.Add(marks)
+	if len(marks.zero) > 0 {
+		p.Legend.Add("0: nothing flagged", zeroThumb{})
+	}
+	if len(marks.missing) > 0 {
+		p.Legend.Add("no count (not run, or no detector)", missingThumb{})
+	}
+	nLegend := len(series) + min(1, len(marks.zero)) + min(1, len(marks.missing))
+	p.Legend.Padding = vg.Points(2)
+	p.Legend.XOffs = -vg.Points(6)                               // keep the thumbnails off the frame
+	headroom := math.Max(1, top) * (1 + 0.08*float64(nLegend+1)) // room for the legend
 	var w, h vg.Length
 	if horizontal {
 		p.X.Label.Text, p.Y.Label.Text = p.Y.Label.Text, ""
@@ -415,6 +461,7 @@ func countFigure(best []summaryRow) (figure, bool, error) {
 		p.Y.Min, p.Y.Max = -0.6, float64(len(groups))-0.4
 		p.X.Min, p.X.Max = 0, headroom
 		p.Legend.Top = false
+		p.Legend.YOffs = vg.Points(6)
 		w = 18 * vg.Centimeter
 		h = 3*vg.Centimeter + vg.Length(len(groups))*rowH
 	} else {
@@ -424,10 +471,16 @@ func countFigure(best []summaryRow) (figure, bool, error) {
 		p.X.Tick.Label.XAlign = draw.XRight
 		p.X.Tick.Label.YAlign = draw.YCenter
 		p.Y.Min, p.Y.Max = 0, headroom
-		w = vg.Length(math.Max(16, 4+float64(len(groups))*math.Max(1.2, 0.5*float64(len(series))))) * vg.Centimeter
+		w = vg.Length(math.Min(30, math.Max(16, 4+float64(len(groups))*math.Max(1.2, 0.5*float64(len(series)))))) * vg.Centimeter
 		h = 11 * vg.Centimeter
 	}
-	caption := "count@100 per organism (x variant) and " + legendTitle + ", for each pair's best prefill config (highest mean count@100); bars are means over repeats."
+	caption := "count@100 per organism (x variant) and " + legendTitle + ", for each pair's best prefill config (highest mean count@100); bars are means over repeats; variants in numeric order (w1, w4, w16)."
+	if len(marks.zero) > 0 {
+		caption += " A hollow circle on the axis marks a count of 0 (run, nothing flagged)."
+	}
+	if len(marks.missing) > 0 {
+		caption += " A grey cross marks a pair without a count (not run, or an organism with no keyword detector)."
+	}
 	if whiskers {
 		caption += fmt.Sprintf(" Whiskers: %.0f%% bootstrap intervals, prefills resampled (%d replicates), where results.json lists the flagged ranks;"+
 			" they ignore that the best config was picked by this very count, so they are somewhat optimistic.",
@@ -480,15 +533,67 @@ func (w *barWhiskers) Plot(c draw.Canvas, plt *plot.Plot) {
 	}
 }
 
-// recallFigure draws mean recall@k against k (log axis), one line per
-// reference family (kind). recall@k is metrics.RecallAt: count@k /
-// min(k, n_flagged), with n_flagged from the entry (it counts all
-// completions, also when an import stores only the top). At each k the mean
-// is over rankings at least k long that have a flagged completion.
-func recallFigure(rn *run) (figure, bool, error) {
-	type acc struct{ sum, n []float64 }
-	lines := map[string]*acc{}
+// barMark places a marker at value 0 of one bar slot.
+type barMark struct {
+	pos    int
+	offset vg.Length
+	color  color.Color
+}
+
+// zeroMarks draws what a bar chart cannot: a hollow circle where a count is
+// 0 and a grey cross where there is no count, so the two never look alike
+// (both would otherwise be an empty slot).
+type zeroMarks struct {
+	zero, missing []barMark
+	size          vg.Length
+	horizontal    bool
+}
+
+var missingColor = color.RGBA{120, 120, 120, 255}
+
+func (m *zeroMarks) Plot(c draw.Canvas, plt *plot.Plot) {
+	trX, trY := plt.Transforms(&c)
+	at := func(b barMark) vg.Point {
+		if m.horizontal {
+			return vg.Point{X: trX(0) + m.size, Y: trY(float64(b.pos)) + b.offset}
+		}
+		return vg.Point{X: trX(float64(b.pos)) + b.offset, Y: trY(0) + m.size}
+	}
+	for _, b := range m.zero {
+		c.DrawGlyph(draw.GlyphStyle{Color: b.color, Radius: m.size * 0.8, Shape: draw.RingGlyph{}}, at(b))
+	}
+	for _, b := range m.missing {
+		c.DrawGlyph(draw.GlyphStyle{Color: missingColor, Radius: m.size * 0.8, Shape: draw.CrossGlyph{}}, at(b))
+	}
+}
+
+// zeroThumb and missingThumb are the legend entries of zeroMarks.
+type zeroThumb struct{}
+
+func (zeroThumb) Thumbnail(c *draw.Canvas) {
+	pt := vg.Point{X: (c.Min.X + c.Max.X) / 2, Y: (c.Min.Y + c.Max.Y) / 2}
+	c.DrawGlyph(draw.GlyphStyle{Color: color.Black, Radius: vg.Points(2.8), Shape: draw.RingGlyph{}}, pt)
+}
+
+type missingThumb struct{}
+
+func (missingThumb) Thumbnail(c *draw.Canvas) {
+	pt := vg.Point{X: (c.Min.X + c.Max.X) / 2, Y: (c.Min.Y + c.Max.Y) / 2}
+	c.DrawGlyph(draw.GlyphStyle{Color: missingColor, Radius: vg.Points(2.8), Shape: draw.CrossGlyph{}}, pt)
+}
+
+// recallCurves computes recallFigure's lines: per series, the mean
+// cumulative recall at k = 1, 2, ...; used counts the rankings behind them.
+func recallCurves(rn *run) (map[string][]float64, int) {
+	type curve struct {
+		counts []int // cumulative flagged count at k = 1..len
+		total  int
+		full   bool // the whole ranking is stored
+	}
+	lines := map[string][]curve{}
 	used := 0
+	maxK := 0
+	truncMin := math.MaxInt
 	for _, e := range rn.entries {
 		rk := rn.rankings[rankingKey{e.Organism, e.Variant, e.Reference, e.Config, e.Repeat}]
 		total := 0
@@ -505,36 +610,58 @@ func recallFigure(rn *run) (figure, bool, error) {
 			continue
 		}
 		used++
-		k := seriesKey(e)
-		a := lines[k]
-		if a == nil {
-			a = &acc{}
-			lines[k] = a
-		}
-		for len(a.sum) < len(rk) {
-			a.sum, a.n = append(a.sum, 0), append(a.n, 0)
-		}
-		flags := make([]bool, len(rk))
+		c := curve{total: total, full: len(rk) >= e.NCompletions, counts: make([]int, len(rk))}
+		n := 0
 		for i, s := range rk {
-			flags[i] = s.Flagged
+			if s.Flagged {
+				n++
+			}
+			c.counts[i] = n
 		}
-		for i := range rk {
-			a.sum[i] += metrics.RecallAt(flags, i+1, total)
-			a.n[i]++
+		maxK = max(maxK, len(rk))
+		if !c.full {
+			truncMin = min(truncMin, len(rk))
+		}
+		k := seriesKey(e)
+		lines[k] = append(lines[k], c)
+	}
+	maxK = min(maxK, truncMin)
+	out := map[string][]float64{}
+	for key, cs := range lines {
+		for k := 1; k <= maxK; k++ {
+			sum := 0.0
+			for _, c := range cs {
+				sum += metrics.CumulativeRecall(c.counts[min(k, len(c.counts))-1], c.total)
+			}
+			out[key] = append(out[key], sum/float64(len(cs)))
 		}
 	}
+	return out, used
+}
+
+// recallFigure draws the mean cumulative recall against k (log axis), one
+// line per reference family (kind): the share of all of a ranking's flagged
+// completions that lie in its top k, count@k / n_flagged (n_flagged from the
+// entry: it counts every completion, also when samples.jsonl or an import
+// keeps only the top). It never falls as k grows: every ranking counts at
+// every k. A ranking stored in full (all n_completions listed) keeps its
+// final count past its end; the curves stop at the shortest truncated
+// ranking, beyond which a count is unknown.
+func recallFigure(rn *run) (figure, bool, error) {
+	curves, used := recallCurves(rn)
 	if used == 0 {
 		return figure{}, false, nil
 	}
-	p := newPlot("Recall@k", "k (top-k completions, log scale)", "recall@k (mean over rankings)")
 	maxK := 1
-	for i, k := range sortedKeys(lines) {
-		a := lines[k]
+	for _, c := range curves {
+		maxK = max(maxK, len(c))
+	}
+	p := newPlot("Cumulative recall@k", "k (top-k completions, log scale)", "recall@k = count@k / n_flagged (mean)")
+	for i, key := range sortedKeys(curves) {
 		var xys plotter.XYs
-		for j := range a.sum {
-			xys = append(xys, plotter.XY{X: float64(j + 1), Y: a.sum[j] / a.n[j]})
+		for k, v := range curves[key] {
+			xys = append(xys, plotter.XY{X: float64(k + 1), Y: v})
 		}
-		maxK = max(maxK, len(xys))
 		l, err := plotter.NewLine(xys)
 		if err != nil {
 			return figure{}, false, err
@@ -542,12 +669,14 @@ func recallFigure(rn *run) (figure, bool, error) {
 		l.Color = seriesColor(i)
 		l.Width = vg.Points(1.5)
 		p.Add(l)
-		p.Legend.Add(oneLine(k, 40), l)
+		p.Legend.Add(oneLine(key, 40), l)
 	}
-	logAxis(&p.X, 1, float64(maxK))
-	p.Y.Min, p.Y.Max = 0, 1+0.1*float64(len(lines)+1) // headroom for the legend
+	logAxis(&p.X, 1, float64(max(2, maxK)))
+	p.Y.Min, p.Y.Max = 0, 1+0.1*float64(len(curves)+1) // headroom for the legend
 	p.Y.Tick.Marker = fractionTicks
-	fig, err := finish(p, "recall_at_k", fmt.Sprintf("Mean recall@k = count@k / min(k, n_flagged) over %d rankings that have at least one flagged completion; one line per reference family (kind).", used), 16*vg.Centimeter, 10*vg.Centimeter)
+	p.Legend.XOffs = -vg.Points(6)
+	caption := fmt.Sprintf("Mean cumulative recall@k = count@k / n_flagged (the share of all flagged completions of a ranking found in its top k; it never falls with k) over %d rankings that have at least one flagged completion; one line per reference family (kind). Where more than k completions are flagged it cannot reach 1.", used)
+	fig, err := finish(p, "recall_at_k", caption, 16*vg.Centimeter, 10*vg.Centimeter)
 	return fig, true, err
 }
 
@@ -583,7 +712,11 @@ func pplFigure(rn *run) (figure, bool, string, error) {
 	}
 	p := newPlot("Perplexity under reference against finetuned", "PPL_ft (log scale)", "PPL_ref (log scale)")
 	lo, hi = lo/1.2, hi*1.2
-	diag, err := plotter.NewLine(plotter.XYs{{X: lo, Y: lo}, {X: hi, Y: hi}})
+	// Plotted in log10 units on linear axes labelled as perplexities:
+	// gonum centres a vertical axis label on the data midpoint, which a
+	// log Scale puts near the top, and pads the plot far down for it.
+	llo, lhi := math.Log10(lo), math.Log10(hi)
+	diag, err := plotter.NewLine(plotter.XYs{{X: llo, Y: llo}, {X: lhi, Y: lhi}})
 	if err != nil {
 		return figure{}, false, note, err
 	}
@@ -593,14 +726,21 @@ func pplFigure(rn *run) (figure, bool, string, error) {
 	p.Legend.Add("PPL_ref = PPL_ft", diag)
 	allPlain := len(plain)
 	plain = thinPoints(plain, maxPlainPoints)
+	for _, pts := range []plotter.XYs{plain, flagged} {
+		for i := range pts {
+			pts[i].X, pts[i].Y = math.Log10(pts[i].X), math.Log10(pts[i].Y)
+		}
+	}
 	if err := addPoints(p, plain, unflaggedColor, plainLabel(len(plain), allPlain)); err != nil {
 		return figure{}, false, note, err
 	}
 	if err := addPoints(p, flagged, flaggedColor, fmt.Sprintf("flagged (%d)", len(flagged))); err != nil {
 		return figure{}, false, note, err
 	}
-	logAxis(&p.X, lo, hi)
-	logAxis(&p.Y, lo, hi)
+	for _, a := range []*plot.Axis{&p.X, &p.Y} {
+		a.Min, a.Max = llo, lhi
+		a.Tick.Marker = log10Ticks{}
+	}
 	p.Legend.Top = false // the bottom-right corner lies below the diagonal: few points
 	caption := "Each completion's perplexity under the reference against under the finetuned model, log axes; points above the diagonal score positive ppl_diff." + thinCaption(len(plain), allPlain)
 	if dropped > 0 {
@@ -638,6 +778,7 @@ func scoreFigure(rn *run) (figure, bool, error) {
 	p := newPlot("Score against rank", "rank (log scale)", rn.score)
 	allPlain := len(plain)
 	plain = thinPoints(plain, maxPlainPoints)
+	toSymLog(&p.Y, plain, flagged)
 	if err := addPoints(p, plain, unflaggedColor, plainLabel(len(plain), allPlain)); err != nil {
 		return figure{}, false, err
 	}
@@ -645,8 +786,70 @@ func scoreFigure(rn *run) (figure, bool, error) {
 		return figure{}, false, err
 	}
 	logAxis(&p.X, 1, maxRank*1.1)
-	fig, err := finish(p, "score_vs_rank", "Every completion's "+rn.score+" against its rank within its ranking (all rankings overlaid), flagged completions highlighted."+thinCaption(len(plain), allPlain), 16*vg.Centimeter, 10*vg.Centimeter)
+	p.Y.Label.Text = rn.score + " (symmetric log scale)"
+	fig, err := finish(p, "score_vs_rank", "Every completion's "+rn.score+" against its rank within its ranking (all rankings overlaid), flagged completions highlighted. "+
+		"The score axis is symmetric-logarithmic (linear within ±1, logarithmic beyond, negative scores below 0), so a few large outliers do not flatten the rest."+thinCaption(len(plain), allPlain), 16*vg.Centimeter, 10*vg.Centimeter)
 	return fig, true, err
+}
+
+// symLogValue maps a score onto a symmetric log axis: sign(x) *
+// log10(1 + |x|), linear near 0 and logarithmic for large |x| on either
+// side, so scores of both signs and very different sizes share one
+// readable axis. Points are plotted at symLogValue(y) on a linear axis
+// whose ticks are labelled with the scores (gonum places a vertical axis
+// label at the data midpoint, which a non-linear Scale pushes to the top).
+func symLogValue(x float64) float64 {
+	return math.Copysign(math.Log10(1+math.Abs(x)), x)
+}
+
+// symLogTicks labels 0 and ±1, 10, 100, ... of an axis in symLogValue
+// units, with minor ticks at 2..9 times each power.
+type symLogTicks struct{}
+
+func (symLogTicks) Ticks(lo, hi float64) []plot.Tick {
+	var ticks []plot.Tick
+	add := func(v float64, label bool) {
+		t := plot.Tick{Value: symLogValue(v)}
+		if t.Value < lo || t.Value > hi {
+			return
+		}
+		if label {
+			t.Label = compactNumber(v)
+		}
+		ticks = append(ticks, t)
+	}
+	add(0, true)
+	top := math.Pow(10, math.Max(math.Abs(lo), math.Abs(hi)))
+	for pow := 1.0; pow <= top; pow *= 10 {
+		for m := 1; m <= 9; m++ {
+			add(float64(m)*pow, m == 1)
+			add(-float64(m)*pow, m == 1)
+		}
+	}
+	sort.Slice(ticks, func(i, j int) bool { return ticks[i].Value < ticks[j].Value })
+	return ticks
+}
+
+// toSymLog moves points onto the symmetric log axis (in place) and sets
+// the axis range and ticks, with a little margin at both ends.
+func toSymLog(a *plot.Axis, sets ...plotter.XYs) {
+	lo, hi := 0.0, symLogValue(1)
+	for _, pts := range sets {
+		for i := range pts {
+			pts[i].Y = symLogValue(pts[i].Y)
+			lo, hi = math.Min(lo, pts[i].Y), math.Max(hi, pts[i].Y)
+		}
+	}
+	pad := 0.04 * (hi - lo)
+	a.Tick.Marker = symLogTicks{}
+	a.Min, a.Max = lo-pad*boolToFloat(lo < 0), hi+3*pad // room for the legend
+}
+
+func boolToFloat(b bool) float64 {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 // maxPlainPoints caps the unflagged points a scatter plot draws: a full zoo
@@ -708,7 +911,7 @@ func finish(p *plot.Plot, name, caption string, w, h vg.Length) (figure, error) 
 	if err != nil {
 		return figure{}, fmt.Errorf("plot %s: %w", name, err)
 	}
-	return figure{Name: name, Title: p.Title.Text, Caption: caption, SVG: svg, PNG: png}, nil
+	return figure{Name: name, Title: p.Title.Text, Caption: caption, SVG: svg, PNG: png, W: w, H: h}, nil
 }
 
 // sortedRankings lists the run's rankings in key order, so plots draw points

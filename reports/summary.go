@@ -23,6 +23,35 @@ func SummaryTable(w io.Writer, r *results.Results, opts Options) error {
 	return renderTable(w, header, cells)
 }
 
+// HeadlineTable writes what a run found to w for a terminal: the
+// headline's sentences and one row per organism x reference, rolled up over
+// the variants (see report.html's headline), instead of every entry.
+func HeadlineTable(w io.Writer, r *results.Results, opts Options) error {
+	opts = opts.withDefaults()
+	rn, err := newRun(r, nil, opts.Score)
+	if err != nil {
+		return err
+	}
+	hl, err := buildHeadline(bestConfigs(summarize(rn.entries)))
+	if err != nil {
+		return err
+	}
+	header := []string{"organism", "category", "reference", "variants detected", "best first hit", "best count@10", "best count@100"}
+	var cells [][]string
+	for _, h := range hl.Rows {
+		cells = append(cells, []string{h.Organism, h.Category, h.Reference, h.DetectedText(), h.FirstHit, h.Count10, h.Count100})
+	}
+	if err := renderTable(w, header, cells); err != nil {
+		return err
+	}
+	for _, s := range hl.Sentences {
+		if _, err := fmt.Fprintln(w, cleanText(s, false)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // summaryCells renders summary rows as plain (not yet escaped) strings. The
 // terminal, Markdown and HTML outputs all show these same cells.
 func summaryCells(rows []summaryRow) (header []string, cells [][]string) {
@@ -91,4 +120,10 @@ func formatPublished(v *float64) string {
 		return "-"
 	}
 	return formatMean(*v)
+}
+
+// RenderTable writes a terminal table with the reports' style; cells are
+// cleaned of control characters and escapes.
+func RenderTable(w io.Writer, header []string, rows [][]string) error {
+	return renderTable(w, header, rows)
 }

@@ -20,6 +20,9 @@ type Written struct {
 	HTML     string   // path of report.html
 	Markdown string   // path of report.md
 	Plots    []string // paths of plots/*.svg and plots/*.png, in order
+	// Pages are the per-organism pages of a large run
+	// (report-organisms/*.html), in organism order; none for a small run.
+	Pages []string
 	// Notes says what the report left out or split and why (e.g. points
 	// that cannot sit on a log axis, params kinds that cannot share one).
 	Notes []string
@@ -59,12 +62,27 @@ func writeRun(dir string, rn *run, opts Options) (*Written, error) {
 			w.Plots = append(w.Plots, p)
 		}
 	}
-	if err := writeFile(w.Markdown, markdownReport(rn, rows, lists, figs, notes, opts)); err != nil {
-		return nil, err
-	}
-	page, err := htmlReport(rn, rows, lists, figs, notes, opts)
+	md, err := markdownReport(rn, rows, lists, figs, notes, opts)
 	if err != nil {
 		return nil, err
+	}
+	if err := writeFile(w.Markdown, md); err != nil {
+		return nil, err
+	}
+	page, extra, err := htmlReport(rn, rows, lists, figs, notes, opts)
+	if err != nil {
+		return nil, err
+	}
+	// Pages of an earlier report of this directory would be stale.
+	if err := os.RemoveAll(filepath.Join(dir, OrganismPagesDir)); err != nil {
+		return nil, fmt.Errorf("reports: %w", err)
+	}
+	for _, name := range sortedKeys(extra) {
+		p := filepath.Join(dir, filepath.FromSlash(name))
+		if err := writeFile(p, extra[name]); err != nil {
+			return nil, err
+		}
+		w.Pages = append(w.Pages, p)
 	}
 	if err := writeFile(w.HTML, page); err != nil {
 		return nil, err

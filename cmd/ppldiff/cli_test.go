@@ -12,7 +12,7 @@ import (
 
 // smallManifest is the test zoo: two organisms, low orders, seconds to build.
 var smallManifest = func() string {
-	p, err := filepath.Abs("testdata/small.yaml")
+	p, err := filepath.Abs("../../testdata/small.yaml")
 	if err != nil {
 		panic(err)
 	}

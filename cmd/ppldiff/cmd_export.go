@@ -11,11 +11,14 @@ import (
 	"github.com/ppldiff/ppldiff/harness/store"
 )
 
-type exportOptions struct{ out, store string }
+type exportOptions struct {
+	storeFlag
+	out string
+}
 
 func (o *exportOptions) AddFlags(cmd *cobra.Command) {
 	cmd.Flags().StringVar(&o.out, "out", "", "output directory (required)")
-	cmd.Flags().StringVar(&o.store, "store", "", "store directory (default <workspace>/.ppldiff)")
+	o.storeFlag.AddFlags(cmd)
 	_ = cmd.MarkFlagRequired("out")
 }
 
@@ -26,29 +29,14 @@ func newExportCommand(a *app) *cobra.Command {
 		Short: "Write results.json and samples.jsonl of a stored run",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			l, err := a.loader()
+			st, dir, err := a.openStore(cmd)
 			if err != nil {
 				return err
-			}
-			if err := l.bind(cmd.Flags(), map[string]string{"store": "store"}); err != nil {
-				return err
-			}
-			s, err := l.settings()
-			if err != nil {
-				return err
-			}
-			path := filepath.Join(l.storeDir(s), store.FileName)
-			if !fileExists(path) {
-				return inputErr(fmt.Errorf("no store at %s: run `ppldiff run` in this workspace first, or give --store DIR", path))
-			}
-			st, err := store.Open(path)
-			if err != nil {
-				return fmt.Errorf("open store: %w", err)
 			}
 			defer st.Close()
 			run, err := st.GetRun(cmd.Context(), args[0])
 			if errors.Is(err, store.ErrNotFound) {
-				return usagef("run %q is not in the store %s (runs are listed in the store's runs table; run ids are printed by `ppldiff run`)", args[0], l.storeDir(s))
+				return usagef("run %q is not in the store %s (`ppldiff runs list` lists the stored runs)", args[0], dir)
 			}
 			if err != nil {
 				return err

@@ -11,12 +11,13 @@ import (
 	"github.com/ppldiff/ppldiff/harness/results"
 )
 
-type importOptions struct{ format, out, manifest string }
+type importOptions struct{ format, out, manifest, table string }
 
 func (o *importOptions) AddFlags(cmd *cobra.Command) {
 	cmd.Flags().StringVar(&o.format, "format", "z3-website", "input format: z3-website (the study authors' published completions)")
 	cmd.Flags().StringVar(&o.out, "out", "", "output directory (required)")
 	cmd.Flags().StringVar(&o.manifest, "manifest", "paper", "manifest whose ids and detectors apply")
+	cmd.Flags().StringVar(&o.table, "table", tableHeadline, "terminal summary: headline (one row per organism x reference) or full (every entry)")
 	_ = cmd.MarkFlagRequired("out")
 }
 
@@ -27,6 +28,9 @@ func newImportCommand(a *app) *cobra.Command {
 		Short: "Import published ranked completions as a run (results.json, samples.jsonl)",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := checkTable(o.table); err != nil {
+				return err
+			}
 			if o.format != "z3-website" {
 				return usagef("--format %q: the only format is z3-website", o.format)
 			}
@@ -58,7 +62,7 @@ func newImportCommand(a *app) *cobra.Command {
 			if err := results.WriteResults(out, res); err != nil {
 				return err
 			}
-			if err := printSummary(a.env.Stdout, res); err != nil {
+			if err := printSummary(a.env.Stdout, res, o.table); err != nil {
 				return err
 			}
 			fmt.Fprintf(a.env.Stdout, "\nimported %d entries, %d completions into %s\n", len(res.Entries), len(samples), out)

@@ -4,8 +4,10 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
+	"regexp"
 	"runtime"
 	"slices"
 	"strings"
@@ -21,6 +23,9 @@ import (
 // ppldiff.yaml and a PPLDIFF_* variable; a flag wins only when given.
 type runOptions struct {
 	dryRun bool
+	// corpora are --corpus NAME=PATH: a one-off corpus without editing
+	// ppldiff.yaml (the same as corpora.NAME.path there).
+	corpora []string
 }
 
 // runFlagKeys maps each run flag to its settings key.
@@ -33,7 +38,7 @@ var runFlagKeys = map[string]string{
 	"min-completion-tokens": "min_completion_tokens", "max-compression-ratio": "max_compression_ratio",
 	"dedup": "dedup", "samples-top-k": "samples_top_k", "endpoint": "endpoints", "out": "out",
 	"store": "store", "model": "model", "reference-model": "reference_model",
-	"require-pinned": "require_pinned", "concurrency": "concurrency", "no-report": "no_report",
+	"require-pinned": "require_pinned", "concurrency": "concurrency", "no-report": "no_report", "table": "table",
 }
 
 func (o *runOptions) AddFlags(cmd *cobra.Command) {
@@ -66,7 +71,9 @@ func (o *runOptions) AddFlags(cmd *cobra.Command) {
 	f.Bool("require-pinned", false, "refuse models without a pinned revision")
 	f.Int("concurrency", 0, "units in flight (default: cores for the zoo, serving.concurrency x endpoints for servers)")
 	f.Bool("no-report", false, "skip report.html, report.md and plots")
+	f.String("table", d.Table, "terminal summary: headline (one row per organism x reference) or full (every entry)")
 	f.BoolVar(&o.dryRun, "dry-run", false, "print the plan and a token estimate per stage, then stop")
+	f.StringArrayVar(&o.corpora, "corpus", nil, "a corpus NAME=PATH (file, directory or glob of shards) for prefill configs NAME-raw, NAME-chat (repeatable)")
 }
 
 func newRunCommand(a *app) *cobra.Command {
@@ -94,12 +101,51 @@ reference costs only its scoring pass.`,
 			if err != nil {
 				return err
 			}
+			if s.Corpora, err = addCorpusFlags(s.Corpora, o.corpora); err != nil {
+				return err
+			}
+			if err := checkTable(s.Table); err != nil {
+				return err
+			}
 			return a.runRun(cmd.Context(), l, s, o)
 		},
 	}
 	o.AddFlags(cmd)
 	return cmd
 }
+
+// addCorpusFlags merges --corpus NAME=PATH into the corpora of the
+// settings. A name ppldiff.yaml also defines keeps its other keys
+// (text_field, skip_bad) and takes the flag's path.
+func addCorpusFlags(corpora map[string]CorpusSetting, flags []string) (map[string]CorpusSetting, error) {
+	if len(flags) == 0 {
+		return corpora, nil
+	}
+	out := maps.Clone(corpora)
+	if out == nil {
+		out = map[string]CorpusSetting{}
+	}
+	for _, f := range flags {
+		name, path, ok := strings.Cut(f, "=")
+		name = strings.ToLower(strings.TrimSpace(name))
+		if !ok || path == "" || !corpusName.MatchString(name) {
+			return nil, usagef("--corpus %q: want NAME=PATH with NAME of letters, digits and _ (e.g. --corpus c4=data/c4/*.json.gz), then use prefill configs NAME-raw or NAME-chat", f)
+		}
+		cs, _ := settingsKey(out, name)
+		for k := range out {
+			if strings.EqualFold(k, name) {
+				delete(out, k)
+			}
+		}
+		cs.Path = path
+		out[name] = cs
+	}
+	return out, nil
+}
+
+// corpusName is a corpus name that a prefill config <name>-<format> can
+// carry: no '-', which separates the format.
+var corpusName = regexp.MustCompile(`^[a-z0-9_]+$`)
 
 // runLog is run-log.json: what varies between machines and runs of the same
 // config, kept out of results.json.
@@ -159,6 +205,13 @@ func (a *app) runRunTo(ctx context.Context, l *loader, s Settings, o *runOptions
 			concurrency = max(1, s.Serving.Concurrency*len(eps))
 		}
 	}
+	if zm, ok := env.models.(zooModels); ok {
+		// The builder bounds its own CPU work by GOMAXPROCS.
+		if err := buildZoo(ctx, zm.b, plan, prog, a.env.Stderr); err != nil {
+			prog.Wait()
+			return "", classifyRunError(err)
+		}
+	}
 	outcome, err := pipeline.Run(ctx, plan, pipeline.Options{
 		Manifest: env.manifest, Models: env.models, Corpora: env.corpora,
 		Cache: pipeline.StoreCache(st), Detect: detectorFor, Progress: prog, Logger: log,
@@ -191,10 +244,13 @@ func (a *app) runRunTo(ctx context.Context, l *loader, s Settings, o *runOptions
 		rl.Warnings = []string{}
 	}
 	b, _ := json.MarshalIndent(rl, "", "  ")
+	if err := keepRunLog(out); err != nil {
+		return "", err
+	}
 	if err := results.WriteFileAtomic(filepath.Join(out, results.RunLogFile), append(b, '\n')); err != nil {
 		return "", err
 	}
-	if err := printSummary(a.env.Stdout, outcome.Results); err != nil {
+	if err := printSummary(a.env.Stdout, outcome.Results, s.Table); err != nil {
 		return "", err
 	}
 	if !s.NoReport {
@@ -208,6 +264,28 @@ func (a *app) runRunTo(ctx context.Context, l *loader, s Settings, o *runOptions
 		fmt.Fprintf(a.env.Stdout, "%d warning(s): %s\n", len(warnings), strings.Join(warnings, "; "))
 	}
 	return out, nil
+}
+
+// keepRunLog moves an earlier invocation's run-log.json in out aside, to
+// run-log.N.json with the next free N (1, 2, ...), so every invocation that
+// wrote to out keeps its log (its times, host and work done) and
+// run-log.json is always the latest.
+func keepRunLog(out string) error {
+	cur := filepath.Join(out, results.RunLogFile)
+	if _, err := os.Stat(cur); err != nil {
+		return nil
+	}
+	stem := strings.TrimSuffix(results.RunLogFile, ".json")
+	for n := 1; ; n++ {
+		prev := filepath.Join(out, fmt.Sprintf("%s.%d.json", stem, n))
+		if _, err := os.Stat(prev); err == nil {
+			continue
+		}
+		if err := os.Rename(cur, prev); err != nil {
+			return fmt.Errorf("keep the earlier %s: %w", results.RunLogFile, err)
+		}
+		return nil
+	}
 }
 
 // writeRunOutputs writes results.json and samples.jsonl and records them in

@@ -6,10 +6,8 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"maps"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -190,9 +188,9 @@ func (a *app) corpora(s Settings, cfg pipeline.Config, b *zoo.Builder) (pipeline
 			if !filepath.IsAbs(path) {
 				path = filepath.Join(a.env.Dir, path)
 			}
-			h, err := fileSHA256(path)
+			h, err := corpus.Hash(path)
 			if err != nil {
-				return nil, nil, inputErr(fmt.Errorf("corpus %s: %v (check corpora.%s.path in ppldiff.yaml)", name, err, name))
+				return nil, nil, inputErr(fmt.Errorf("corpus %s: %w (check --corpus %s=PATH or corpora.%s.path in ppldiff.yaml)", name, err, name, name))
 			}
 			opts := corpus.Options{TextField: cs.TextField, SkipBad: cs.SkipBad, LinePerDoc: cs.LinePerDoc}
 			set[name] = pipeline.CorpusOpener{Hash: h, Open: func() (pipeline.DocSource, error) {
@@ -240,7 +238,7 @@ func (a *app) corpora(s Settings, cfg pipeline.Config, b *zoo.Builder) (pipeline
 			known = append(known, k)
 		}
 		slices.Sort(known)
-		return nil, nil, usagef("prefill config %q: unknown corpus %q (known: %s); define it under corpora: in ppldiff.yaml with a path", p, name, strings.Join(known, ", "))
+		return nil, nil, usagef("prefill config %q: unknown corpus %q (known: %s); give --corpus %s=PATH or define it under corpora: in ppldiff.yaml", p, name, strings.Join(known, ", "), name)
 	}
 	return set, hashes, nil
 }
@@ -257,19 +255,6 @@ func (f *fileSource) Next() (pipeline.Document, error) {
 }
 
 func (f *fileSource) Close() error { return f.r.Close() }
-
-func fileSHA256(path string) (string, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return "", err
-	}
-	defer f.Close()
-	h := sha256.New()
-	if _, err := io.Copy(h, f); err != nil {
-		return "", err
-	}
-	return hex.EncodeToString(h.Sum(nil)), nil
-}
 
 // zooModels serves a zoo manifest's models in-process.
 type zooModels struct{ b *zoo.Builder }

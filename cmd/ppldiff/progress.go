@@ -21,7 +21,9 @@ type progress interface {
 func (a *app) progress(log *slog.Logger) progress {
 	var p progress = &logProgress{log: log}
 	if a.env.IsTerminal {
-		p = &barProgress{p: mpb.New(mpb.WithOutput(a.env.Stderr), mpb.WithWidth(40))}
+		// WithAutoRefresh: mpb would not redraw a writer it cannot tell is a
+		// terminal (IsTerminal already said it is).
+		p = &barProgress{p: mpb.New(mpb.WithOutput(a.env.Stderr), mpb.WithWidth(40), mpb.WithAutoRefresh())}
 	}
 	if a.env.Observe != nil {
 		p = &observed{progress: p, observe: a.env.Observe}

@@ -70,6 +70,7 @@ no GPU, no network.
 		newAuditCommand(a),
 		newReportCommand(a),
 		newExportCommand(a),
+		newRunsCommand(a),
 		newImportCommand(a),
 		newOrganismsCommand(a),
 		newBaselineCommand(a),

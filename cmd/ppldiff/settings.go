@@ -67,6 +67,7 @@ type Settings struct {
 	// How the run behaves (not part of the results).
 	Concurrency int    `mapstructure:"concurrency" yaml:"concurrency"`
 	NoReport    bool   `mapstructure:"no_report" yaml:"no_report"`
+	Table       string `mapstructure:"table" yaml:"table"` // terminal summary: headline or full
 	LogLevel    string `mapstructure:"log_level" yaml:"log_level"`
 }
 
@@ -113,7 +114,7 @@ func defaultSettings() Settings {
 		PrefillTokens: d.PrefillTokens, PrefillOffset: d.PrefillOffset,
 		MinCompletionTokens: d.MinCompletionTokens, MaxCompressionRatio: d.MaxCompressionRatio,
 		Dedup: d.Dedup, SamplesTopK: d.SamplesTopK, SamplesScores: d.SamplesScores,
-		SamplesTokenDetail: d.SamplesTokenDetail, LogLevel: "info",
+		SamplesTokenDetail: d.SamplesTokenDetail, LogLevel: "info", Table: tableHeadline,
 		Serving: ServingSettings{Dialect: "vllm", BatchSize: 32, Concurrency: 8, Timeout: "120s", Retries: 12,
 			Backoff: "250ms", BackoffMax: "10s", LaunchTimeout: "10m"},
 	}

@@ -1,6 +1,8 @@
 package corpus
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -101,6 +103,7 @@ const (
 	SkipMissingField SkipReason = "text field missing"
 	SkipNotString    SkipReason = "text field not a string"
 	SkipNull         SkipReason = "text is null"
+	SkipNotUTF8      SkipReason = "line is not valid UTF-8"
 	SkipEmpty        SkipReason = "text is empty" // counted even without SkipBad: it is not malformed, just useless
 )
 
@@ -161,10 +164,15 @@ func (w Warnings) clone() Warnings {
 }
 
 // Extensions are the supported file name endings, matched case-insensitively.
-var Extensions = []string{".txt", ".txt.zst", ".jsonl", ".jsonl.zst", ".parquet"}
+// ".json" is JSON lines, as C4 names its shards (c4-train.00000-of-01024.json.gz).
+var Extensions = []string{
+	".txt", ".txt.gz", ".txt.zst",
+	".jsonl", ".jsonl.gz", ".jsonl.zst", ".json", ".json.gz", ".json.zst",
+	".parquet",
+}
 
-// Open opens a corpus file, choosing the format by its extension.
-func Open(path string, opts Options) (Reader, error) {
+// extension returns the longest supported ending of path, or "".
+func extension(path string) string {
 	lower := strings.ToLower(path)
 	ext := ""
 	for _, e := range Extensions {
@@ -172,6 +180,81 @@ func Open(path string, opts Options) (Reader, error) {
 			ext = e
 		}
 	}
+	return ext
+}
+
+// Open opens a corpus: a file, chosen by its extension; a directory, whose
+// files (dot files left out) are its shards in name order; or a glob
+// pattern (path/*.json.gz), whose matches are the shards in name order.
+// Shards are read one after another as one corpus.
+func Open(path string, opts Options) (Reader, error) {
+	files, err := Shards(path)
+	if err != nil {
+		return nil, err
+	}
+	if len(files) == 1 && files[0] == path {
+		src, err := openFile(path, opts)
+		if err != nil {
+			return nil, err
+		}
+		return &reader{src: src, path: path}, nil
+	}
+	return &reader{src: &shardSource{files: files, opts: opts}, path: path}, nil
+}
+
+// isGlob reports whether path holds glob metacharacters.
+func isGlob(path string) bool { return strings.ContainsAny(path, "*?[") }
+
+// Shards lists the files a corpus path stands for, in reading order: the
+// path itself for a file; a directory's files (dot files left out), or a
+// glob's matches, sorted by name. Every shard must have a supported
+// extension: a shard silently left out would change the corpus unseen.
+func Shards(path string) ([]string, error) {
+	var files []string
+	switch st, err := os.Stat(path); {
+	case err == nil && st.IsDir():
+		ents, err := os.ReadDir(path)
+		if err != nil {
+			return nil, openError(path, err)
+		}
+		for _, e := range ents {
+			if strings.HasPrefix(e.Name(), ".") || e.IsDir() {
+				continue
+			}
+			files = append(files, filepath.Join(path, e.Name()))
+		}
+		if len(files) == 0 {
+			return nil, &InputError{Path: path, Msg: "directory holds no corpus files (" + strings.Join(Extensions, ", ") + ")"}
+		}
+	case err != nil && isGlob(path):
+		m, gerr := filepath.Glob(path)
+		if gerr != nil {
+			return nil, &InputError{Path: path, Msg: "bad glob pattern", Err: gerr}
+		}
+		for _, f := range m {
+			if st, err := os.Stat(f); err == nil && !st.IsDir() {
+				files = append(files, f)
+			}
+		}
+		if len(files) == 0 {
+			return nil, &InputError{Path: path, Msg: "glob matches no file; check the pattern (quote it so the shell leaves it to ppldiff)", Err: fs.ErrNotExist}
+		}
+	default:
+		files = []string{path}
+	}
+	sort.Strings(files)
+	for _, f := range files {
+		if extension(f) == "" {
+			return nil, &InputError{Path: f, Msg: fmt.Sprintf("unknown corpus format %q; supported extensions: %s",
+				filepath.Ext(f), strings.Join(Extensions, ", "))}
+		}
+	}
+	return files, nil
+}
+
+// openFile opens one corpus file as a source.
+func openFile(path string, opts Options) (source, error) {
+	ext := extension(path)
 	if ext == "" {
 		return nil, &InputError{Path: path, Msg: fmt.Sprintf("unknown corpus format %q; supported extensions: %s",
 			filepath.Ext(path), strings.Join(Extensions, ", "))}
@@ -189,19 +272,97 @@ func Open(path string, opts Options) (Reader, error) {
 	}
 	name := filepath.Base(path)
 	var src source
-	switch ext {
-	case ".txt", ".jsonl":
-		src, err = newLineSource(f, path, name, ext, opts, false)
-	case ".txt.zst", ".jsonl.zst":
-		src, err = newLineSource(f, path, name, strings.TrimSuffix(ext, ".zst"), opts, true)
-	case ".parquet":
+	if ext == ".parquet" {
 		src, err = newParquetSource(f, path, name, opts)
+	} else {
+		format, comp, _ := strings.Cut(ext[1:], ".")
+		if format == "json" {
+			format = "jsonl"
+		}
+		src, err = newLineSource(f, path, name, "."+format, opts, comp)
 	}
 	if err != nil {
 		f.Close()
 		return nil, err
 	}
-	return &reader{src: src, path: path}, nil
+	return src, nil
+}
+
+// shardSource reads shards one after another, opening each when the one
+// before it is done, so a thousand shards hold one file open at a time.
+type shardSource struct {
+	files []string
+	opts  Options
+	cur   source
+	i     int
+}
+
+func (s *shardSource) next(w *Warnings) ([]byte, string, error) {
+	for {
+		if s.cur == nil {
+			if s.i == len(s.files) {
+				return nil, "", io.EOF
+			}
+			src, err := openFile(s.files[s.i], s.opts)
+			if err != nil {
+				return nil, "", err
+			}
+			s.cur = src
+			s.i++
+		}
+		text, where, err := s.cur.next(w)
+		if err != io.EOF {
+			return text, where, err
+		}
+		if err := s.cur.close(); err != nil {
+			return nil, "", err
+		}
+		s.cur = nil
+	}
+}
+
+func (s *shardSource) close() error {
+	if s.cur == nil {
+		return nil
+	}
+	err := s.cur.close()
+	s.cur = nil
+	return err
+}
+
+// Hash is the SHA-256 of a corpus's content: of the file itself for one
+// file; for shards, of each shard's base name and content hash in order, so
+// renaming, adding or changing a shard changes it.
+func Hash(path string) (string, error) {
+	files, err := Shards(path)
+	if err != nil {
+		return "", err
+	}
+	if len(files) == 1 && files[0] == path {
+		return fileHash(path)
+	}
+	h := sha256.New()
+	for _, f := range files {
+		fh, err := fileHash(f)
+		if err != nil {
+			return "", err
+		}
+		fmt.Fprintf(h, "%s\x00%s\n", filepath.Base(f), fh)
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+func fileHash(path string) (string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", openError(path, err)
+	}
+	defer f.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return "", fmt.Errorf("read corpus %s: %w", path, err)
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
 }
 
 func openError(path string, err error) error {

@@ -221,7 +221,7 @@ func TestBadInput(t *testing.T) {
 	})
 	t.Run("unknown extension", func(t *testing.T) {
 		_, err := Open(writeFile(t, "corpus.csv", []byte("a,b\n")), Options{})
-		wantBadInput(t, err, ".csv", ".txt, .txt.zst, .jsonl, .jsonl.zst, .parquet")
+		wantBadInput(t, err, ".csv", ".txt, .txt.gz, .txt.zst, .jsonl, .jsonl.gz, .jsonl.zst, .json, .json.gz, .json.zst, .parquet")
 	})
 	t.Run("directory", func(t *testing.T) {
 		dir := filepath.Join(t.TempDir(), "dir.jsonl")
@@ -229,7 +229,7 @@ func TestBadInput(t *testing.T) {
 			t.Fatal(err)
 		}
 		_, err := Open(dir, Options{})
-		wantBadInput(t, err, dir, "is a directory")
+		wantBadInput(t, err, dir, "directory holds no corpus files")
 	})
 	t.Run("line not JSON", func(t *testing.T) {
 		_, _, err := ReadAll("testdata/mixed.jsonl", Options{})

@@ -1,15 +1,27 @@
 // Package corpus reads the user corpora that prefills are drawn from.
 //
-// Open picks the format from the file name (case-insensitive):
+// A corpus is a file, a directory of shards (its files in name order, dot
+// files left out) or a glob of shards ("c4/*.json.gz", matches in name
+// order); shards are read one after another as one corpus, each document's
+// Source naming its shard. Every shard must have a supported extension.
+// Hash fingerprints a corpus for the store: a file by its bytes, shards by
+// their names and bytes.
+//
+// Open picks each file's format from its name (case-insensitive):
 //
 //   - .txt: documents are separated by one or more blank lines (lines empty
 //     or holding only whitespace); a document is its lines joined with "\n",
 //     each line kept as written apart from its "\n" or "\r\n" ending. With
 //     Options.LinePerDoc every non-blank line is a document instead.
-//   - .jsonl: one JSON object per line; the document is the string in
-//     Options.TextField (default "text"). Blank lines are ignored. Lines of
-//     any length are read (there is no 64 KiB line limit).
-//   - .txt.zst, .jsonl.zst: the same, zstd-compressed, decoded as a stream.
+//     Every line must be UTF-8 text: a NUL byte or invalid UTF-8 is an
+//     error naming file and line (not silently U+FFFD in a prefill).
+//   - .jsonl, and .json as C4 names its JSON-lines shards: one JSON object
+//     per line; the document is the string in Options.TextField (default
+//     "text"). Blank lines are ignored. Lines of any length are read (there
+//     is no 64 KiB line limit). A line with invalid UTF-8 is a malformed
+//     record.
+//   - .txt.gz, .jsonl.gz, .json.gz, and the same with .zst: gzip- or
+//     zstd-compressed, decoded as a stream.
 //   - .parquet: the document is the value of the top-level string
 //     (BYTE_ARRAY) column named by Options.TextField (default "text"),
 //     streamed page by page.
@@ -32,11 +44,14 @@
 //
 //   - a missing file (also matches fs.ErrNotExist), a directory, an unknown
 //     extension (the message lists Extensions);
-//   - a corrupt or truncated .zst stream, or a file that is not zstd;
+//   - a corrupt or truncated .gz or .zst stream, or a file that is not one;
+//   - a directory without corpus files, a glob that matches none, a shard
+//     with an unsupported extension;
 //   - an unreadable parquet file, a missing text column (the message lists
 //     the columns), a column that is not a string column;
 //   - a record that is malformed: a .jsonl line that is not a JSON object, a
-//     missing, null or non-string text field, a null parquet value. With
+//     missing, null or non-string text field, invalid UTF-8, a null parquet
+//     value. With
 //     Options.SkipBad these records are skipped instead and counted in
 //     Warnings by SkipReason, with the first few quoted;
 //   - a file that yields no document at all (empty, only blank lines, or

