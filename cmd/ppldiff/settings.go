@@ -128,9 +128,11 @@ type loader struct {
 	v         *viper.Viper
 	workspace string
 	file      string // the config file read, if any
-	// flagSet marks keys a command-line flag set explicitly: they beat the
-	// environment.
-	flagSet map[string]bool
+	// flagSet maps the keys a command-line flag set explicitly (they beat
+	// the environment) to the flag's name.
+	flagSet map[string]string
+	// lines maps each key path of the config file to its line.
+	lines map[string]int
 }
 
 // newLoader finds the workspace and reads its config file strictly: an
@@ -162,6 +164,7 @@ func newLoader(env *Env, configPath string) (*loader, error) {
 			return nil, usageErr(fmt.Errorf("%s: %w", configPath, err))
 		}
 		l.file = configPath
+		l.lines = yamlLines(data)
 		if filepath.Base(configPath) == ConfigFile {
 			l.workspace = filepath.Dir(configPath)
 		}
@@ -182,9 +185,9 @@ func (l *loader) bind(fs *pflag.FlagSet, flagToKey map[string]string) error {
 		}
 		if f.Changed {
 			if l.flagSet == nil {
-				l.flagSet = map[string]bool{}
+				l.flagSet = map[string]string{}
 			}
-			l.flagSet[key] = true
+			l.flagSet[key] = flag
 		}
 	}
 	return nil
@@ -196,10 +199,10 @@ func (l *loader) settings() (Settings, error) {
 	// The environment is read through the injected Getenv (so tests
 	// control it) for every known key; a flag the user gave still wins.
 	for _, key := range l.v.AllKeys() {
-		if l.flagSet[key] {
+		if _, ok := l.flagSet[key]; ok {
 			continue
 		}
-		name := "PPLDIFF_" + strings.ToUpper(strings.ReplaceAll(key, ".", "_"))
+		name := envName(key)
 		if val := l.env.Getenv(name); val != "" {
 			if err := checkEnvValue(l.v.Get(key), val); err != nil {
 				return s, usagef("%s=%q: %v", name, val, err)
@@ -210,7 +213,7 @@ func (l *loader) settings() (Settings, error) {
 	if err := l.v.Unmarshal(&s); err != nil {
 		return s, usageErr(fmt.Errorf("configuration: %w", err))
 	}
-	return s, nil
+	return s, l.validateSettings(s)
 }
 
 // setDefaults registers every leaf key of the default settings, so that
