@@ -101,13 +101,24 @@ func ReadResults(path string) (*Results, error) {
 	if err != nil {
 		return nil, err
 	}
+	return ParseResults(path, b)
+}
+
+// ParseResults decodes and validates the content of a results file; path
+// names it in errors, which match ErrInvalid.
+func ParseResults(path string, b []byte) (*Results, error) {
 	var r Results
 	dec := json.NewDecoder(bytes.NewReader(b))
 	if err := dec.Decode(&r); err != nil {
-		return nil, fmt.Errorf("%s: not a results file: %w", path, err)
+		return nil, &InvalidError{Path: path, Entry: -1, Reason: "not a results file: " + err.Error()}
 	}
-	if r.Schema != Schema {
-		return nil, fmt.Errorf("%s: schema %q, this ppldiff reads %q", path, r.Schema, Schema)
+	// One JSON document: anything after it is damage (a concatenation,
+	// an interrupted edit), not something to ignore.
+	if len(bytes.TrimSpace(b[dec.InputOffset():])) > 0 {
+		return nil, &InvalidError{Path: path, Entry: -1, Reason: "trailing data after the JSON document"}
+	}
+	if err := Validate(path, &r); err != nil {
+		return nil, err
 	}
 	return &r, nil
 }
