@@ -124,7 +124,7 @@ func loadManifest(env *Env, nameOrPath string) (*organisms.Manifest, error) {
 		if errors.Is(err, os.ErrNotExist) {
 			return nil, inputErr(fmt.Errorf("manifest %q: no such built-in manifest (%s) or file", nameOrPath, strings.Join(organisms.Builtin(), ", ")))
 		}
-		return nil, inputErr(err)
+		return nil, err // exitTable: organisms.ErrInvalid
 	}
 	return m, nil
 }

@@ -35,7 +35,7 @@ entry).`,
 			}
 			w, err := reports.Write(dir, reports.Options{})
 			if err != nil {
-				return inputErr(fmt.Errorf("report: %w", err))
+				return fmt.Errorf("report: %w", err) // exitTable decides: a bad samples.jsonl is input, a full disk is not
 			}
 			fmt.Fprintf(a.env.Stdout, "\nwrote %s, %s and %s\n", w.HTML, w.Markdown, filepath.Join(dir, reports.PlotsDir)+string(filepath.Separator))
 			if len(w.Pages) > 0 {

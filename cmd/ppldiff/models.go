@@ -102,7 +102,7 @@ func (a *app) setup(ctx context.Context, l *loader, s Settings, dryRun bool, log
 		cfg.Manifest = filepath.Base(m.File)
 	}
 	if err := cfg.Validate(); err != nil {
-		return nil, usageErr(err)
+		return nil, err // exitTable: pipeline.ErrConfig
 	}
 
 	hasZoo := m.Zoo != nil || slices.ContainsFunc(m.Organisms, func(o organisms.Organism) bool { return o.Recipe != nil })
@@ -424,7 +424,7 @@ func (r *remoteModels) servedNames(s Settings, m *organisms.Manifest) ([]string,
 	cfg.Manifest = m.Name
 	plan, err := pipeline.MakePlan(cfg, m, r)
 	if err != nil {
-		return nil, usageErr(err)
+		return nil, err // exitTable: pipeline.ErrConfig
 	}
 	set := map[string]bool{}
 	for _, u := range plan.Units {

@@ -127,8 +127,16 @@ func ParsePrefillConfig(s string) (PrefillConfig, error) {
 	return pc, nil
 }
 
-// Validate reports the first invalid setting, in words a user can act on.
+// Validate reports the first invalid setting, in words a user can act on;
+// the error matches ErrConfig.
 func (c *Config) Validate() error {
+	if err := c.validate(); err != nil {
+		return &configError{err}
+	}
+	return nil
+}
+
+func (c *Config) validate() error {
 	switch {
 	case c.N <= 0:
 		return fmt.Errorf("n (prefills per config) must be positive, got %d", c.N)

@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/json"
-	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -163,7 +162,7 @@ func ReadSamples(path string) ([]Sample, error) {
 		if len(bytes.TrimSpace(b)) > 0 {
 			var s Sample
 			if jerr := json.Unmarshal(b, &s); jerr != nil {
-				return nil, fmt.Errorf("%s:%d: not a sample: %w", path, line, jerr)
+				return nil, &InvalidError{Path: path, Line: line, Entry: -1, Reason: "not a sample: " + jerr.Error()}
 			}
 			out = append(out, s)
 		}

@@ -14,12 +14,16 @@ var ErrInvalid = errors.New("invalid results file")
 // problem is one entry's, its index and key.
 type InvalidError struct {
 	Path   string
+	Line   int // samples.jsonl's line, 1-based; 0: none
 	Entry  int // 0-based index into entries; -1: the file as a whole
 	Key    Key
 	Reason string
 }
 
 func (e *InvalidError) Error() string {
+	if e.Line > 0 {
+		return fmt.Sprintf("%s:%d: %s", e.Path, e.Line, e.Reason)
+	}
 	if e.Entry < 0 {
 		return fmt.Sprintf("%s: %s", e.Path, e.Reason)
 	}

@@ -25,6 +25,11 @@ const BusyTimeout = 30 * time.Second
 var (
 	// ErrNotFound is wrapped by lookups of a single record that does not exist.
 	ErrNotFound = errors.New("not found")
+	// ErrCorrupt is matched (errors.Is) by errors about a damaged store
+	// file that cannot be read past (SQLite reports the file malformed, or
+	// a stored run fails its checksum). Rows of the cache that fail their
+	// checksum are not errors: they are dropped and recomputed.
+	ErrCorrupt = errors.New("store file is damaged")
 	// ErrSchemaTooNew is returned by Open when the file was written by a newer
 	// ppldiff whose schema this build does not know.
 	ErrSchemaTooNew = errors.New("store schema is newer than this ppldiff")
