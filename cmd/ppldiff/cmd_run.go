@@ -232,6 +232,8 @@ func (a *app) runRunTo(ctx context.Context, l *loader, s Settings, o *runOptions
 		return "", err
 	}
 	warnings := append(slices.Clone(env.warnings), outcome.Warnings...)
+	warnings = append(warnings, st.Repairs()...)
+	warnings = append(warnings, env.repairs()...)
 	host, _ := os.Hostname()
 	rl := runLog{
 		RunID: runID, Started: started.UTC().Format("2006-01-02T15:04:05Z07:00"),

@@ -53,6 +53,15 @@ func (e *runEnv) endpoints() []string {
 	return out
 }
 
+// repairs lists the cached model files that failed their checksum and were
+// rebuilt.
+func (e *runEnv) repairs() []string {
+	if e.builder == nil {
+		return nil
+	}
+	return e.builder.Repairs()
+}
+
 func (e *runEnv) modelCounters() any {
 	if e.builder == nil {
 		return nil

@@ -1,0 +1,62 @@
+package main
+
+import (
+	"bytes"
+	"database/sql"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// A damaged store row and a damaged cached model file change nothing in
+// results.json: both are recomputed, and run-log.json says so.
+func TestDamagedCachesAreRecomputed(t *testing.T) {
+	c := newCLI(t)
+	args := smallRunArgs("out", "--no-report", "--organism", "backdoor_phrase", "-n", "30")
+	c.mustRun(args...)
+	clean := c.read("out", "results.json")
+
+	// A model file: flip one bit in the middle.
+	models, _ := filepath.Glob(c.path(".ppldiff", "models", "finetune-*.bin"))
+	if len(models) == 0 {
+		t.Fatal("no cached finetune")
+	}
+	data, err := os.ReadFile(models[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	data[len(data)/2] ^= 0x10
+	if err := os.WriteFile(models[0], data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	// Every stored completion: a changed byte of text, as a damaged page
+	// would leave it.
+	db, err := sql.Open("sqlite", c.path(".ppldiff", "store.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Exec(`UPDATE completions SET text = CAST(upper(CAST(text AS TEXT)) AS BLOB)`); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+
+	c.mustRun(args...)
+	if got := c.read("out", "results.json"); !bytes.Equal(got, clean) {
+		t.Fatal("results.json changed after the caches were damaged")
+	}
+	var rl runLog
+	if err := json.Unmarshal(c.read("out", "run-log.json"), &rl); err != nil {
+		t.Fatal(err)
+	}
+	all := strings.Join(rl.Warnings, "\n")
+	for _, w := range []string{"completions row(s) failed their checksum", models[0], "rebuilt"} {
+		if !strings.Contains(all, w) {
+			t.Errorf("run-log.json warnings lack %q:\n%s", w, all)
+		}
+	}
+	if rl.Work.CompletionsGenerated == 0 {
+		t.Error("no completion was generated again")
+	}
+}
