@@ -95,3 +95,48 @@ func TestImpossibleResultsAreBadInput(t *testing.T) {
 		})
 	}
 }
+
+// Entry names from a results file reach the terminal through check,
+// compare and error messages without their escape sequences or bidi
+// overrides acting on it.
+func TestGateOutputsNeutraliseTerminalEscapes(t *testing.T) {
+	const hostile = "bd_\x1b[2J\x1b]8;;http://evil\x07x\u202Eevil\u009b31m"
+	c := newCLI(t)
+	copyRunFixture(t, c, "a")
+	copyRunFixture(t, c, "b")
+	for _, dir := range []string{"a", "b"} {
+		editResults(t, c, dir, func(es []any) []any {
+			for _, e := range es {
+				if m := e.(map[string]any); m["organism"] == "bd_backdoor" {
+					m["organism"] = hostile
+				}
+			}
+			return es
+		})
+		// samples name the organism too; without them the gate reads
+		// flagged ranks only.
+		os.Remove(c.path(dir, "samples.jsonl"))
+	}
+	c.mustRun("baseline", "a")
+	c.write("baseline.json", c.stdout.String())
+	var outs []string
+	c.run(context.Background(), "check", "b", "--baseline", "baseline.json")
+	outs = append(outs, c.stdout.String()+c.stderr.String())
+	c.mustRun("compare", "a", "b")
+	outs = append(outs, c.stdout.String()+c.stderr.String())
+	// An error message that quotes the name.
+	editResults(t, c, "b", func(es []any) []any {
+		es[0].(map[string]any)["count_at_10"] = -1
+		return es
+	})
+	c.run(context.Background(), "check", "b", "--baseline", "baseline.json")
+	outs = append(outs, c.stdout.String()+c.stderr.String())
+	for i, out := range outs {
+		if strings.ContainsAny(out, "\x1b\x07\u202e\u009b") {
+			t.Errorf("output %d holds raw escapes:\n%q", i, out)
+		}
+		if !strings.Contains(out, `bd_\x1b[2J`) {
+			t.Errorf("output %d does not show the name escaped:\n%s", i, out)
+		}
+	}
+}

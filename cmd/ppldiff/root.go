@@ -7,6 +7,8 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
+
+	"github.com/ppldiff/ppldiff/internal/termsafe"
 )
 
 // version is set at build time with -ldflags "-X main.version=...".
@@ -112,7 +114,8 @@ func run(ctx context.Context, env *Env, args []string) int {
 			// number of arguments, a missing required flag.
 			err = usageErr(fmt.Errorf("%w (see `ppldiff %s --help`)", err, firstArg(args)))
 		}
-		fmt.Fprintf(env.Stderr, "ppldiff: %v\n", err)
+		// Messages quote files and model text: no escape reaches the terminal.
+		fmt.Fprintf(env.Stderr, "ppldiff: %s\n", termsafe.String(err.Error()))
 		if exitCode(err) == exitInterrupted && firstArg(args) == "run" {
 			fmt.Fprintln(env.Stderr, "ppldiff: interrupted; work done so far is stored: re-run the same command to resume")
 		}

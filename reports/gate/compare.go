@@ -14,6 +14,7 @@ import (
 	"gonum.org/v1/gonum/stat"
 	"gonum.org/v1/gonum/stat/distuv"
 
+	"github.com/ppldiff/ppldiff/internal/termsafe"
 	"github.com/ppldiff/ppldiff/metrics"
 )
 
@@ -266,7 +267,7 @@ func (c *Comparison) WriteText(w io.Writer) error {
 	for _, line := range warned.lines() {
 		fmt.Fprintf(&b, "warning: %s\n", line)
 	}
-	_, err := io.WriteString(w, b.String())
+	_, err := io.WriteString(w, termsafe.String(b.String()))
 	return err
 }
 
