@@ -234,6 +234,7 @@ func (a *app) runRunTo(ctx context.Context, l *loader, s Settings, o *runOptions
 	warnings := append(slices.Clone(env.warnings), outcome.Warnings...)
 	warnings = append(warnings, st.Repairs()...)
 	warnings = append(warnings, env.repairs()...)
+	warnings = append(warnings, env.skips.warnings()...)
 	host, _ := os.Hostname()
 	rl := runLog{
 		RunID: runID, Started: started.UTC().Format("2006-01-02T15:04:05Z07:00"),

@@ -60,3 +60,32 @@ func TestDamagedCachesAreRecomputed(t *testing.T) {
 		t.Error("no completion was generated again")
 	}
 }
+
+// skip_bad: true skips malformed lines and says how many in run-log.json.
+func TestSkipBadCountsSkippedLinesInRunLog(t *testing.T) {
+	c := newCLI(t)
+	var corpus strings.Builder
+	for i := range 40 {
+		switch i % 10 {
+		case 3:
+			corpus.WriteString("{\"text\": broken\n") // not JSON
+		case 7:
+			corpus.WriteString("{\"body\": \"no text field\"}\n")
+		default:
+			corpus.WriteString(`{"text": "The weather in Varstead was mild and the market opened early for everyone."}` + "\n")
+		}
+	}
+	c.write("web.jsonl", corpus.String())
+	c.write(ConfigFile, "corpora:\n  web:\n    path: web.jsonl\n    skip_bad: true\n")
+	c.mustRun("run", "--manifest", smallManifest, "--prefills", "web-raw", "-n", "5", "--organism", "control_general", "--out", "out", "--no-report")
+	var rl runLog
+	if err := json.Unmarshal(c.read("out", "run-log.json"), &rl); err != nil {
+		t.Fatal(err)
+	}
+	all := strings.Join(rl.Warnings, "\n")
+	for _, w := range []string{"corpus web (", "8 records skipped", "4 not a JSON object", "4 text field missing", "web.jsonl:4"} {
+		if !strings.Contains(all, w) {
+			t.Errorf("run-log.json warnings lack %q:\n%s", w, all)
+		}
+	}
+}
