@@ -228,10 +228,14 @@ func (a *app) runRunTo(ctx context.Context, l *loader, s Settings, o *runOptions
 	} else if !filepath.IsAbs(out) {
 		out = filepath.Join(a.env.Dir, out)
 	}
+	leftovers := results.CleanTemp(out)
 	if err := writeRunOutputs(ctx, st, out, outcome); err != nil {
 		return "", err
 	}
 	warnings := append(slices.Clone(env.warnings), outcome.Warnings...)
+	if len(leftovers) > 0 {
+		warnings = append(warnings, fmt.Sprintf("removed %d temporary file(s) an interrupted write left in %s", len(leftovers), out))
+	}
 	warnings = append(warnings, st.Repairs()...)
 	warnings = append(warnings, env.repairs()...)
 	warnings = append(warnings, env.skips.warnings()...)

@@ -89,3 +89,41 @@ func TestSkipBadCountsSkippedLinesInRunLog(t *testing.T) {
 		}
 	}
 }
+
+// What interrupted writes leave behind is cleaned by the next run, and
+// `report` says when a directory lacks what a finished run writes.
+func TestLeftoversAreCleanedAndReportSaysIncomplete(t *testing.T) {
+	c := newCLI(t)
+	args := smallRunArgs("out", "--organism", "control_general", "-n", "20")
+	c.mustRun(args...)
+	// A writer killed mid-write: pid 2^22+1 is beyond Linux's pid_max default.
+	stale := []string{".samples.jsonl.tmp-4194305-77", ".results.json.tmp123456"}
+	for _, f := range stale {
+		c.write(filepath.Join("out", f), "half a file")
+	}
+	os.Remove(c.path("out", "run-log.json"))
+	os.Remove(c.path("out", "report.html"))
+	c.mustRun("report", "out")
+	for _, w := range []string{"no run-log.json", "interrupted", "2 temporary file(s)"} {
+		if !strings.Contains(c.stderr.String(), w) {
+			t.Errorf("report's notes lack %q:\n%s", w, c.stderr.String())
+		}
+	}
+	c.mustRun(args...)
+	for _, f := range stale {
+		if _, err := os.Stat(c.path("out", f)); !os.IsNotExist(err) {
+			t.Errorf("%s survived the next run", f)
+		}
+	}
+	var rl runLog
+	if err := json.Unmarshal(c.read("out", "run-log.json"), &rl); err != nil {
+		t.Fatal(err)
+	}
+	if all := strings.Join(rl.Warnings, "\n"); !strings.Contains(all, "removed 2 temporary file(s)") {
+		t.Errorf("run-log.json warnings:\n%s", all)
+	}
+	c.mustRun("report", "out")
+	if c.stderr.Len() != 0 {
+		t.Errorf("report of a complete directory has notes:\n%s", c.stderr.String())
+	}
+}

@@ -8,6 +8,8 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+
+	"github.com/ppldiff/ppldiff/internal/tmpfile"
 )
 
 // File names inside a run directory.
@@ -63,7 +65,7 @@ func WriteFileAtomic(path string, data []byte) error {
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return err
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
+	tmp, err := tmpfile.Create(filepath.Dir(path), filepath.Base(path))
 	if err != nil {
 		return err
 	}
@@ -80,6 +82,17 @@ func WriteFileAtomic(path string, data []byte) error {
 		return err
 	}
 	return os.Rename(tmp.Name(), path)
+}
+
+// CleanTemp removes the temporary files that interrupted writes of a run's
+// files (results.json, samples.jsonl, run-log.json) left in dir, skipping
+// those of writers still running, and returns their paths.
+func CleanTemp(dir string) []string {
+	var out []string
+	for _, f := range []string{ResultsFile, SamplesFile, RunLogFile} {
+		out = append(out, tmpfile.Clean(dir, f)...)
+	}
+	return out
 }
 
 // WriteResults writes dir/results.json.

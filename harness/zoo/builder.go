@@ -91,7 +91,7 @@ func NewBuilder(m *organisms.Manifest, cacheDir string) (*Builder, error) {
 	b := &Builder{
 		m:       m,
 		setup:   *setup,
-		cache:   &cache{dir: cacheDir},
+		cache:   newCache(cacheDir),
 		dir:     filepath.Dir(m.File),
 		corpus:  gen.NewCorpus(setup.Corpus.Seed),
 		work:    make(chan struct{}, max(1, runtime.GOMAXPROCS(0))),

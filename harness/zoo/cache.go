@@ -13,6 +13,8 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+
+	"github.com/ppldiff/ppldiff/internal/tmpfile"
 )
 
 // FormatVersion is part of every cache key: bump it when the corpus
@@ -43,6 +45,15 @@ type cache struct {
 	dir     string
 	mu      sync.Mutex
 	rebuilt []string // warnings, one per file that failed its check
+}
+
+// newCache opens a cache directory, removing what writers killed mid-write
+// left behind.
+func newCache(dir string) *cache {
+	if dir != "" {
+		tmpfile.Clean(dir, "model")
+	}
+	return &cache{dir: dir}
 }
 
 // sumMagic opens the trailer of a cache file.
@@ -116,7 +127,7 @@ func (c *cache) store(kind, key string, encode func(io.Writer) error) error {
 	if err := os.MkdirAll(c.dir, 0o755); err != nil {
 		return err
 	}
-	tmp, err := os.CreateTemp(c.dir, ".tmp-"+kind+"-*")
+	tmp, err := tmpfile.Create(c.dir, "model")
 	if err != nil {
 		return err
 	}
