@@ -71,6 +71,11 @@ func Load(nameOrPath string) (*Manifest, error) {
 	if err := m.Validate(); err != nil {
 		return nil, invalid(err)
 	}
+	if _, builtin := BuiltinBytes(nameOrPath); !builtin {
+		if err := m.CheckFiles(); err != nil {
+			return nil, invalid(err)
+		}
+	}
 	return m, nil
 }
 

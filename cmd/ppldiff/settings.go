@@ -17,6 +17,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/ppldiff/ppldiff/harness/pipeline"
+	"github.com/ppldiff/ppldiff/organisms"
 )
 
 // ConfigFile is the name of the workspace configuration file.
@@ -250,7 +251,7 @@ func checkConfigKeys(path string, data []byte) error {
 			}
 			return fmt.Errorf("%s (see `ppldiff config show` for the known keys)", strings.Join(msgs, "; "))
 		}
-		return fmt.Errorf("%s: %w", path, err)
+		return organisms.SyntaxError(path, err)
 	}
 	return nil
 }
