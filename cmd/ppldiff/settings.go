@@ -157,20 +157,28 @@ func newLoader(env *Env, configPath string) (*loader, error) {
 		if err != nil {
 			return nil, usageErr(fmt.Errorf("config: %w", err))
 		}
-		if err := checkConfigKeys(configPath, data); err != nil {
-			return nil, usageErr(err)
+		if err := l.readConfig(configPath, data); err != nil {
+			return nil, err
 		}
-		l.v.SetConfigType("yaml")
-		if err := l.v.ReadConfig(bytes.NewReader(data)); err != nil {
-			return nil, usageErr(fmt.Errorf("%s: %w", configPath, err))
-		}
-		l.file = configPath
-		l.lines = yamlLines(data)
 		if filepath.Base(configPath) == ConfigFile {
 			l.workspace = filepath.Dir(configPath)
 		}
 	}
 	return l, nil
+}
+
+// readConfig layers the content of the config file at path.
+func (l *loader) readConfig(path string, data []byte) error {
+	if err := checkConfigKeys(path, data); err != nil {
+		return usageErr(err)
+	}
+	l.v.SetConfigType("yaml")
+	if err := l.v.ReadConfig(bytes.NewReader(data)); err != nil {
+		return usageErr(fmt.Errorf("%s: %w", path, err))
+	}
+	l.file = path
+	l.lines = yamlLines(data)
+	return nil
 }
 
 // bind binds flags one by one to their keys; only flags the user set

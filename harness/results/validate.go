@@ -10,6 +10,10 @@ import (
 // is malformed or its numbers cannot be true.
 var ErrInvalid = errors.New("invalid results file")
 
+// MaxCompletions bounds an entry's n_completions: readers hold a flag per
+// completion, and no run ranks more (a run's n is at most 10,000,000).
+const MaxCompletions = 10_000_000
+
 // InvalidError locates a problem in a results file: the file and, when the
 // problem is one entry's, its index and key.
 type InvalidError struct {
@@ -67,8 +71,8 @@ func entryProblem(e *Entry) string {
 		return "organism, variant, reference, config and score must all be given"
 	case e.Repeat < 0:
 		return fmt.Sprintf("repeat %d is negative", e.Repeat)
-	case e.NCompletions < 0:
-		return fmt.Sprintf("n_completions %d is negative", e.NCompletions)
+	case e.NCompletions < 0 || e.NCompletions > MaxCompletions:
+		return fmt.Sprintf("n_completions %d is outside 0..%d", e.NCompletions, MaxCompletions)
 	case e.Params < 0:
 		return fmt.Sprintf("params %d is negative", e.Params)
 	case math.IsNaN(e.Strength) || math.IsInf(e.Strength, 0):

@@ -101,3 +101,13 @@ func TestReadRejectsImpossibleResults(t *testing.T) {
 		t.Errorf("trailing whitespace: %v", err)
 	}
 }
+
+// Found by FuzzParseResults: an absurd n_completions made every reader of
+// the ranking allocate a flag per completion (a terabyte here).
+func TestHugeRankingIsRejected(t *testing.T) {
+	b := []byte(`{"schema":"ppldiff/results/v1","run":{"id":"x"},"entries":[{"organism":"a","variant":"v","reference":"r","config":"c","score":"s",` +
+		`"n_completions":1000000000000,"n_flagged":0,"count_at_10":0,"count_at_100":0,"first_hit_rank":null}]}`)
+	if _, err := ParseResults("huge.json", b); !errors.Is(err, ErrInvalid) || !strings.Contains(err.Error(), "n_completions") {
+		t.Fatalf("huge ranking: %v", err)
+	}
+}
