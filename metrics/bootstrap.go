@@ -377,8 +377,11 @@ func percentile(x []float64, level float64) (Interval, float64) {
 }
 
 // bootstrapP is the two-sided bootstrap p-value of "no difference":
-// 2*min(share of replicates <= 0, share >= 0), capped at 1. It is below
-// 1-Level about when the percentile interval excludes 0.
+// 2*min(replicates <= 0, replicates >= 0) / R, capped at 1, with the usual
+// +1 in numerator and denominator: R replicates cannot show a p-value below
+// about 1/R, and a p of exactly 0 would survive any multiple-comparison
+// correction. It is below 1-Level about when the percentile interval
+// excludes 0.
 func bootstrapP(d []float64) float64 {
 	le, ge := 0, 0
 	for _, v := range d {
@@ -389,7 +392,7 @@ func bootstrapP(d []float64) float64 {
 			ge++
 		}
 	}
-	return math.Min(1, 2*float64(min(le, ge))/float64(len(d)))
+	return math.Min(1, 2*float64(min(le, ge)+1)/float64(len(d)+1))
 }
 
 // PairedBootstrapDiff compares count@k of two rankings of the same

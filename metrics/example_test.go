@@ -151,7 +151,7 @@ func ExamplePairedBootstrapDiff() {
 		panic(err)
 	}
 	fmt.Printf("A=%g B=%g delta=%g [%g, %g] p=%.4f paired=%v\n", d.A, d.B, d.Delta, d.CI.Lo, d.CI.Hi, d.P, d.Paired)
-	// Output: A=1 B=5 delta=4 [1, 5] p=0.0200 paired=true
+	// Output: A=1 B=5 delta=4 [1, 5] p=0.0210 paired=true
 }
 
 func ExampleUnpairedBootstrapDiff() {

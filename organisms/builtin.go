@@ -2,6 +2,7 @@ package organisms
 
 import (
 	"embed"
+	"errors"
 	"fmt"
 	"io/fs"
 	"os"
@@ -56,19 +57,38 @@ func Load(nameOrPath string) (*Manifest, error) {
 		b, err := os.ReadFile(nameOrPath)
 		if err != nil {
 			if os.IsNotExist(err) && !strings.ContainsAny(nameOrPath, `/\.`) {
-				return nil, fmt.Errorf("manifest %q: no such built-in manifest (built-in: %s) and no such file",
-					nameOrPath, strings.Join(Builtin(), ", "))
+				return nil, invalid(fmt.Errorf("manifest %q: no such built-in manifest (built-in: %s) and no such file: %w",
+					nameOrPath, strings.Join(Builtin(), ", "), err))
 			}
-			return nil, fmt.Errorf("manifest: %w", err)
+			return nil, invalid(fmt.Errorf("manifest: %w", err))
 		}
 		data, file = b, nameOrPath
 	}
 	m, err := Parse(file, data)
 	if err != nil {
-		return nil, err
+		return nil, invalid(err)
 	}
 	if err := m.Validate(); err != nil {
-		return nil, err
+		return nil, invalid(err)
+	}
+	if _, builtin := BuiltinBytes(nameOrPath); !builtin {
+		if err := m.CheckFiles(); err != nil {
+			return nil, invalid(err)
+		}
 	}
 	return m, nil
 }
+
+// ErrInvalid is matched (errors.Is) by every error of Load caused by the
+// manifest itself: missing, unreadable, malformed or inconsistent.
+var ErrInvalid = errors.New("invalid manifest")
+
+// invalidError marks err as the manifest's fault, keeping its message and
+// its chain (a missing file still matches fs.ErrNotExist).
+type invalidError struct{ err error }
+
+func (e *invalidError) Error() string        { return e.err.Error() }
+func (e *invalidError) Unwrap() error        { return e.err }
+func (e *invalidError) Is(target error) bool { return target == ErrInvalid }
+
+func invalid(err error) error { return &invalidError{err} }

@@ -59,13 +59,13 @@ func Parse(filename string, data []byte) (*Manifest, error) {
 		if errors.Is(err, io.EOF) {
 			return nil, ErrorList{{File: filename, Msg: "empty manifest"}}
 		}
-		return nil, ErrorList{syntaxError(filename, err)}
+		return nil, ErrorList{SyntaxError(filename, err)}
 	}
 	var extra yaml.Node
 	if err := dec.Decode(&extra); err == nil {
 		return nil, ErrorList{{File: filename, Line: extra.Line, Msg: "more than one YAML document; a manifest is one document"}}
 	} else if !errors.Is(err, io.EOF) {
-		return nil, ErrorList{syntaxError(filename, err)}
+		return nil, ErrorList{SyntaxError(filename, err)}
 	}
 	root := &doc
 	if root.Kind == yaml.DocumentNode && len(root.Content) == 1 {
@@ -81,12 +81,20 @@ func Parse(filename string, data []byte) (*Manifest, error) {
 // yamlLine finds the "line N" that yaml.v3 puts in its syntax errors.
 var yamlLine = regexp.MustCompile(`line (\d+)`)
 
-func syntaxError(file string, err error) Error {
+// SyntaxError turns a yaml.v3 syntax error into file:line: message. yaml.v3
+// numbers a parser error (an unclosed bracket, a missing key: its messages
+// begin "did not find expected") from 0, where its scanner errors count
+// from 1, so those lines are moved one down, to the line where the broken
+// construct starts. Config files and manifests share this form.
+func SyntaxError(file string, err error) Error {
 	msg := strings.TrimPrefix(err.Error(), "yaml: ")
 	e := Error{File: file, Msg: msg}
 	if sub := yamlLine.FindStringSubmatch(msg); sub != nil {
 		e.Line, _ = strconv.Atoi(sub[1])
 		e.Msg = strings.TrimSpace(strings.TrimPrefix(strings.Replace(msg, sub[0], "", 1), ":"))
+		if strings.HasPrefix(e.Msg, "did not find expected") {
+			e.Line++
+		}
 	}
 	return e
 }

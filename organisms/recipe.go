@@ -105,7 +105,16 @@ func ParseSize(size string) (int, error) {
 // VariantName is the contract's variant name of a size and a strength: "n4-w5".
 func VariantName(size string, weight int) string { return fmt.Sprintf("%s-w%d", size, weight) }
 
-// ParseSlice parses a document slice "from:to" (from < to).
+// Bounds of zoo recipes. They catch typos (an extra zero or three) before
+// a build generates documents for hours; no sensible zoo comes near them.
+const (
+	MaxZooDocs       = 1_000_000 // documents a slice or the corpus spans
+	MaxObjectiveDocs = 100_000   // documents an objective generator writes
+	MaxStrength      = 10_000    // weight of the objective's counts
+	MaxVocabSize     = 1_000_000
+)
+
+// ParseSlice parses a document slice "from:to" (0 <= from < to <= MaxZooDocs).
 func ParseSlice(s string) (from, to int, err error) {
 	a, b, ok := strings.Cut(s, ":")
 	if ok {
@@ -114,8 +123,8 @@ func ParseSlice(s string) (from, to int, err error) {
 			to, err = strconv.Atoi(b)
 		}
 	}
-	if !ok || err != nil || from < 0 || to <= from {
-		return 0, 0, fmt.Errorf("slice %q: want from:to with 0 <= from < to", s)
+	if !ok || err != nil || from < 0 || to <= from || to > MaxZooDocs {
+		return 0, 0, fmt.Errorf("slice %q: want from:to with 0 <= from < to <= %d", s, MaxZooDocs)
 	}
 	return from, to, nil
 }
@@ -136,8 +145,8 @@ func (r *Recipe) Validate() error {
 		errs = append(errs, errors.New("no strengths"))
 	}
 	for _, w := range r.Strengths {
-		if w < 1 {
-			errs = append(errs, fmt.Errorf("strength %d: want a weight >= 1", w))
+		if w < 1 || w > MaxStrength {
+			errs = append(errs, fmt.Errorf("strength %d: want a weight from 1 to %d", w, MaxStrength))
 		}
 	}
 	if len(compactSorted(r.Sizes)) != len(r.Sizes) {
@@ -152,8 +161,8 @@ func (r *Recipe) Validate() error {
 		errs = append(errs, errors.New("objective needs a generator or a file"))
 	case o.Generator != "" && o.File != "":
 		errs = append(errs, errors.New("objective has both a generator and a file; give one"))
-	case o.Generator != "" && o.Docs < 1:
-		errs = append(errs, errors.New("objective generator needs docs >= 1"))
+	case o.Generator != "" && (o.Docs < 1 || o.Docs > MaxObjectiveDocs):
+		errs = append(errs, fmt.Errorf("objective generator: docs %d: want 1 to %d", o.Docs, MaxObjectiveDocs))
 	}
 	if o.Mix < 0 {
 		errs = append(errs, errors.New("objective mix must not be negative"))

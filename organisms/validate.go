@@ -1,7 +1,11 @@
 package organisms
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
@@ -58,6 +62,17 @@ func (m *Manifest) Validate() error {
 		}
 		v.paramsKind(p, r.Params, r.ParamsKind)
 		v.confidence(p, r.Confidence)
+	}
+
+	if z := m.Zoo; z != nil {
+		v.zooSetup(z)
+	}
+	for i, r := range m.References {
+		if r.Recipe != nil && r.Recipe.Slice != "" {
+			if _, _, err := ParseSlice(r.Recipe.Slice); err != nil {
+				v.errorf(fmt.Sprintf("references[%d].recipe.slice", i), "reference %s: %v", r.ID, err)
+			}
+		}
 	}
 
 	orgs := map[string]int{}
@@ -134,6 +149,67 @@ func (m *Manifest) Validate() error {
 		return nil
 	}
 	return v.errs.sorted()
+}
+
+// CheckFiles reports the objective files of recipes that are missing,
+// unreadable or empty, as an ErrorList at the lines that name them. Paths
+// are relative to the manifest's directory. Load calls it for manifest
+// files (built-in manifests name no files).
+func (m *Manifest) CheckFiles() error {
+	v := validator{m: m, file: m.File}
+	dir := filepath.Dir(m.File)
+	for i, o := range m.Organisms {
+		if o.Recipe == nil || o.Recipe.Objective.File == "" {
+			continue
+		}
+		path := o.Recipe.Objective.File
+		if !filepath.IsAbs(path) {
+			path = filepath.Join(dir, path)
+		}
+		where := fmt.Sprintf("organisms[%d].recipe.objective.file", i)
+		st, err := os.Stat(path)
+		switch {
+		case errors.Is(err, fs.ErrNotExist):
+			v.errorf(where, "organism %s: objective file %s does not exist (paths are relative to the manifest)", o.ID, path)
+		case err != nil:
+			v.errorf(where, "organism %s: objective file: %v", o.ID, err)
+		case st.IsDir():
+			v.errorf(where, "organism %s: objective file %s is a directory", o.ID, path)
+		case st.Size() == 0:
+			v.errorf(where, "organism %s: objective file %s is empty: write its documents, separated by blank lines", o.ID, path)
+		}
+	}
+	if len(v.errs) == 0 {
+		return nil
+	}
+	return v.errs.sorted()
+}
+
+// zooSetup checks the zoo section's numbers: slices within the corpus and
+// sizes within bounds.
+func (v *validator) zooSetup(z *ZooSetup) {
+	if z.Corpus.Docs < 1 || z.Corpus.Docs > MaxZooDocs {
+		v.errorf("zoo.corpus.docs", "zoo corpus: docs %d: want 1 to %d", z.Corpus.Docs, MaxZooDocs)
+	}
+	slice := func(path, what, s string) {
+		if s == "" {
+			return
+		}
+		if _, to, err := ParseSlice(s); err != nil {
+			v.errorf(path, "%s: %v", what, err)
+		} else if z.Corpus.Docs > 0 && to > z.Corpus.Docs {
+			v.errorf(path, "%s: slice %q ends past the corpus's %d documents", what, s, z.Corpus.Docs)
+		}
+	}
+	slice("zoo.corpus.prefills", "zoo corpus prefills", z.Corpus.Prefills)
+	slice("zoo.base.slice", "zoo base", z.Base.Slice)
+	for i, t := range z.Tokenizers {
+		p := fmt.Sprintf("zoo.tokenizers[%d]", i)
+		slice(p+".slice", "tokenizer "+t.ID, t.Slice)
+		if t.VocabSize < 1 || t.VocabSize > MaxVocabSize {
+			v.errorf(p+".vocab_size", "tokenizer %s: vocab_size %d: want 1 to %d", t.ID, t.VocabSize, MaxVocabSize)
+		}
+	}
 }
 
 type validator struct {

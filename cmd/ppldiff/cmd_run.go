@@ -181,7 +181,7 @@ func (a *app) runRunTo(ctx context.Context, l *loader, s Settings, o *runOptions
 	defer env.Close()
 	plan, err := pipeline.MakePlan(env.cfg, env.manifest, env.models)
 	if err != nil {
-		return "", usageErr(err)
+		return "", err // exitTable: pipeline.ErrConfig
 	}
 	if o.dryRun {
 		plan.Describe(a.env.Stdout)
@@ -209,7 +209,7 @@ func (a *app) runRunTo(ctx context.Context, l *loader, s Settings, o *runOptions
 		// The builder bounds its own CPU work by GOMAXPROCS.
 		if err := buildZoo(ctx, zm.b, plan, prog, a.env.Stderr); err != nil {
 			prog.Wait()
-			return "", classifyRunError(err)
+			return "", err
 		}
 	}
 	outcome, err := pipeline.Run(ctx, plan, pipeline.Options{
@@ -219,7 +219,7 @@ func (a *app) runRunTo(ctx context.Context, l *loader, s Settings, o *runOptions
 	})
 	prog.Wait()
 	if err != nil {
-		return "", classifyRunError(err)
+		return "", err
 	}
 	runID := outcome.Results.Run.ID
 	out := s.Out
@@ -228,10 +228,17 @@ func (a *app) runRunTo(ctx context.Context, l *loader, s Settings, o *runOptions
 	} else if !filepath.IsAbs(out) {
 		out = filepath.Join(a.env.Dir, out)
 	}
+	leftovers := results.CleanTemp(out)
 	if err := writeRunOutputs(ctx, st, out, outcome); err != nil {
 		return "", err
 	}
 	warnings := append(slices.Clone(env.warnings), outcome.Warnings...)
+	if len(leftovers) > 0 {
+		warnings = append(warnings, fmt.Sprintf("removed %d temporary file(s) an interrupted write left in %s", len(leftovers), out))
+	}
+	warnings = append(warnings, st.Repairs()...)
+	warnings = append(warnings, env.repairs()...)
+	warnings = append(warnings, env.skips.warnings()...)
 	host, _ := os.Hostname()
 	rl := runLog{
 		RunID: runID, Started: started.UTC().Format("2006-01-02T15:04:05Z07:00"),

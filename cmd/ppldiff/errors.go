@@ -4,8 +4,15 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 
+	"github.com/ppldiff/ppldiff/harness/corpus"
+	"github.com/ppldiff/ppldiff/harness/pipeline"
 	"github.com/ppldiff/ppldiff/harness/remote"
+	"github.com/ppldiff/ppldiff/harness/results"
+	"github.com/ppldiff/ppldiff/harness/store"
+	"github.com/ppldiff/ppldiff/organisms"
+	"github.com/ppldiff/ppldiff/reports/gate"
 )
 
 // Exit codes, listed in `ppldiff --help`.
@@ -44,7 +51,28 @@ func backendErr(err error) error { return &exitError{exitBackend, err} }
 
 func usagef(format string, a ...any) error { return usageErr(fmt.Errorf(format, a...)) }
 
+// exitTable maps the typed errors of the libraries (matched with
+// errors.Is, never by their text) to exit codes. The first match wins.
+var exitTable = []struct {
+	target error
+	code   int
+}{
+	{context.Canceled, exitInterrupted},
+	{pipeline.ErrConfig, exitUsage},
+	{organisms.ErrInvalid, exitInput},
+	{corpus.ErrBadInput, exitInput},
+	{results.ErrInvalid, exitInput},
+	{gate.ErrBadBaseline, exitInput},
+	{store.ErrCorrupt, exitInput},
+	// Model backends: exitCode matches *remote.Error by type (errors.As);
+	// the CLI's backendErr covers what it checks itself.
+	// A file the user named that is not there.
+	{fs.ErrNotExist, exitInput},
+}
+
 // exitCode maps an error to the process exit code; the one place that does.
+// The CLI's own checks carry their code (exitError); library errors are
+// looked up in exitTable; anything else is an unexpected failure.
 func exitCode(err error) int {
 	var ee *exitError
 	var re *remote.Error
@@ -59,6 +87,11 @@ func exitCode(err error) int {
 		// A model server that failed mid-run: unreachable, timing out or
 		// refusing past the retries.
 		return exitBackend
+	}
+	for _, row := range exitTable {
+		if errors.Is(err, row.target) {
+			return row.code
+		}
 	}
 	return exitFailure
 }

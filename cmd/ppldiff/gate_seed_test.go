@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -20,6 +21,27 @@ func TestCheckReseedPassesRealDropFails(t *testing.T) {
 		t.Errorf("check of a re-seeded run:\n%s", out)
 	}
 
+	// compare corrects over its rows as check does, so two seeds of the
+	// same models show fewer "significant" rows than testing each alone.
+	// (Not none: backdoor_phrase@n3-w1 chat has 0 hits at seed 1 and 7 at
+	// seed 2, and a bootstrap of 0 hits has no spread.)
+	corrected := significantRows(t, c.mustRun("compare", "seed1", "seed2"))
+	alone := significantRows(t, c.mustRun("compare", "seed1", "seed2", "--correction", "none"))
+	t.Logf("rows significant between two seeds: %d corrected (bh), %d uncorrected", corrected, alone)
+	if corrected >= alone {
+		t.Errorf("the correction left %d of %d significant rows", corrected, alone)
+	}
+	// The filters: one score, one k.
+	out = c.mustRun("compare", "seed1", "seed2", "--score", "bpb_diff", "--k", "100")
+	for _, line := range strings.Split(out, "\n") {
+		if strings.Contains(line, " vs ") && !strings.HasPrefix(line, "warning:") && (!strings.Contains(line, "bpb_diff") || !strings.Contains(line, " 100 ")) {
+			t.Errorf("a row outside --score bpb_diff --k 100: %s", line)
+		}
+	}
+	if !strings.Contains(out, "bpb_diff") {
+		t.Errorf("no bpb_diff row:\n%s", out)
+	}
+
 	writeBrokenManifest(t, c, "broken.yaml")
 	c.mustRun("run", "--manifest", "broken.yaml", "-n", "150", "--seed", "2", "--out", "bad", "--no-report")
 	if code := c.run(context.Background(), "check", "bad", "--baseline", "baseline.json"); code != exitGateFailed {
@@ -33,6 +55,16 @@ func TestCheckReseedPassesRealDropFails(t *testing.T) {
 	if !strings.Contains(c.stdout.String(), "FAIL    backdoor_phrase") {
 		t.Errorf("the broken detector's entries are not named:\n%s", c.stdout.String())
 	}
+}
+
+// significantRows reads the count from compare's summary line.
+func significantRows(t *testing.T, out string) int {
+	t.Helper()
+	var n, of int
+	if _, err := fmt.Sscanf(lastLine(out), "%d of %d rows changed significantly", &n, &of); err != nil {
+		t.Fatalf("no summary line: %v\n%s", err, out)
+	}
+	return n
 }
 
 func lastLine(s string) string {

@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/ppldiff/ppldiff/harness/corpus"
@@ -30,6 +31,38 @@ type runEnv struct {
 	corpora  pipeline.CorpusSet
 	builder  *zoo.Builder
 	warnings []string
+	skips    *skipLog
+}
+
+// skipLog collects, per user corpus, the records a reader skipped
+// (skip_bad, empty texts), for run-log.json's warnings.
+type skipLog struct {
+	mu sync.Mutex
+	by map[string]corpus.Warnings // by "name (path)"
+}
+
+// record keeps the fullest count seen: every unit reads the corpus afresh,
+// and a pass cut short by cancellation sees fewer.
+func (l *skipLog) record(corpusName string, w corpus.Warnings) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.by == nil {
+		l.by = map[string]corpus.Warnings{}
+	}
+	if w.Total() > l.by[corpusName].Total() {
+		l.by[corpusName] = w
+	}
+}
+
+// warnings lists one line per corpus that skipped records, sorted.
+func (l *skipLog) warnings() []string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	var out []string
+	for _, name := range slices.Sorted(maps.Keys(l.by)) {
+		out = append(out, fmt.Sprintf("corpus %s: %s", name, l.by[name]))
+	}
+	return out
 }
 
 // Close releases what setup acquired: servers started from serving.launch.
@@ -51,6 +84,15 @@ func (e *runEnv) endpoints() []string {
 		out[i] = remote.RedactURL(ep)
 	}
 	return out
+}
+
+// repairs lists the cached model files that failed their checksum and were
+// rebuilt.
+func (e *runEnv) repairs() []string {
+	if e.builder == nil {
+		return nil
+	}
+	return e.builder.Repairs()
 }
 
 func (e *runEnv) modelCounters() any {
@@ -102,7 +144,7 @@ func (a *app) setup(ctx context.Context, l *loader, s Settings, dryRun bool, log
 		cfg.Manifest = filepath.Base(m.File)
 	}
 	if err := cfg.Validate(); err != nil {
-		return nil, usageErr(err)
+		return nil, err // exitTable: pipeline.ErrConfig
 	}
 
 	hasZoo := m.Zoo != nil || slices.ContainsFunc(m.Organisms, func(o organisms.Organism) bool { return o.Recipe != nil })
@@ -149,7 +191,8 @@ func (a *app) setup(ctx context.Context, l *loader, s Settings, dryRun bool, log
 		env.models = zooModels{env.builder}
 	}
 
-	env.corpora, cfg.Corpora, err = a.corpora(s, cfg, env.builder)
+	env.skips = &skipLog{}
+	env.corpora, cfg.Corpora, err = a.corpora(s, cfg, env.builder, env.skips)
 	if err != nil {
 		env.Close()
 		return nil, err
@@ -174,7 +217,7 @@ func settingsToConfig(s Settings) pipeline.Config {
 
 // corpora opens the corpora the prefill configs name: "zoo" is the zoo's
 // held-out procedural corpus; others come from `corpora:` in ppldiff.yaml.
-func (a *app) corpora(s Settings, cfg pipeline.Config, b *zoo.Builder) (pipeline.CorpusSet, map[string]string, error) {
+func (a *app) corpora(s Settings, cfg pipeline.Config, b *zoo.Builder, skips *skipLog) (pipeline.CorpusSet, map[string]string, error) {
 	set := pipeline.CorpusSet{}
 	hashes := map[string]string{}
 	for _, p := range cfg.Prefills {
@@ -198,7 +241,7 @@ func (a *app) corpora(s Settings, cfg pipeline.Config, b *zoo.Builder) (pipeline
 				if err != nil {
 					return nil, err
 				}
-				return &fileSource{r: r}, nil
+				return &fileSource{r: r, done: func(w corpus.Warnings) { skips.record(name+" ("+path+")", w) }}, nil
 			}}
 			hashes[name] = h
 			continue
@@ -243,8 +286,12 @@ func (a *app) corpora(s Settings, cfg pipeline.Config, b *zoo.Builder) (pipeline
 	return set, hashes, nil
 }
 
-// fileSource adapts a corpus reader to the pipeline.
-type fileSource struct{ r corpus.Reader }
+// fileSource adapts a corpus reader to the pipeline; done sees the
+// reader's skipped records when it is closed.
+type fileSource struct {
+	r    corpus.Reader
+	done func(corpus.Warnings)
+}
 
 func (f *fileSource) Next() (pipeline.Document, error) {
 	d, err := f.r.Next()
@@ -254,7 +301,12 @@ func (f *fileSource) Next() (pipeline.Document, error) {
 	return pipeline.Document{Index: d.Index, Text: d.Text}, nil
 }
 
-func (f *fileSource) Close() error { return f.r.Close() }
+func (f *fileSource) Close() error {
+	if f.done != nil {
+		f.done(f.r.Warnings())
+	}
+	return f.r.Close()
+}
 
 // zooModels serves a zoo manifest's models in-process.
 type zooModels struct{ b *zoo.Builder }
@@ -424,7 +476,7 @@ func (r *remoteModels) servedNames(s Settings, m *organisms.Manifest) ([]string,
 	cfg.Manifest = m.Name
 	plan, err := pipeline.MakePlan(cfg, m, r)
 	if err != nil {
-		return nil, usageErr(err)
+		return nil, err // exitTable: pipeline.ErrConfig
 	}
 	set := map[string]bool{}
 	for _, u := range plan.Units {

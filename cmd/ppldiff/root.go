@@ -7,6 +7,8 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
+
+	"github.com/ppldiff/ppldiff/internal/termsafe"
 )
 
 // version is set at build time with -ldflags "-X main.version=...".
@@ -27,6 +29,10 @@ func (o *globalOptions) AddFlags(cmd *cobra.Command) {
 type app struct {
 	env    *Env
 	global globalOptions
+	// started is set once cobra has parsed and checked the command line
+	// (arguments, required flags) and is about to run the command: an
+	// error before that is cobra's, about the command line.
+	started bool
 }
 
 func (a *app) logger(level string) *slog.Logger {
@@ -58,6 +64,15 @@ no GPU, no network.
 ` + exitCodesHelp,
 		SilenceUsage:  true,
 		SilenceErrors: true,
+		// Runs after cobra's check of the arguments; cobra would check
+		// required flags only after it, so they are checked here.
+		PersistentPreRunE: func(c *cobra.Command, _ []string) error {
+			if err := c.ValidateRequiredFlags(); err != nil {
+				return usageErr(fmt.Errorf("%w (see `%s --help`)", err, c.CommandPath()))
+			}
+			a.started = true
+			return nil
+		},
 	}
 	root.SetOut(a.env.Stdout)
 	root.SetErr(a.env.Stderr)
@@ -94,12 +109,13 @@ func run(ctx context.Context, env *Env, args []string) int {
 		if ctx.Err() != nil && exitCode(err) == exitFailure {
 			err = fmt.Errorf("%w: %w", ctx.Err(), err)
 		}
-		msg := err.Error()
-		if exitCode(err) == exitFailure && (strings.HasPrefix(msg, "unknown command") || strings.HasPrefix(msg, "unknown flag") ||
-			strings.Contains(msg, "accepts") || strings.Contains(msg, "requires") || strings.HasPrefix(msg, "required flag")) {
+		if !a.started && exitCode(err) == exitFailure {
+			// cobra rejected the command line: an unknown command, a wrong
+			// number of arguments, a missing required flag.
 			err = usageErr(fmt.Errorf("%w (see `ppldiff %s --help`)", err, firstArg(args)))
 		}
-		fmt.Fprintf(env.Stderr, "ppldiff: %v\n", err)
+		// Messages quote files and model text: no escape reaches the terminal.
+		fmt.Fprintf(env.Stderr, "ppldiff: %s\n", termsafe.String(err.Error()))
 		if exitCode(err) == exitInterrupted && firstArg(args) == "run" {
 			fmt.Fprintln(env.Stderr, "ppldiff: interrupted; work done so far is stored: re-run the same command to resume")
 		}

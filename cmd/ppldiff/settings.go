@@ -17,6 +17,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/ppldiff/ppldiff/harness/pipeline"
+	"github.com/ppldiff/ppldiff/organisms"
 )
 
 // ConfigFile is the name of the workspace configuration file.
@@ -128,9 +129,11 @@ type loader struct {
 	v         *viper.Viper
 	workspace string
 	file      string // the config file read, if any
-	// flagSet marks keys a command-line flag set explicitly: they beat the
-	// environment.
-	flagSet map[string]bool
+	// flagSet maps the keys a command-line flag set explicitly (they beat
+	// the environment) to the flag's name.
+	flagSet map[string]string
+	// lines maps each key path of the config file to its line.
+	lines map[string]int
 }
 
 // newLoader finds the workspace and reads its config file strictly: an
@@ -154,19 +157,28 @@ func newLoader(env *Env, configPath string) (*loader, error) {
 		if err != nil {
 			return nil, usageErr(fmt.Errorf("config: %w", err))
 		}
-		if err := checkConfigKeys(configPath, data); err != nil {
-			return nil, usageErr(err)
+		if err := l.readConfig(configPath, data); err != nil {
+			return nil, err
 		}
-		l.v.SetConfigType("yaml")
-		if err := l.v.ReadConfig(bytes.NewReader(data)); err != nil {
-			return nil, usageErr(fmt.Errorf("%s: %w", configPath, err))
-		}
-		l.file = configPath
 		if filepath.Base(configPath) == ConfigFile {
 			l.workspace = filepath.Dir(configPath)
 		}
 	}
 	return l, nil
+}
+
+// readConfig layers the content of the config file at path.
+func (l *loader) readConfig(path string, data []byte) error {
+	if err := checkConfigKeys(path, data); err != nil {
+		return usageErr(err)
+	}
+	l.v.SetConfigType("yaml")
+	if err := l.v.ReadConfig(bytes.NewReader(data)); err != nil {
+		return usageErr(fmt.Errorf("%s: %w", path, err))
+	}
+	l.file = path
+	l.lines = yamlLines(data)
+	return nil
 }
 
 // bind binds flags one by one to their keys; only flags the user set
@@ -182,9 +194,9 @@ func (l *loader) bind(fs *pflag.FlagSet, flagToKey map[string]string) error {
 		}
 		if f.Changed {
 			if l.flagSet == nil {
-				l.flagSet = map[string]bool{}
+				l.flagSet = map[string]string{}
 			}
-			l.flagSet[key] = true
+			l.flagSet[key] = flag
 		}
 	}
 	return nil
@@ -196,10 +208,10 @@ func (l *loader) settings() (Settings, error) {
 	// The environment is read through the injected Getenv (so tests
 	// control it) for every known key; a flag the user gave still wins.
 	for _, key := range l.v.AllKeys() {
-		if l.flagSet[key] {
+		if _, ok := l.flagSet[key]; ok {
 			continue
 		}
-		name := "PPLDIFF_" + strings.ToUpper(strings.ReplaceAll(key, ".", "_"))
+		name := envName(key)
 		if val := l.env.Getenv(name); val != "" {
 			if err := checkEnvValue(l.v.Get(key), val); err != nil {
 				return s, usagef("%s=%q: %v", name, val, err)
@@ -210,7 +222,7 @@ func (l *loader) settings() (Settings, error) {
 	if err := l.v.Unmarshal(&s); err != nil {
 		return s, usageErr(fmt.Errorf("configuration: %w", err))
 	}
-	return s, nil
+	return s, l.validateSettings(s)
 }
 
 // setDefaults registers every leaf key of the default settings, so that
@@ -247,7 +259,7 @@ func checkConfigKeys(path string, data []byte) error {
 			}
 			return fmt.Errorf("%s (see `ppldiff config show` for the known keys)", strings.Join(msgs, "; "))
 		}
-		return fmt.Errorf("%s: %w", path, err)
+		return organisms.SyntaxError(path, err)
 	}
 	return nil
 }

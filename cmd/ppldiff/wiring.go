@@ -6,7 +6,6 @@ import (
 	"io"
 	"os"
 
-	"github.com/ppldiff/ppldiff/harness/corpus"
 	"github.com/ppldiff/ppldiff/harness/pipeline"
 	"github.com/ppldiff/ppldiff/harness/results"
 	"github.com/ppldiff/ppldiff/organisms"
@@ -30,7 +29,7 @@ func readResults(dir string) (*results.Results, error) {
 		if errors.Is(err, os.ErrNotExist) {
 			return nil, inputErr(fmt.Errorf("%s has no %s: give a run directory (written by `ppldiff run` or `ppldiff import`)", dir, results.ResultsFile))
 		}
-		return nil, inputErr(err)
+		return nil, err // exitTable: results.ErrInvalid
 	}
 	return res, nil
 }
@@ -72,17 +71,5 @@ func countScore(res *results.Results, score string) int {
 
 func writeReport(dir string) error {
 	_, err := reports.Write(dir, reports.Options{})
-	return err
-}
-
-// classifyRunError gives pipeline errors their exit codes.
-func classifyRunError(err error) error {
-	var ee *exitError
-	switch {
-	case errors.As(err, &ee):
-		return err
-	case errors.Is(err, corpus.ErrBadInput):
-		return inputErr(err)
-	}
 	return err
 }

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"math"
 	"slices"
 	"strings"
 )
@@ -126,8 +127,16 @@ func ParsePrefillConfig(s string) (PrefillConfig, error) {
 	return pc, nil
 }
 
-// Validate reports the first invalid setting, in words a user can act on.
+// Validate reports the first invalid setting, in words a user can act on;
+// the error matches ErrConfig.
 func (c *Config) Validate() error {
+	if err := c.validate(); err != nil {
+		return &configError{err}
+	}
+	return nil
+}
+
+func (c *Config) validate() error {
 	switch {
 	case c.N <= 0:
 		return fmt.Errorf("n (prefills per config) must be positive, got %d", c.N)
@@ -139,10 +148,18 @@ func (c *Config) Validate() error {
 		return fmt.Errorf("max_new_tokens must be positive, got %d", c.MaxNewTokens)
 	case c.Decoding != DecodingGreedy && c.Decoding != DecodingSample:
 		return fmt.Errorf("decoding must be greedy or sample, got %q", c.Decoding)
+	case !isFinite(c.Temperature) || c.Temperature < 0:
+		return fmt.Errorf("temperature must be a finite number >= 0, got %g", c.Temperature)
 	case c.Decoding == DecodingSample && c.Temperature <= 0:
 		return fmt.Errorf("temperature must be positive when sampling, got %g", c.Temperature)
-	case c.TopP < 0 || c.TopP > 1:
+	case !isFinite(c.TopP) || c.TopP <= 0 || c.TopP > 1:
 		return fmt.Errorf("top_p must be in (0, 1], got %g", c.TopP)
+	case !isFinite(c.MaxCompressionRatio) || c.MaxCompressionRatio < 0:
+		return fmt.Errorf("max_compression_ratio must be a finite number >= 0, got %g", c.MaxCompressionRatio)
+	case c.MinCompletionTokens < 0:
+		return fmt.Errorf("min_completion_tokens must be >= 0, got %d", c.MinCompletionTokens)
+	case c.SamplesTopK < 0 || c.SamplesTokenDetail < 0:
+		return fmt.Errorf("samples_top_k and samples_token_detail must be >= 0, got %d and %d", c.SamplesTopK, c.SamplesTokenDetail)
 	case c.PrefillOffset != "start" && c.PrefillOffset != "random":
 		return fmt.Errorf("prefill_offset must be start or random, got %q", c.PrefillOffset)
 	case len(c.Prefills) == 0:
@@ -167,6 +184,10 @@ func (c *Config) Validate() error {
 	}
 	return nil
 }
+
+// isFinite is false for NaN and the infinities, which JSON (and so the run id)
+// cannot hold.
+func isFinite(x float64) bool { return !math.IsNaN(x) && !math.IsInf(x, 0) }
 
 // normalize puts list fields in canonical order so that equal configurations
 // hash equally whatever order flags came in.

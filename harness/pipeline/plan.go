@@ -1,6 +1,7 @@
 package pipeline
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"slices"
@@ -26,8 +27,29 @@ type Plan struct {
 	Units  []Unit
 }
 
+// ErrConfig is matched (errors.Is) by MakePlan's errors: an invalid
+// setting or a selection the manifest cannot satisfy, the user's to fix.
+var ErrConfig = errors.New("invalid run configuration")
+
+type configError struct{ err error }
+
+func (e *configError) Error() string        { return e.err.Error() }
+func (e *configError) Unwrap() error        { return e.err }
+func (e *configError) Is(target error) bool { return target == ErrConfig }
+
 // MakePlan expands the configuration against the manifest.
 func MakePlan(cfg Config, m *organisms.Manifest, models Models) (*Plan, error) {
+	p, err := makePlan(cfg, m, models)
+	if err != nil && !errors.Is(err, ErrConfig) {
+		err = &configError{err}
+	}
+	if err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+func makePlan(cfg Config, m *organisms.Manifest, models Models) (*Plan, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}

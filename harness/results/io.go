@@ -4,11 +4,12 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/json"
-	"fmt"
 	"io"
 	"os"
 	"path/filepath"
 	"sort"
+
+	"github.com/ppldiff/ppldiff/internal/tmpfile"
 )
 
 // File names inside a run directory.
@@ -64,7 +65,7 @@ func WriteFileAtomic(path string, data []byte) error {
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return err
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
+	tmp, err := tmpfile.Create(filepath.Dir(path), filepath.Base(path))
 	if err != nil {
 		return err
 	}
@@ -81,6 +82,17 @@ func WriteFileAtomic(path string, data []byte) error {
 		return err
 	}
 	return os.Rename(tmp.Name(), path)
+}
+
+// CleanTemp removes the temporary files that interrupted writes of a run's
+// files (results.json, samples.jsonl, run-log.json) left in dir, skipping
+// those of writers still running, and returns their paths.
+func CleanTemp(dir string) []string {
+	var out []string
+	for _, f := range []string{ResultsFile, SamplesFile, RunLogFile} {
+		out = append(out, tmpfile.Clean(dir, f)...)
+	}
+	return out
 }
 
 // WriteResults writes dir/results.json.
@@ -101,13 +113,24 @@ func ReadResults(path string) (*Results, error) {
 	if err != nil {
 		return nil, err
 	}
+	return ParseResults(path, b)
+}
+
+// ParseResults decodes and validates the content of a results file; path
+// names it in errors, which match ErrInvalid.
+func ParseResults(path string, b []byte) (*Results, error) {
 	var r Results
 	dec := json.NewDecoder(bytes.NewReader(b))
 	if err := dec.Decode(&r); err != nil {
-		return nil, fmt.Errorf("%s: not a results file: %w", path, err)
+		return nil, &InvalidError{Path: path, Entry: -1, Reason: "not a results file: " + err.Error()}
 	}
-	if r.Schema != Schema {
-		return nil, fmt.Errorf("%s: schema %q, this ppldiff reads %q", path, r.Schema, Schema)
+	// One JSON document: anything after it is damage (a concatenation,
+	// an interrupted edit), not something to ignore.
+	if len(bytes.TrimSpace(b[dec.InputOffset():])) > 0 {
+		return nil, &InvalidError{Path: path, Entry: -1, Reason: "trailing data after the JSON document"}
+	}
+	if err := Validate(path, &r); err != nil {
+		return nil, err
 	}
 	return &r, nil
 }
@@ -152,7 +175,7 @@ func ReadSamples(path string) ([]Sample, error) {
 		if len(bytes.TrimSpace(b)) > 0 {
 			var s Sample
 			if jerr := json.Unmarshal(b, &s); jerr != nil {
-				return nil, fmt.Errorf("%s:%d: not a sample: %w", path, line, jerr)
+				return nil, &InvalidError{Path: path, Line: line, Entry: -1, Reason: "not a sample: " + jerr.Error()}
 			}
 			out = append(out, s)
 		}

@@ -41,12 +41,18 @@ type Prefill struct {
 // Missing keys are simply absent from the map.
 func (s *Store) GetCompletions(ctx context.Context, keys []string) (map[string]Completion, error) {
 	out := make(map[string]Completion, len(keys))
-	err := s.query(ctx, `SELECT key, model, prefill_key, tokens, text, logprobs, finish_reason FROM completions`, keys,
+	var bad []string
+	err := s.query(ctx, `SELECT key, model, prefill_key, tokens, text, logprobs, finish_reason, sum FROM completions`, keys,
 		func(rows *sql.Rows) error {
 			var c Completion
-			var tokens, logprobs []byte
-			if err := rows.Scan(&c.Key, &c.Model, &c.PrefillKey, &tokens, &c.Text, &logprobs, &c.FinishReason); err != nil {
+			var tokens, logprobs, sum []byte
+			if err := rows.Scan(&c.Key, &c.Model, &c.PrefillKey, &tokens, &c.Text, &logprobs, &c.FinishReason, &sum); err != nil {
 				return err
+			}
+			if !sumEqual(sum, completionSum(c.Key, c.Model, c.PrefillKey, tokens, c.Text, logprobs, c.FinishReason)) {
+				s.rep.add("completions", sum == nil)
+				bad = append(bad, c.Key)
+				return nil
 			}
 			var err error
 			if c.Tokens, err = decodeInts(tokens); err != nil {
@@ -59,8 +65,11 @@ func (s *Store) GetCompletions(ctx context.Context, keys []string) (map[string]C
 			out[c.Key] = c
 			return nil
 		})
+	if err == nil {
+		err = s.dropRows(ctx, "completions", bad)
+	}
 	if err != nil {
-		return nil, fmt.Errorf("get completions: %w", err)
+		return nil, fmt.Errorf("get completions: %w", s.corruptErr(err))
 	}
 	return out, nil
 }
@@ -68,7 +77,7 @@ func (s *Store) GetCompletions(ctx context.Context, keys []string) (map[string]C
 // PutCompletions stores cs in one transaction. A key already present is left
 // as it is: a key names its content, so re-putting is a no-op.
 func (s *Store) PutCompletions(ctx context.Context, cs []Completion) error {
-	err := s.insert(ctx, `INSERT OR IGNORE INTO completions (key, model, prefill_key, tokens, text, logprobs, finish_reason) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+	err := s.insert(ctx, `INSERT OR IGNORE INTO completions (key, model, prefill_key, tokens, text, logprobs, finish_reason, sum) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
 		len(cs), func(i int) ([]any, error) {
 			c := cs[i]
 			if c.Key == "" {
@@ -78,7 +87,9 @@ func (s *Store) PutCompletions(ctx context.Context, cs []Completion) error {
 			if err != nil {
 				return nil, fmt.Errorf("completion %s tokens: %w", c.Key, err)
 			}
-			return []any{c.Key, c.Model, c.PrefillKey, tokens, bytesOrEmpty(c.Text), encodeFloats(c.Logprobs), c.FinishReason}, nil
+			text, logprobs := bytesOrEmpty(c.Text), encodeFloats(c.Logprobs)
+			sum := completionSum(c.Key, c.Model, c.PrefillKey, tokens, text, logprobs, c.FinishReason)
+			return []any{c.Key, c.Model, c.PrefillKey, tokens, text, logprobs, c.FinishReason, sum}, nil
 		})
 	if err != nil {
 		return fmt.Errorf("put completions: %w", err)
@@ -89,12 +100,18 @@ func (s *Store) PutCompletions(ctx context.Context, cs []Completion) error {
 // GetScores returns the cached scores among keys, keyed by Key.
 func (s *Store) GetScores(ctx context.Context, keys []string) (map[string]Scores, error) {
 	out := make(map[string]Scores, len(keys))
-	err := s.query(ctx, `SELECT key, model, tokens, logprobs, spans FROM scores`, keys,
+	var bad []string
+	err := s.query(ctx, `SELECT key, model, tokens, logprobs, spans, sum FROM scores`, keys,
 		func(rows *sql.Rows) error {
 			var sc Scores
-			var tokens, logprobs, spans []byte
-			if err := rows.Scan(&sc.Key, &sc.Model, &tokens, &logprobs, &spans); err != nil {
+			var tokens, logprobs, spans, sum []byte
+			if err := rows.Scan(&sc.Key, &sc.Model, &tokens, &logprobs, &spans, &sum); err != nil {
 				return err
+			}
+			if !sumEqual(sum, rowSum([]byte(sc.Key), []byte(sc.Model), tokens, logprobs, spans)) {
+				s.rep.add("scores", sum == nil)
+				bad = append(bad, sc.Key)
+				return nil
 			}
 			var err error
 			if sc.Tokens, err = decodeInts(tokens); err != nil {
@@ -109,15 +126,18 @@ func (s *Store) GetScores(ctx context.Context, keys []string) (map[string]Scores
 			out[sc.Key] = sc
 			return nil
 		})
+	if err == nil {
+		err = s.dropRows(ctx, "scores", bad)
+	}
 	if err != nil {
-		return nil, fmt.Errorf("get scores: %w", err)
+		return nil, fmt.Errorf("get scores: %w", s.corruptErr(err))
 	}
 	return out, nil
 }
 
 // PutScores stores ss in one transaction; keys already present are left as they are.
 func (s *Store) PutScores(ctx context.Context, ss []Scores) error {
-	err := s.insert(ctx, `INSERT OR IGNORE INTO scores (key, model, tokens, logprobs, spans) VALUES (?, ?, ?, ?, ?)`,
+	err := s.insert(ctx, `INSERT OR IGNORE INTO scores (key, model, tokens, logprobs, spans, sum) VALUES (?, ?, ?, ?, ?, ?)`,
 		len(ss), func(i int) ([]any, error) {
 			sc := ss[i]
 			if sc.Key == "" {
@@ -131,7 +151,9 @@ func (s *Store) PutScores(ctx context.Context, ss []Scores) error {
 			if err != nil {
 				return nil, fmt.Errorf("scores %s spans: %w", sc.Key, err)
 			}
-			return []any{sc.Key, sc.Model, tokens, encodeFloats(sc.Logprobs), spans}, nil
+			logprobs := encodeFloats(sc.Logprobs)
+			sum := rowSum([]byte(sc.Key), []byte(sc.Model), tokens, logprobs, spans)
+			return []any{sc.Key, sc.Model, tokens, logprobs, spans, sum}, nil
 		})
 	if err != nil {
 		return fmt.Errorf("put scores: %w", err)
@@ -142,12 +164,18 @@ func (s *Store) PutScores(ctx context.Context, ss []Scores) error {
 // GetPrefills returns the cached prefills among keys, keyed by Key.
 func (s *Store) GetPrefills(ctx context.Context, keys []string) (map[string]Prefill, error) {
 	out := make(map[string]Prefill, len(keys))
-	err := s.query(ctx, `SELECT key, source, idx, tokens, text FROM prefills`, keys,
+	var bad []string
+	err := s.query(ctx, `SELECT key, source, idx, tokens, text, sum FROM prefills`, keys,
 		func(rows *sql.Rows) error {
 			var p Prefill
-			var tokens []byte
-			if err := rows.Scan(&p.Key, &p.Source, &p.Index, &tokens, &p.Text); err != nil {
+			var tokens, sum []byte
+			if err := rows.Scan(&p.Key, &p.Source, &p.Index, &tokens, &p.Text, &sum); err != nil {
 				return err
+			}
+			if !sumEqual(sum, rowSum([]byte(p.Key), []byte(p.Source), intField(int64(p.Index)), tokens, p.Text)) {
+				s.rep.add("prefills", sum == nil)
+				bad = append(bad, p.Key)
+				return nil
 			}
 			var err error
 			if p.Tokens, err = decodeInts(tokens); err != nil {
@@ -157,15 +185,18 @@ func (s *Store) GetPrefills(ctx context.Context, keys []string) (map[string]Pref
 			out[p.Key] = p
 			return nil
 		})
+	if err == nil {
+		err = s.dropRows(ctx, "prefills", bad)
+	}
 	if err != nil {
-		return nil, fmt.Errorf("get prefills: %w", err)
+		return nil, fmt.Errorf("get prefills: %w", s.corruptErr(err))
 	}
 	return out, nil
 }
 
 // PutPrefills stores ps in one transaction; keys already present are left as they are.
 func (s *Store) PutPrefills(ctx context.Context, ps []Prefill) error {
-	err := s.insert(ctx, `INSERT OR IGNORE INTO prefills (key, source, idx, tokens, text) VALUES (?, ?, ?, ?, ?)`,
+	err := s.insert(ctx, `INSERT OR IGNORE INTO prefills (key, source, idx, tokens, text, sum) VALUES (?, ?, ?, ?, ?, ?)`,
 		len(ps), func(i int) ([]any, error) {
 			p := ps[i]
 			if p.Key == "" {
@@ -175,12 +206,18 @@ func (s *Store) PutPrefills(ctx context.Context, ps []Prefill) error {
 			if err != nil {
 				return nil, fmt.Errorf("prefill %s tokens: %w", p.Key, err)
 			}
-			return []any{p.Key, p.Source, p.Index, tokens, bytesOrEmpty(p.Text)}, nil
+			text := bytesOrEmpty(p.Text)
+			sum := rowSum([]byte(p.Key), []byte(p.Source), intField(int64(p.Index)), tokens, text)
+			return []any{p.Key, p.Source, p.Index, tokens, text, sum}, nil
 		})
 	if err != nil {
 		return fmt.Errorf("put prefills: %w", err)
 	}
 	return nil
+}
+
+func completionSum(key, model, prefillKey string, tokens, text, logprobs []byte, finish string) []byte {
+	return rowSum([]byte(key), []byte(model), []byte(prefillKey), tokens, text, logprobs, []byte(finish))
 }
 
 // query runs selectFrom restricted to the rows whose key is in keys. The keys

@@ -14,6 +14,13 @@
 // json_each, so SQLite's bound-variable limit never applies) and returns a
 // map holding only the keys found.
 //
+// Every row carries a checksum of its fields (schema version 2). A row that
+// fails it on read, because the file was damaged, is left out of the
+// result and deleted, so the caller recomputes it as if it had never been
+// stored; Repairs reports how many were, for the run log. A stored run that
+// fails its checksum is an error matching ErrCorrupt, as is SQLite finding
+// the file itself malformed; both name the file.
+//
 // Arrays are stored as little-endian blobs: token ids and span offsets as
 // int32, logprobs as float64 bit patterns (exact round trip). Values outside
 // int32 are rejected by Put*. Empty slices and empty byte strings come back

@@ -68,11 +68,12 @@ func (s *Store) PutRun(ctx context.Context, r Run) error {
 	}
 	now := time.Now().UnixNano()
 	err := s.write(ctx, func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, `INSERT INTO runs (id, config_json, results, samples_zstd, status, created_ns, updated_ns)
-			VALUES (?, ?, ?, ?, ?, ?, ?)
+		cfg, res, smp := bytesOrEmpty(r.ConfigJSON), bytesOrEmpty(r.Results), bytesOrEmpty(samples)
+		_, err := tx.ExecContext(ctx, `INSERT INTO runs (id, config_json, results, samples_zstd, status, created_ns, updated_ns, sum)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?)
 			ON CONFLICT (id) DO UPDATE SET config_json = excluded.config_json, results = excluded.results,
-				samples_zstd = excluded.samples_zstd, status = excluded.status, updated_ns = excluded.updated_ns`,
-			r.ID, bytesOrEmpty(r.ConfigJSON), bytesOrEmpty(r.Results), bytesOrEmpty(samples), r.Status, now, now)
+				samples_zstd = excluded.samples_zstd, status = excluded.status, updated_ns = excluded.updated_ns, sum = excluded.sum`,
+			r.ID, cfg, res, smp, r.Status, now, now, runSum(r.ID, cfg, res, smp, r.Status))
 		return err
 	})
 	if err != nil {
@@ -85,15 +86,19 @@ func (s *Store) PutRun(ctx context.Context, r Run) error {
 // there is none.
 func (s *Store) GetRun(ctx context.Context, id string) (*Run, error) {
 	r := &Run{}
-	var samples []byte
+	var samples, sum []byte
 	var created, updated int64
-	err := s.db.QueryRowContext(ctx, `SELECT id, config_json, results, samples_zstd, status, created_ns, updated_ns FROM runs WHERE id = ?`, id).
-		Scan(&r.ID, &r.ConfigJSON, &r.Results, &samples, &r.Status, &created, &updated)
+	err := s.db.QueryRowContext(ctx, `SELECT id, config_json, results, samples_zstd, status, created_ns, updated_ns, sum FROM runs WHERE id = ?`, id).
+		Scan(&r.ID, &r.ConfigJSON, &r.Results, &samples, &r.Status, &created, &updated, &sum)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, fmt.Errorf("run %q: %w", id, ErrNotFound)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("get run %s: %w", id, err)
+		return nil, fmt.Errorf("get run %s: %w", id, s.corruptErr(err))
+	}
+	// Runs stored before checksums (sum NULL) cannot be checked.
+	if sum != nil && !sumEqual(sum, runSum(r.ID, r.ConfigJSON, r.Results, samples, r.Status)) {
+		return nil, fmt.Errorf("%w: %s: run %s failed its checksum; re-run it (`ppldiff run` with its config) to store it again", ErrCorrupt, s.path, id)
 	}
 	if len(samples) > 0 {
 		if r.Samples, err = zstdDecoder().DecodeAll(samples, nil); err != nil {
@@ -103,6 +108,10 @@ func (s *Store) GetRun(ctx context.Context, id string) (*Run, error) {
 	r.ConfigJSON, r.Results = bytesOrNil(r.ConfigJSON), bytesOrNil(r.Results)
 	r.Created, r.Updated = time.Unix(0, created), time.Unix(0, updated)
 	return r, nil
+}
+
+func runSum(id string, cfg, results, samplesZstd []byte, status string) []byte {
+	return rowSum([]byte(id), cfg, results, samplesZstd, []byte(status))
 }
 
 // ListRuns returns every stored run, oldest first (ties by id).

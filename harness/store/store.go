@@ -25,6 +25,11 @@ const BusyTimeout = 30 * time.Second
 var (
 	// ErrNotFound is wrapped by lookups of a single record that does not exist.
 	ErrNotFound = errors.New("not found")
+	// ErrCorrupt is matched (errors.Is) by errors about a damaged store
+	// file that cannot be read past (SQLite reports the file malformed, or
+	// a stored run fails its checksum). Rows of the cache that fail their
+	// checksum are not errors: they are dropped and recomputed.
+	ErrCorrupt = errors.New("store file is damaged")
 	// ErrSchemaTooNew is returned by Open when the file was written by a newer
 	// ppldiff whose schema this build does not know.
 	ErrSchemaTooNew = errors.New("store schema is newer than this ppldiff")
@@ -40,6 +45,7 @@ type Store struct {
 	// the busy handler against each other, so the busy timeout only ever
 	// covers waiting on other processes.
 	writeMu sync.Mutex
+	rep     repairs
 }
 
 // DefaultPath is where a workspace keeps its store (contract: <workspace>/.ppldiff/store.db).
@@ -82,7 +88,7 @@ func Open(path string) (*Store, error) {
 	s := &Store{db: db, path: abs}
 	if err := s.migrate(context.Background()); err != nil {
 		db.Close()
-		return nil, fmt.Errorf("store %s: %w", abs, err)
+		return nil, fmt.Errorf("store %s: %w", abs, s.corruptErr(err))
 	}
 	return s, nil
 }
@@ -129,6 +135,13 @@ var migrations = []string{
 		created_ns   INTEGER NOT NULL,
 		updated_ns   INTEGER NOT NULL
 	);`,
+	// 2: a checksum per row (see rowSum), so that a damaged file is noticed
+	// instead of read as a different number. Rows from before stay NULL and
+	// are recomputed when read.
+	`ALTER TABLE completions ADD COLUMN sum BLOB;
+	ALTER TABLE scores ADD COLUMN sum BLOB;
+	ALTER TABLE prefills ADD COLUMN sum BLOB;
+	ALTER TABLE runs ADD COLUMN sum BLOB;`,
 }
 
 // migrate applies the missing migrations in one immediate transaction, so
@@ -169,14 +182,14 @@ func (s *Store) write(ctx context.Context, fn func(*sql.Tx) error) error {
 	defer s.writeMu.Unlock()
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
-		return fmt.Errorf("begin: %w", err)
+		return fmt.Errorf("begin: %w", s.corruptErr(err))
 	}
 	if err := fn(tx); err != nil {
 		tx.Rollback()
-		return err
+		return s.corruptErr(err)
 	}
 	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("commit: %w", err)
+		return fmt.Errorf("commit: %w", s.corruptErr(err))
 	}
 	return nil
 }

@@ -25,7 +25,7 @@ import (
 type Builder struct {
 	m        *organisms.Manifest
 	setup    organisms.ZooSetup
-	cache    cache
+	cache    *cache
 	dir      string // directory objective files are relative to
 	corpus   *gen.Corpus
 	work     chan struct{} // bounds concurrent CPU-heavy steps
@@ -91,7 +91,7 @@ func NewBuilder(m *organisms.Manifest, cacheDir string) (*Builder, error) {
 	b := &Builder{
 		m:       m,
 		setup:   *setup,
-		cache:   cache{dir: cacheDir},
+		cache:   newCache(cacheDir),
 		dir:     filepath.Dir(m.File),
 		corpus:  gen.NewCorpus(setup.Corpus.Seed),
 		work:    make(chan struct{}, max(1, runtime.GOMAXPROCS(0))),
@@ -661,3 +661,7 @@ func (b *Builder) Model(ctx context.Context, servedName string) (lm.Model, error
 	}
 	return nil, fmt.Errorf("zoo: no model is served as %q", servedName)
 }
+
+// Repairs lists the cached model files that failed their checksum and were
+// rebuilt, for the run log.
+func (b *Builder) Repairs() []string { return b.cache.Rebuilt() }

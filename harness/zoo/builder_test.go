@@ -194,7 +194,7 @@ func TestSecondBuildTrainsNothing(t *testing.T) {
 	}
 	entries, _ := os.ReadDir(dir)
 	for _, e := range entries {
-		if strings.HasPrefix(e.Name(), ".tmp-") {
+		if strings.Contains(e.Name(), ".tmp") {
 			t.Errorf("temporary file %s left in the cache", e.Name())
 		}
 	}

@@ -2,6 +2,7 @@ package zoo
 
 import (
 	"bufio"
+	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -11,6 +12,9 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"sync"
+
+	"github.com/ppldiff/ppldiff/internal/tmpfile"
 )
 
 // FormatVersion is part of every cache key: bump it when the corpus
@@ -33,53 +37,112 @@ func cacheKey(kind string, recipe any) string {
 	return hex.EncodeToString(sum[:])
 }
 
-// cache is a directory of artifacts named <kind>-<key>.bin.
-type cache struct{ dir string }
+// cache is a directory of artifacts named <kind>-<key>.bin. Each file ends
+// with a trailer, sumMagic and the SHA-256 of everything before it, checked
+// on every load: a damaged file is deleted and rebuilt (rebuilt lists it),
+// never read as another model.
+type cache struct {
+	dir     string
+	mu      sync.Mutex
+	rebuilt []string // warnings, one per file that failed its check
+}
 
-func (c cache) path(kind, key string) string {
+// newCache opens a cache directory, removing what writers killed mid-write
+// left behind.
+func newCache(dir string) *cache {
+	if dir != "" {
+		tmpfile.Clean(dir, "model")
+	}
+	return &cache{dir: dir}
+}
+
+// sumMagic opens the trailer of a cache file.
+const sumMagic = "ppldsum1"
+
+const trailerLen = len(sumMagic) + sha256.Size
+
+func (c *cache) path(kind, key string) string {
 	return filepath.Join(c.dir, kind+"-"+key[:32]+".bin")
 }
 
-// load opens a cached artifact and decodes it; ok is false when it is absent.
-func (c cache) load(kind, key string, decode func(io.Reader) error) (ok bool, err error) {
+// load reads a cached artifact, checks its trailer and decodes it; ok is
+// false when it is absent or failed the check (then it is removed, to be
+// rebuilt and stored again).
+func (c *cache) load(kind, key string, decode func(io.Reader) error) (ok bool, err error) {
 	if c.dir == "" {
 		return false, nil
 	}
-	f, err := os.Open(c.path(kind, key))
+	path := c.path(kind, key)
+	data, err := os.ReadFile(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return false, nil
 	}
 	if err != nil {
-		return false, err
+		return false, fmt.Errorf("zoo: cached model file %s: %w", path, err)
 	}
-	defer f.Close()
-	if err := decode(bufio.NewReaderSize(f, 1<<20)); err != nil {
-		return false, fmt.Errorf("zoo: cached %s: %w", filepath.Base(f.Name()), err)
+	body, problem := checkTrailer(data)
+	if problem != "" {
+		if err := os.Remove(path); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return false, fmt.Errorf("zoo: cached model file %s %s and cannot be removed: %w", path, problem, err)
+		}
+		c.mu.Lock()
+		c.rebuilt = append(c.rebuilt, fmt.Sprintf("model cache %s %s; it was rebuilt", path, problem))
+		c.mu.Unlock()
+		return false, nil
+	}
+	if err := decode(bytes.NewReader(body)); err != nil {
+		return false, fmt.Errorf("zoo: cached model file %s: %w (delete it to rebuild)", path, err)
 	}
 	return true, nil
+}
+
+// checkTrailer splits a cache file into its body and checks the body's
+// SHA-256; problem says what is wrong, "" when nothing is.
+func checkTrailer(data []byte) (body []byte, problem string) {
+	if len(data) < trailerLen || string(data[len(data)-trailerLen:len(data)-sha256.Size]) != sumMagic {
+		return nil, "has no checksum (damaged, or written by an older ppldiff)"
+	}
+	body = data[:len(data)-trailerLen]
+	sum := sha256.Sum256(body)
+	if !bytes.Equal(sum[:], data[len(data)-sha256.Size:]) {
+		return nil, "failed its checksum (the file is damaged)"
+	}
+	return body, ""
+}
+
+// Rebuilt lists the cache files that failed their check and were rebuilt.
+func (c *cache) Rebuilt() []string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return append([]string(nil), c.rebuilt...)
 }
 
 // store writes an artifact atomically: a temporary file in the same
 // directory, synced, then renamed over the final name. Concurrent writers of
 // the same key write the same bytes, so the last rename wins harmlessly.
-func (c cache) store(kind, key string, encode func(io.Writer) error) error {
+func (c *cache) store(kind, key string, encode func(io.Writer) error) error {
 	if c.dir == "" {
 		return nil
 	}
 	if err := os.MkdirAll(c.dir, 0o755); err != nil {
 		return err
 	}
-	tmp, err := os.CreateTemp(c.dir, ".tmp-"+kind+"-*")
+	tmp, err := tmpfile.Create(c.dir, "model")
 	if err != nil {
 		return err
 	}
 	defer os.Remove(tmp.Name()) // no-op after a successful rename
-	w := bufio.NewWriterSize(tmp, 1<<20)
+	h := sha256.New()
+	w := bufio.NewWriterSize(io.MultiWriter(tmp, h), 1<<20)
 	if err := encode(w); err != nil {
 		tmp.Close()
 		return err
 	}
 	if err := w.Flush(); err != nil {
+		tmp.Close()
+		return err
+	}
+	if _, err := tmp.Write(append([]byte(sumMagic), h.Sum(nil)...)); err != nil {
 		tmp.Close()
 		return err
 	}

@@ -139,10 +139,40 @@ func ReadBaseline(path string) (*Baseline, error) {
 	}
 	var b Baseline
 	if err := json.Unmarshal(data, &b); err != nil {
-		return nil, fmt.Errorf("%s: not a baseline file: %w", path, err)
+		return nil, badBaseline("%s: not a baseline file: %v", path, err)
 	}
 	if b.Schema != BaselineSchema {
-		return nil, fmt.Errorf("%s: schema %q, this ppldiff reads %q", path, b.Schema, BaselineSchema)
+		return nil, badBaseline("%s: schema %q, this ppldiff reads %q", path, b.Schema, BaselineSchema)
+	}
+	seen := map[EntryKey]int{}
+	for i, e := range b.Entries {
+		if j, dup := seen[e.EntryKey]; dup {
+			return nil, badBaseline("%s: entry %d (%s): same key as entry %d", path, i, e.EntryKey, j)
+		}
+		seen[e.EntryKey] = i
+		for _, st := range e.Counts {
+			bad := st.Mean < 0 || st.Mean > float64(st.K) || (st.SE != nil && *st.SE < 0) ||
+				(st.CI != nil && st.CI[0] > st.CI[1])
+			for _, c := range st.PerRepeat {
+				bad = bad || c < 0 || c > float64(st.K)
+			}
+			if bad {
+				return nil, badBaseline("%s: entry %d (%s): count@%d out of range (mean %g, se and interval must be ordered and non-negative)", path, i, e.EntryKey, st.K, st.Mean)
+			}
+		}
 	}
 	return &b, nil
+}
+
+// ErrBadBaseline is matched (errors.Is) by ReadBaseline's errors about the
+// file's content.
+var ErrBadBaseline = errors.New("invalid baseline file")
+
+type baselineError struct{ msg string }
+
+func (e *baselineError) Error() string        { return e.msg }
+func (e *baselineError) Is(target error) bool { return target == ErrBadBaseline }
+
+func badBaseline(format string, a ...any) error {
+	return &baselineError{fmt.Sprintf(format, a...)}
 }

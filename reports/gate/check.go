@@ -11,6 +11,7 @@ import (
 
 	"gonum.org/v1/gonum/stat/distuv"
 
+	"github.com/ppldiff/ppldiff/internal/termsafe"
 	"github.com/ppldiff/ppldiff/metrics"
 )
 
@@ -369,7 +370,7 @@ func (r *Report) WriteText(w io.Writer) error {
 	fmt.Fprintf(&b, "%s: %d ok, %d failed, %d missing, %d new, %d skipped (%d tested, %s)\n", verdict,
 		counts[StatusOK], counts[StatusFail], counts[StatusMissing], counts[StatusNew], counts[StatusSkipped],
 		r.Tested, r.Correction.describe(r.Alpha))
-	_, err := io.WriteString(w, b.String())
+	_, err := io.WriteString(w, termsafe.String(b.String()))
 	return err
 }
 

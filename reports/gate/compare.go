@@ -14,6 +14,7 @@ import (
 	"gonum.org/v1/gonum/stat"
 	"gonum.org/v1/gonum/stat/distuv"
 
+	"github.com/ppldiff/ppldiff/internal/termsafe"
 	"github.com/ppldiff/ppldiff/metrics"
 )
 
@@ -29,8 +30,15 @@ const (
 // count@100 with 2000 bootstrap replicates (seed 0 means DefaultSeed) and a
 // 0.05 significance level.
 type CompareOptions struct {
-	Ks        []int   // nil means BaselineKs; k other than 10 and 100 need flagged_ranks or samples
-	Alpha     float64 // two-sided significance level; 0 means 0.05
+	Ks    []int   // nil means BaselineKs; k other than 10 and 100 need flagged_ranks or samples
+	Alpha float64 // two-sided level of Correction over all rows; 0 means 0.05
+	// Correction adjusts the p-values over every row compared (entry x k),
+	// as Check does over its entries; "" means DefaultCorrection. Without
+	// it two runs that differ only by seed show dozens of "significant"
+	// rows among thousands.
+	Correction Correction
+	// Scores keeps only entries of these scores (nil: all).
+	Scores    []string
 	Bootstrap metrics.BootstrapOptions
 }
 
@@ -42,8 +50,9 @@ type Delta struct {
 	Delta       float64
 	CI          *metrics.Interval // nil when no uncertainty is known
 	P           *float64          // two-sided p-value; nil when no test was possible
+	PAdjusted   *float64          // P adjusted by the correction over all tested rows
 	Method      string
-	Significant bool // P < Alpha
+	Significant bool // PAdjusted <= Alpha
 	Warnings    []string
 }
 
@@ -51,6 +60,8 @@ type Delta struct {
 type Comparison struct {
 	DirA, DirB string
 	Alpha      float64
+	Correction Correction
+	Tested     int        // rows with a test, the family the correction spans
 	Deltas     []Delta    // sorted by entry key, then k
 	OnlyA      []EntryKey // entries in A only
 	OnlyB      []EntryKey // entries in B only
@@ -75,6 +86,12 @@ func Compare(dirA, dirB string, opts CompareOptions) (*Comparison, error) {
 	if opts.Alpha == 0 {
 		opts.Alpha = 0.05
 	}
+	if opts.Correction == "" {
+		opts.Correction = DefaultCorrection
+	}
+	if !slices.Contains(Corrections, opts.Correction) {
+		return nil, fmt.Errorf("compare: correction %q: want one of bh, holm, none", opts.Correction)
+	}
 	if opts.Bootstrap.Seed == 0 {
 		opts.Bootstrap.Seed = DefaultSeed
 	}
@@ -86,13 +103,17 @@ func Compare(dirA, dirB string, opts CompareOptions) (*Comparison, error) {
 	if err != nil {
 		return nil, err
 	}
-	c := &Comparison{DirA: dirA, DirB: dirB, Alpha: opts.Alpha}
+	c := &Comparison{DirA: dirA, DirB: dirB, Alpha: opts.Alpha, Correction: opts.Correction}
+	keep := func(k EntryKey) bool { return opts.Scores == nil || slices.Contains(opts.Scores, k.Score) }
 	for _, k := range ra.order {
-		if rb.entries[k] == nil {
+		if rb.entries[k] == nil && keep(k) {
 			c.OnlyA = append(c.OnlyA, k)
 		}
 	}
 	for _, key := range rb.order {
+		if !keep(key) {
+			continue
+		}
 		ea, eb := ra.entries[key], rb.entries[key]
 		if ea == nil {
 			c.OnlyB = append(c.OnlyB, key)
@@ -107,7 +128,55 @@ func Compare(dirA, dirB string, opts CompareOptions) (*Comparison, error) {
 		}
 		c.Deltas = append(c.Deltas, ds...)
 	}
+	c.adjust()
 	return c, nil
+}
+
+// adjust applies the correction over every tested row and marks the rows
+// whose adjusted p-value is within Alpha.
+func (c *Comparison) adjust() {
+	var idx []int
+	var ps []float64
+	for i, d := range c.Deltas {
+		if d.P != nil {
+			idx = append(idx, i)
+			ps = append(ps, *d.P)
+		}
+	}
+	c.Tested = len(idx)
+	var adj []float64
+	switch c.Correction {
+	case CorrectionHolm:
+		adj = metrics.HolmAdjust(ps)
+	case CorrectionNone:
+		adj = ps
+	default:
+		adj = metrics.BenjaminiHochbergAdjust(ps)
+	}
+	for j, i := range idx {
+		d := &c.Deltas[i]
+		a := adj[j]
+		d.PAdjusted = &a
+		d.Significant = a <= c.Alpha
+	}
+}
+
+// Summary is the comparison in one line: rows tested, how many changed
+// significantly after the correction, up and down, and entries in one run
+// only.
+func (c *Comparison) Summary() string {
+	up, down := 0, 0
+	for _, d := range c.Deltas {
+		if d.Significant {
+			if d.Delta > 0 {
+				up++
+			} else {
+				down++
+			}
+		}
+	}
+	return fmt.Sprintf("%d of %d rows changed significantly (%d up, %d down); %d entries only in A, %d only in B",
+		up+down, len(c.Deltas), up, down, len(c.OnlyA), len(c.OnlyB))
 }
 
 func compareEntry(ea, eb *entry, opts CompareOptions) ([]Delta, error) {
@@ -145,16 +214,28 @@ func compareEntry(ea, eb *entry, opts CompareOptions) ([]Delta, error) {
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", ea.key, err)
 		}
+		// A side without spread (no flags within k: every bootstrap
+		// replicate reads 0) makes the bootstrap certain of any change.
+		// As check does, such a side gets the variance of the pooled rate.
+		if (d.Method == MethodPaired || d.Method == MethodUnpaired) && (noSpread(&sa[i]) || noSpread(&sb[i])) && d.Delta != 0 {
+			if se := nullSE(&sa[i], &sb[i], k); se > 0 {
+				if p := 2 * distuv.UnitNormal.Survival(math.Abs(d.Delta)/se); p > diff.P {
+					diff.P = p
+					diff.Warnings = append(diff.Warnings, "a side without spread: p-value from the pooled-rate z-test, as check's")
+				}
+			}
+		}
 		if d.Method != MethodNone {
 			d.CI = &diff.CI
 			d.P = &diff.P
-			d.Significant = diff.P < opts.Alpha
 			d.Warnings = diff.Warnings
 		}
 		out[i] = d
 	}
 	return out, nil
 }
+
+func noSpread(s *Stat) bool { return s.SE == nil || *s.SE == 0 }
 
 func allRankings(en *entry) ([]metrics.Ranking, bool) {
 	out := make([]metrics.Ranking, 0, len(en.repeats))
@@ -239,6 +320,9 @@ func (c *Comparison) WriteText(w io.Writer) error {
 		change, p := "~", "-"
 		if d.P != nil {
 			p = fmt.Sprintf("p=%.3f", *d.P)
+			if d.PAdjusted != nil && c.Correction != CorrectionNone {
+				p += fmt.Sprintf(" adj=%.3f", *d.PAdjusted)
+			}
 		}
 		if d.CI != nil {
 			change = fmt.Sprintf("%+.3g [%+.3g, %+.3g]", d.Delta, d.CI.Lo, d.CI.Hi)
@@ -256,7 +340,7 @@ func (c *Comparison) WriteText(w io.Writer) error {
 	if err := tw.Flush(); err != nil {
 		return err
 	}
-	fmt.Fprintf(&b, "\n~: not significant at alpha %.3g (two-sided)\n", c.Alpha)
+	fmt.Fprintf(&b, "\n~: not significant over the %d tested rows (%s, two-sided)\n", c.Tested, c.Correction.describe(c.Alpha))
 	for _, k := range c.OnlyA {
 		fmt.Fprintf(&b, "only in A: %s\n", k)
 	}
@@ -266,7 +350,8 @@ func (c *Comparison) WriteText(w io.Writer) error {
 	for _, line := range warned.lines() {
 		fmt.Fprintf(&b, "warning: %s\n", line)
 	}
-	_, err := io.WriteString(w, b.String())
+	fmt.Fprintf(&b, "%s\n", c.Summary())
+	_, err := io.WriteString(w, termsafe.String(b.String()))
 	return err
 }
 

@@ -26,6 +26,9 @@ func writeRankedRun(t *testing.T, n, listed int, flagged []int, withRanks bool) 
 	c10, c100 := metrics.CountAt(isFlagged, 10), metrics.CountAt(isFlagged, 100)
 	e := results.Entry{Organism: "bd_backdoor", Variant: "n4-w5", Category: "backdoor", Reference: "true_base",
 		Config: "web-raw", Score: "ppl_diff", NCompletions: n, NFlagged: &nf, CountAt10: &c10, CountAt100: &c100}
+	if first := metrics.FirstHitRank(isFlagged); first > 0 {
+		e.FirstHitRank = &first
+	}
 	if withRanks {
 		e.FlaggedRanks = flagged
 	}

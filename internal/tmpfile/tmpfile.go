@@ -1,0 +1,62 @@
+// Package tmpfile names the temporary files of atomic writes after the
+// process that writes them, so that a later process can remove the ones
+// an interrupted writer (kill -9, power loss) left behind without touching
+// those a live writer is still filling.
+package tmpfile
+
+import (
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+)
+
+// Create creates a temporary file in dir for an atomic write of the file
+// named base: ".<base>.tmp-<pid>-<random>".
+func Create(dir, base string) (*os.File, error) {
+	return os.CreateTemp(dir, prefix(base)+strconv.Itoa(os.Getpid())+"-*")
+}
+
+func prefix(base string) string { return "." + base + ".tmp-" }
+
+// Clean removes the temporary files for base in dir whose writer is no
+// longer running, and returns their paths. Files of older ppldiff versions
+// (".<base>.tmp<random>", no pid) are removed too.
+func Clean(dir, base string) []string {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil
+	}
+	var removed []string
+	for _, e := range entries {
+		name := e.Name()
+		if !strings.HasPrefix(name, "."+base+".tmp") || e.IsDir() {
+			continue
+		}
+		if rest, ok := strings.CutPrefix(name, prefix(base)); ok {
+			pidText, _, _ := strings.Cut(rest, "-")
+			if pid, err := strconv.Atoi(pidText); err == nil && alive(pid) {
+				continue
+			}
+		}
+		p := filepath.Join(dir, name)
+		if os.Remove(p) == nil {
+			removed = append(removed, p)
+		}
+	}
+	return removed
+}
+
+// alive reports whether a process with this pid runs on this machine.
+func alive(pid int) bool {
+	if pid == os.Getpid() {
+		return true
+	}
+	p, err := os.FindProcess(pid)
+	if err != nil {
+		return false
+	}
+	err = p.Signal(syscall.Signal(0))
+	return err == nil || err == syscall.EPERM
+}
