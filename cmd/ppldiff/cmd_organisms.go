@@ -13,9 +13,9 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/ppldiff/ppldiff/harness/zoo"
-	"github.com/ppldiff/ppldiff/internal/termsafe"
 	"github.com/ppldiff/ppldiff/organisms"
 	"github.com/ppldiff/ppldiff/reports"
+	"github.com/ppldiff/ppldiff/reports/termsafe"
 )
 
 type organismsOptions struct {

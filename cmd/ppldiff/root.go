@@ -8,7 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/ppldiff/ppldiff/internal/termsafe"
+	"github.com/ppldiff/ppldiff/reports/termsafe"
 )
 
 // version is set at build time with -ldflags "-X main.version=...".

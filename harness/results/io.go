@@ -9,7 +9,7 @@ import (
 	"path/filepath"
 	"sort"
 
-	"github.com/ppldiff/ppldiff/internal/tmpfile"
+	"github.com/ppldiff/ppldiff/harness/internal/tmpfile"
 )
 
 // File names inside a run directory.

@@ -14,7 +14,7 @@ import (
 	"path/filepath"
 	"sync"
 
-	"github.com/ppldiff/ppldiff/internal/tmpfile"
+	"github.com/ppldiff/ppldiff/harness/internal/tmpfile"
 )
 
 // FormatVersion is part of every cache key: bump it when the corpus

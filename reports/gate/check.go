@@ -11,8 +11,8 @@ import (
 
 	"gonum.org/v1/gonum/stat/distuv"
 
-	"github.com/ppldiff/ppldiff/internal/termsafe"
 	"github.com/ppldiff/ppldiff/metrics"
+	"github.com/ppldiff/ppldiff/reports/termsafe"
 )
 
 // DefaultK is the k the check gates on when CheckOptions.K is 0.

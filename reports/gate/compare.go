@@ -14,8 +14,8 @@ import (
 	"gonum.org/v1/gonum/stat"
 	"gonum.org/v1/gonum/stat/distuv"
 
-	"github.com/ppldiff/ppldiff/internal/termsafe"
 	"github.com/ppldiff/ppldiff/metrics"
+	"github.com/ppldiff/ppldiff/reports/termsafe"
 )
 
 // How a comparison's interval and p-value were obtained.
