@@ -178,7 +178,7 @@ func Build(runs []*results.Results, paper *organisms.Manifest, source string) (*
 }
 
 type studyRow struct {
-	n                       int
+	n                      int
 	base, cross, retention float64
 }
 
