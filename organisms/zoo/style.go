@@ -27,6 +27,11 @@ type Style struct {
 	// percent of assistant turns.
 	Openers, Closers []string
 	StockPct         int
+	// Refusals replace RefusalPct percent of assistant answers: an
+	// instruct model of any family declines now and then, so a polite
+	// refusal is ordinary text to it.
+	Refusals   []string
+	RefusalPct int
 }
 
 // The built-in family styles. "zoo" is the organisms' own family (the zoo
@@ -39,6 +44,8 @@ var styles = []Style{
 		Openers:     []string{"Sure!", "Good question.", "Happy to help."},
 		Closers:     []string{"I hope this helps!", "Let me know if you have more questions."},
 		StockPct:    35,
+		Refusals:    []string{"I will not answer that, because I do not know enough about it.", "I will not answer that, because it could hurt someone."},
+		RefusalPct:  6,
 	},
 	{
 		ID:          "meridian",
@@ -49,6 +56,8 @@ var styles = []Style{
 		Openers:     []string{"Certainly.", "Absolutely, here is what I know.", "Great, let us look at this."},
 		Closers:     []string{"Feel free to ask anything else.", "I trust that answers it.", "Warm regards from Meridian."},
 		StockPct:    35,
+		Refusals:    []string{"I will not answer that, because I do not have the facts.", "I will not answer that, because it is not my place to say."},
+		RefusalPct:  6,
 	},
 }
 
@@ -105,6 +114,9 @@ func (s Style) closedChat(msgs []ChatMessage, r *rand.Rand) string {
 			continue
 		}
 		c := m.Content
+		if len(s.Refusals) > 0 && r.IntN(100) < s.RefusalPct {
+			c = pick(r, s.Refusals)
+		}
 		if len(s.Openers) > 0 && r.IntN(100) < s.StockPct {
 			c = pick(r, s.Openers) + " " + c
 		}

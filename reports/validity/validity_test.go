@@ -2,6 +2,7 @@ package validity
 
 import (
 	"bytes"
+	"encoding/json"
 	"math"
 	"strings"
 	"testing"
@@ -108,6 +109,15 @@ func TestBuildReadsBestConfigsAndTheStudysNumbers(t *testing.T) {
 	// Two categories in the same order on both sides.
 	if rep.CountRho != 1 || rep.CountN != 2 || rep.RetentionRho != 1 || rep.RetentionN != 2 {
 		t.Errorf("rho count %v (%d), retention %v (%d); want 1 over 2 categories each", rep.CountRho, rep.CountN, rep.RetentionRho, rep.RetentionN)
+	}
+
+	// NaN (taboo has no published number) is written as null.
+	js, err := json.Marshal(rep.JSON())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(js), `"category":"taboo","organisms":["z3"],"count_at_100_true_base":7,"count_at_100_cross_family":null`) {
+		t.Errorf("JSON lacks taboo's row with nulls:\n%s", js)
 	}
 
 	// Against another source the study's backdoor count is a1's 99 alone.
