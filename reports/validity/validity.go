@@ -299,7 +299,7 @@ func cell(s string) string {
 		switch {
 		case unicode.IsControl(r) || unicode.Is(unicode.Cf, r):
 			continue
-		case strings.ContainsRune("|\\`*_[]<>&#", r):
+		case strings.ContainsRune("|\\`*[]<>&", r):
 			fmt.Fprintf(&b, "&#%d;", r)
 		default:
 			b.WriteRune(r)
