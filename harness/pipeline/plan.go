@@ -126,6 +126,9 @@ func selectReferences(cfg Config, m *organisms.Manifest, o *organisms.Organism) 
 		if len(cfg.ReferenceKinds) > 0 && !slices.Contains(cfg.ReferenceKinds, r.Kind) {
 			continue
 		}
+		if r.Optional && !slices.Contains(cfg.References, r.ID) && !slices.Contains(cfg.ReferenceKinds, r.Kind) {
+			continue
+		}
 		out = append(out, r)
 	}
 	for _, id := range cfg.References {

@@ -54,3 +54,35 @@ func TestPlanSelectsVariantsPerOrganism(t *testing.T) {
 		}
 	}
 }
+
+// An optional reference runs only when --reference or --reference-kind names it.
+func TestPlanLeavesOptionalReferencesOut(t *testing.T) {
+	m := &organisms.Manifest{
+		References: []organisms.Reference{{ID: "r", Kind: "true_base"}, {ID: "alien", Kind: "other", Optional: true}},
+		Organisms:  []organisms.Organism{{ID: "x", References: []string{"r", "alien"}}},
+	}
+	for _, c := range []struct {
+		refs, kinds, want []string
+	}{
+		{nil, nil, []string{"r"}},
+		{[]string{"alien"}, nil, []string{"alien"}},
+		{[]string{"r", "alien"}, nil, []string{"r", "alien"}},
+		{nil, []string{"other"}, []string{"alien"}},
+		{nil, []string{"true_base", "other"}, []string{"r", "alien"}},
+	} {
+		cfg := testConfig()
+		cfg.Prefills = []string{"test-raw"}
+		cfg.References, cfg.ReferenceKinds = c.refs, c.kinds
+		p, err := MakePlan(cfg, m, twoVariants{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, r := range p.Units[0].References {
+			got = append(got, r.ID)
+		}
+		if !slices.Equal(got, c.want) {
+			t.Errorf("references %v, kinds %v: planned %v, want %v", c.refs, c.kinds, got, c.want)
+		}
+	}
+}
