@@ -14,8 +14,10 @@ var studyPreset = map[string]any{"n": 10000, "decoding": "greedy"}
 // applyMatrix lays a named matrix preset under the user's settings.
 func (l *loader) applyMatrix() error {
 	name := l.v.GetString("matrix")
-	if e := l.env.Getenv("PPLDIFF_MATRIX"); e != "" && !l.flagSet["matrix"] {
-		name = e
+	if _, byFlag := l.flagSet["matrix"]; !byFlag {
+		if e := l.env.Getenv("PPLDIFF_MATRIX"); e != "" {
+			name = e
+		}
 	}
 	switch name {
 	case "", "default":
