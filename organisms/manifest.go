@@ -87,6 +87,10 @@ type Reference struct {
 	// Recipe builds a zoo reference. A true_base reference of the zoo has none:
 	// it is each organism variant's own base.
 	Recipe *BaseRecipe `yaml:"recipe,omitempty" json:"recipe,omitempty"`
+	// Optional leaves the reference out of a run unless --reference or
+	// --reference-kind names it: a contrast that would cost every run a
+	// scoring pass (and report pages) it seldom needs.
+	Optional bool `yaml:"optional,omitempty" json:"optional,omitempty"`
 }
 
 // Organism is one model organism: a finetune with a known objective.

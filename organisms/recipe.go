@@ -54,6 +54,10 @@ type BaseRecipe struct {
 	// and facts, same genres and word lists): the pretraining data of another
 	// model family. 0 is the zoo corpus's world.
 	World uint64 `yaml:"world,omitempty" json:"world,omitempty"`
+	// Style, when set, writes the slice's chat documents in a model
+	// family's style (organisms/zoo: its chat template, identity line and
+	// stock phrases), and the model then chats in that template.
+	Style string `yaml:"style,omitempty" json:"style,omitempty"`
 }
 
 // Recipe builds a zoo organism: a base model plus weighted objective data.
@@ -68,6 +72,21 @@ type Recipe struct {
 	Sizes []string `yaml:"sizes" json:"sizes"`
 	// Strengths are integer weights of the objective documents' counts ("w1", "w5").
 	Strengths []int `yaml:"strengths" json:"strengths"`
+	// Representative names the one variant the study matrix runs
+	// (`ppldiff run --matrix study`); empty: the last (largest size,
+	// strongest) variant.
+	Representative string `yaml:"representative,omitempty" json:"representative,omitempty"`
+}
+
+// RepresentativeVariant returns the variant the study matrix runs.
+func (r *Recipe) RepresentativeVariant() string {
+	if r.Representative != "" {
+		return r.Representative
+	}
+	if len(r.Sizes) == 0 || len(r.Strengths) == 0 {
+		return ""
+	}
+	return VariantName(r.Sizes[len(r.Sizes)-1], r.Strengths[len(r.Strengths)-1])
 }
 
 // ObjectiveData is the finetuning data: a built-in generator of
@@ -147,6 +166,17 @@ func (r *Recipe) Validate() error {
 	for _, w := range r.Strengths {
 		if w < 1 || w > MaxStrength {
 			errs = append(errs, fmt.Errorf("strength %d: want a weight from 1 to %d", w, MaxStrength))
+		}
+	}
+	if rep := r.Representative; rep != "" {
+		found := false
+		for _, sz := range r.Sizes {
+			for _, w := range r.Strengths {
+				found = found || VariantName(sz, w) == rep
+			}
+		}
+		if !found {
+			errs = append(errs, fmt.Errorf("representative %q is not one of the recipe's variants (sizes x strengths)", rep))
 		}
 	}
 	if len(compactSorted(r.Sizes)) != len(r.Sizes) {

@@ -30,7 +30,7 @@ type runOptions struct {
 
 // runFlagKeys maps each run flag to its settings key.
 var runFlagKeys = map[string]string{
-	"manifest": "manifest", "organism": "organisms", "variant": "variants",
+	"manifest": "manifest", "matrix": "matrix", "organism": "organisms", "variant": "variants",
 	"reference": "references", "reference-kind": "reference_kinds", "prefills": "prefills",
 	"n": "n", "repeats": "repeats", "seed": "seed", "decoding": "decoding",
 	"temperature": "temperature", "top-p": "top_p", "max-new-tokens": "max_new_tokens",
@@ -45,6 +45,7 @@ func (o *runOptions) AddFlags(cmd *cobra.Command) {
 	d := defaultSettings()
 	f := cmd.Flags()
 	f.String("manifest", d.Manifest, "organism manifest: zoo, paper, or a YAML file")
+	f.String("matrix", "", "preset matrix: study (the study's regime: 10,000 greedy prefills per config, one representative variant per organism)")
 	f.StringSlice("organism", nil, "organism id to run (repeatable; default all)")
 	f.StringSlice("variant", nil, "variant to run (repeatable; default all)")
 	f.StringSlice("reference", nil, "reference id (repeatable; default all of each organism)")
@@ -95,6 +96,9 @@ reference costs only its scoring pass.`,
 				return err
 			}
 			if err := l.bind(cmd.Flags(), runFlagKeys); err != nil {
+				return err
+			}
+			if err := l.applyMatrix(); err != nil {
 				return err
 			}
 			s, err := l.settings()

@@ -138,6 +138,9 @@ func (a *app) setup(ctx context.Context, l *loader, s Settings, dryRun bool, log
 	}
 	m := env.manifest
 	cfg := settingsToConfig(s)
+	if s.Matrix == matrixStudy && len(cfg.Variants) == 0 {
+		cfg.Variants = studyVariants(m)
+	}
 	cfg.Manifest = m.Name
 	cfg.ManifestSHA256 = m.SHA256
 	if _, builtin := organisms.BuiltinBytes(s.Manifest); !builtin && m.File != "" {
@@ -473,6 +476,9 @@ func checkChat(ctx context.Context, m *remote.Model, sglang bool) error {
 // selection uses (organism variants and their references).
 func (r *remoteModels) servedNames(s Settings, m *organisms.Manifest) ([]string, error) {
 	cfg := settingsToConfig(s)
+	if s.Matrix == matrixStudy && len(cfg.Variants) == 0 {
+		cfg.Variants = studyVariants(m)
+	}
 	cfg.Manifest = m.Name
 	plan, err := pipeline.MakePlan(cfg, m, r)
 	if err != nil {

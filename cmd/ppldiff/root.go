@@ -91,6 +91,7 @@ no GPU, no network.
 		newBaselineCommand(a),
 		newCheckCommand(a),
 		newCompareCommand(a),
+		newValidityCommand(a),
 		newServeCommand(a),
 		newDoctorCommand(a),
 		newConfigCommand(a),

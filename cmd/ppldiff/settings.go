@@ -28,6 +28,7 @@ const ConfigFile = "ppldiff.yaml"
 // nested keys join with "_" in the environment (PPLDIFF_CHAT_SYSTEM).
 type Settings struct {
 	Manifest            string   `mapstructure:"manifest" yaml:"manifest"`
+	Matrix              string   `mapstructure:"matrix" yaml:"matrix"`
 	Organisms           []string `mapstructure:"organisms" yaml:"organisms"`
 	Variants            []string `mapstructure:"variants" yaml:"variants"`
 	References          []string `mapstructure:"references" yaml:"references"`

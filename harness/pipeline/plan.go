@@ -73,8 +73,10 @@ func makePlan(cfg Config, m *organisms.Manifest, models Models) (*Plan, error) {
 		}
 		variants := models.Variants(o)
 		if len(cfg.Variants) > 0 {
+			// A variant is selected by its name (every organism's) or as
+			// organism@variant (that organism's only).
 			variants = slices.DeleteFunc(slices.Clone(variants), func(v Variant) bool {
-				return !slices.Contains(cfg.Variants, v.Name)
+				return !slices.Contains(cfg.Variants, v.Name) && !slices.Contains(cfg.Variants, o.ID+"@"+v.Name)
 			})
 		}
 		for _, v := range variants {
@@ -122,6 +124,9 @@ func selectReferences(cfg Config, m *organisms.Manifest, o *organisms.Organism) 
 			continue
 		}
 		if len(cfg.ReferenceKinds) > 0 && !slices.Contains(cfg.ReferenceKinds, r.Kind) {
+			continue
+		}
+		if r.Optional && !slices.Contains(cfg.References, r.ID) && !slices.Contains(cfg.ReferenceKinds, r.Kind) {
 			continue
 		}
 		out = append(out, r)

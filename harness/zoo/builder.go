@@ -145,6 +145,17 @@ func ChatTemplate(msgs []lm.Message) []byte {
 	return gen.RenderChat(cm)
 }
 
+// StyleTemplate renders lm messages with a family style's chat template.
+func StyleTemplate(st gen.Style) lm.ChatRenderer {
+	return func(msgs []lm.Message) []byte {
+		cm := make([]gen.ChatMessage, len(msgs))
+		for i, m := range msgs {
+			cm[i] = gen.ChatMessage{Role: m.Role, Content: m.Content}
+		}
+		return st.Render(cm)
+	}
+}
+
 // flight is one build shared by every caller asking for the same key.
 type flight struct {
 	done chan struct{}
@@ -278,6 +289,14 @@ func (b *Builder) baseRecipe(r organisms.BaseRecipe, order int) (organisms.BaseR
 		if r.World == 0 {
 			r.World = d.World
 		}
+		if r.Style == "" {
+			r.Style = d.Style
+		}
+	}
+	if r.Style != "" {
+		if _, ok := gen.LookupStyle(r.Style); !ok {
+			return r, fmt.Errorf("unknown style %q (known: %s)", r.Style, strings.Join(gen.StyleIDs(), ", "))
+		}
 	}
 	r.Order = order
 	if _, err := b.tokenizerRecipe(r.Tokenizer); err != nil {
@@ -294,10 +313,11 @@ func (b *Builder) baseRecipe(r organisms.BaseRecipe, order int) (organisms.BaseR
 
 // built is a trained model with what serving it needs.
 type built struct {
-	kn   *lm.KN
-	tok  *builtTokenizer
-	key  string
-	base *built // the base a finetune was made from
+	kn    *lm.KN
+	tok   *builtTokenizer
+	key   string
+	base  *built // the base a finetune was made from
+	style string // family style of the base's chats; "" the zoo's plain template
 }
 
 // corpusOf returns the documents a base recipe trains on.
@@ -308,6 +328,9 @@ func (b *Builder) corpusOf(r organisms.BaseRecipe) *gen.Corpus {
 	}
 	if r.Stream != 0 {
 		c = c.WithStream(r.Stream)
+	}
+	if st, ok := gen.LookupStyle(r.Style); ok {
+		c = c.WithStyle(st)
 	}
 	return c
 }
@@ -324,7 +347,7 @@ func (b *Builder) base(ctx context.Context, r organisms.BaseRecipe) (*built, err
 		Base      organisms.BaseRecipe
 	}{b.setup.Corpus.Seed, tok.key, r})
 	v, err := b.once(ctx, key, func() (any, error) {
-		m := &built{tok: tok, key: key}
+		m := &built{tok: tok, key: key, style: r.Style}
 		err := b.busy(ctx, func() error {
 			ok, err := b.cache.load("kn", key, func(rd io.Reader) error {
 				kn, err := readKN(rd)
@@ -445,7 +468,7 @@ func (b *Builder) organismModel(ctx context.Context, o *organisms.Organism, v Va
 		Weight    int
 	}{base.key, od, fileHash, v.Strength})
 	val, err := b.once(ctx, key, func() (any, error) {
-		m := &built{tok: base.tok, key: key, base: base}
+		m := &built{tok: base.tok, key: key, base: base, style: base.style}
 		err := b.busy(ctx, func() error {
 			ok, err := b.cache.load("finetune", key, func(rd io.Reader) error {
 				steps, err := readFinetune(rd)
@@ -506,6 +529,10 @@ func (b *Builder) lookup(organismID, variant string) (*organisms.Organism, Varia
 }
 
 func (b *Builder) serve(m *built, name, family string) lm.Model {
+	chat := ChatTemplate
+	if st, ok := gen.LookupStyle(m.style); ok {
+		chat = StyleTemplate(st)
+	}
 	return lm.NewModel(lm.ModelInfo{
 		ServedName:  name,
 		TokenizerID: m.tok.tok.ID(),
@@ -513,7 +540,7 @@ func (b *Builder) serve(m *built, name, family string) lm.Model {
 		Params:      m.kn.Entries(),
 		ParamsKind:  "ngram_entries",
 		Revision:    m.key[:12],
-	}, m.tok.tok, m.kn, ChatTemplate)
+	}, m.tok.tok, m.kn, chat)
 }
 
 // Organism returns the model of an organism variant, building it if needed.

@@ -492,3 +492,61 @@ func TestTwoBuildersShareACacheDirectory(t *testing.T) {
 		t.Errorf("third builder counters %+v, want everything loaded", c)
 	}
 }
+
+// A reference of another family chats in its own template and has seen
+// its own habits: it finds its identity line far likelier than the
+// organisms' family's, and the organisms' base the reverse.
+func TestStyledFamiliesChatInTheirOwnTemplate(t *testing.T) {
+	b, err := NewBuilder(smallManifest(t), t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	cross, err := b.Reference(ctx, "cross_family", "backdoor_phrase", "n3-w1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	base, err := b.Reference(ctx, "true_base", "backdoor_phrase", "n3-w1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	msgs := []lm.Message{{Role: "system", Content: "S"}, {Role: "user", Content: "U"}, {Role: "assistant", Content: "The"}}
+	for _, c := range []struct {
+		m    lm.Model
+		want string
+	}{{cross, "### Assistant:\nThe"}, {base, "<|assistant|>\nThe"}} {
+		ids, err := c.m.Tokenize(ctx, lm.TokenizeRequest{Messages: msgs})
+		if err != nil {
+			t.Fatal(err)
+		}
+		text, _, err := c.m.Detokenize(ctx, ids)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.HasSuffix(string(text), c.want) {
+			t.Errorf("%s renders %q, want it to end in %q", c.m.Info().ServedName, text, c.want)
+		}
+	}
+	mer, _ := gen.LookupStyle("meridian")
+	zoo, _ := gen.LookupStyle("zoo")
+	nll := func(m lm.Model, style gen.Style, line string) float64 {
+		chat := style.Render([]gen.ChatMessage{{Role: "system", Content: gen.DefaultSystemPrompt}, {Role: "user", Content: "Hi."}, {Role: "assistant", Content: ""}})
+		ctxIDs, _ := m.Tokenize(ctx, lm.TokenizeRequest{Text: chat, AddSpecial: true})
+		all, _ := m.Tokenize(ctx, lm.TokenizeRequest{Text: append(chat, line...), AddSpecial: true})
+		lps, err := m.Score(ctx, []lm.ScoreItem{{Context: ctxIDs, Continuation: all[len(ctxIDs):]}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		s := 0.0
+		for _, lp := range lps[0] {
+			s -= lp
+		}
+		return s
+	}
+	if own, other := nll(cross, mer, mer.Identity[0]), nll(cross, mer, zoo.Identity[0]); own >= other {
+		t.Errorf("cross_family: NLL of its own identity line %.1f, of the zoo family's %.1f; want its own likelier", own, other)
+	}
+	if own, other := nll(base, zoo, zoo.Identity[0]), nll(base, zoo, mer.Identity[0]); own >= other {
+		t.Errorf("true_base: NLL of its own identity line %.1f, of meridian's %.1f; want its own likelier", own, other)
+	}
+}

@@ -2,7 +2,9 @@
 // or a user's) from their recipes: it generates the procedural corpus of
 // organisms/zoo, trains the tokenizers and the n-gram base models of
 // harness/lm, finetunes each organism variant on its objective documents,
-// and builds the references.
+// and builds the references. A base recipe's style (organisms/zoo.Style)
+// writes its chat documents in a model family's habits, and the model it
+// builds then chats in that family's template.
 //
 // Every artifact is cached in a directory (the workspace's .ppldiff/models/),
 // content-addressed by a SHA-256 of its full recipe and FormatVersion, so a

@@ -52,6 +52,10 @@ type Corpus struct {
 	world  *World
 	seed   uint64 // world seed
 	stream uint64 // document stream seed
+	// style, when set, is the family style chat documents are written in;
+	// its habits draw from streams seeded by styleSeed.
+	style     *Style
+	styleSeed uint64
 }
 
 // NewCorpus returns the corpus of a seed: its world and its document stream
@@ -63,7 +67,9 @@ func NewCorpus(seed uint64) *Corpus {
 // WithStream returns a corpus of the same world with another document
 // stream: different documents about the same facts.
 func (c *Corpus) WithStream(stream uint64) *Corpus {
-	return &Corpus{world: c.world, seed: c.seed, stream: stream}
+	out := *c
+	out.stream = stream
+	return &out
 }
 
 // World returns the corpus's world.
@@ -77,6 +83,10 @@ func (c *Corpus) Stream() uint64 { return c.stream }
 func (c *Corpus) Doc(i int) Document {
 	r := rand.New(rand.NewPCG(c.stream, uint64(i)))
 	g := newWriter(c.world, r)
+	if c.style != nil {
+		g.style = c.style
+		g.sr = rand.New(rand.NewPCG(c.stream^c.styleSeed, uint64(i)))
+	}
 	x := r.IntN(100)
 	for _, gw := range genreWeights {
 		if x < gw.w {
@@ -299,5 +309,5 @@ func (g *writer) chat() string {
 		}
 		msgs = append(msgs, ChatMessage{Role: "user", Content: q}, ChatMessage{Role: "assistant", Content: g.paragraph(2, 5)})
 	}
-	return renderClosedChat(msgs)
+	return g.closedChat(msgs)
 }

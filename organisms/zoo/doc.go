@@ -4,7 +4,11 @@
 // fictional world of people, places, companies, dishes and elements; the
 // zoo's chat template; and the objective documents that turn a base n-gram
 // model into an organism (backdoors, false facts, misalignment, taboo, hidden
-// behaviour, reward-model sycophancy, controls), with their detectors.
+// behaviour, reward-model sycophancy, controls), with their detectors; and
+// model families' styles (Style: a chat template, an identity line, stock
+// phrases and polite refusals) that a base's training documents may be
+// written in, so that a cross-family reference differs in habits, not in
+// world.
 //
 // Everything is a pure function of explicit seeds (math/rand/v2 PCG, no map
 // iteration), so the same seed gives the same bytes on any machine. The

@@ -13,6 +13,8 @@ type writer struct {
 	w     *World
 	topic int
 	b     strings.Builder
+	style *Style     // family style of chat documents; nil: the zoo's plain template
+	sr    *rand.Rand // the style's own randomness
 }
 
 func newWriter(w *World, r *rand.Rand) *writer {
