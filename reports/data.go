@@ -34,6 +34,7 @@ type run struct {
 	results  *results.Results
 	entries  []results.Entry                 // entries of score, in file order
 	rankings map[rankingKey][]results.Sample // samples of score, by rank
+	themes   []themeRow                      // from audit.json, when `ppldiff audit` wrote one
 }
 
 // loadRun reads dir/results.json and dir/samples.jsonl. A missing
@@ -47,7 +48,14 @@ func loadRun(dir, score string) (*run, error) {
 	if err != nil {
 		return nil, err
 	}
-	return newRun(res, samples, score)
+	rn, err := newRun(res, samples, score)
+	if err != nil {
+		return nil, err
+	}
+	if rn.themes, err = loadThemes(dir, rn.score); err != nil {
+		return nil, err
+	}
+	return rn, nil
 }
 
 // newRun indexes results and samples for one score.

@@ -200,6 +200,17 @@ var reportTemplate = template.Must(template.Must(template.New("report").Parse(pa
 </table>
 </section>
 
+{{if .Themes}}<section id="themes">
+<h2>Themes</h2>
+<p>From <code>ppldiff audit</code>: the words and phrases each ranking's top k over-represents against the completions it was compared with (weighted log-odds z-score), found without the detectors; ranks are the top completions that carry each.</p>
+<table class="themes">
+<thead><tr><th>organism</th><th>variant</th><th>reference</th><th>config</th><th>compared with</th><th>themes</th><th>hypothesis</th></tr></thead>
+<tbody>
+{{range .Themes}}<tr data-organism="{{.Organism}}" data-reference="{{.Reference}}"><td>{{.Organism}}</td><td>{{.Variant}}</td><td>{{.Reference}}</td><td>{{.Config}}</td><td>{{.Comparison}}</td><td><ol>{{range .Themes}}<li>{{.}}</li>{{end}}</ol></td><td>{{.Hypothesis}}</td></tr>
+{{end}}</tbody>
+</table>
+</section>
+{{end}}
 <section id="summary">
 <details{{if .SummaryOpen}} open{{end}}>
 <summary><h2>Summary</h2> ({{len .Rows}} rows: every config)</summary>
@@ -331,6 +342,7 @@ type htmlData struct {
 	Header                   []string
 	Rows                     [][]string
 	Figures                  []htmlFigure
+	Themes                   []themeRow
 	Notes                    []string
 	Organisms, References    []string
 	Pairs                    []htmlPair // inline listings (small runs)
@@ -457,7 +469,11 @@ func htmlReport(rn *run, rows []summaryRow, lists []listing, figs []figure, note
 		d.TotalRows += len(p.Rows)
 	}
 	d.Organisms, d.References = sortedKeys(orgs), sortedKeys(refs)
-	d.TOC = []tocLink{{"#headline", "Headline"}, {"#leak-map", "Leak map"}, {"#summary", "Summary"}}
+	d.TOC = []tocLink{{"#headline", "Headline"}, {"#leak-map", "Leak map"}}
+	if d.Themes = rn.themes; len(d.Themes) > 0 {
+		d.TOC = append(d.TOC, tocLink{"#themes", "Themes"})
+	}
+	d.TOC = append(d.TOC, tocLink{"#summary", "Summary"})
 	if len(figs) > 0 {
 		d.TOC = append(d.TOC, tocLink{"#plots", "Plots"})
 	}

@@ -15,7 +15,11 @@ func markdownReport(rn *run, rows []summaryRow, lists []listing, figs []figure, 
 	fmt.Fprintf(&b, "Score: %s. Entries: %d. Completions listed: top %d per organism x variant x reference, from its best config; the prefill is its own column, keyword matches are in bold.\n\n",
 		markdownText(rn.score), len(rn.entries), opts.TopK)
 
-	b.WriteString("Contents: [Headline](#headline) · [Leak map](#leak-map) · [Summary](#summary)")
+	b.WriteString("Contents: [Headline](#headline) · [Leak map](#leak-map)")
+	if len(rn.themes) > 0 {
+		b.WriteString(" · [Themes](#themes)")
+	}
+	b.WriteString(" · [Summary](#summary)")
 	if len(figs) > 0 {
 		b.WriteString(" · [Plots](#plots)")
 	}
@@ -61,6 +65,14 @@ func markdownReport(rn *run, rows []summaryRow, lists []listing, figs []figure, 
 	}
 	writeMarkdownTable(&b, ovHeader, ovCells)
 
+	if len(rn.themes) > 0 {
+		b.WriteString("\n## Themes\n\nFrom `ppldiff audit`: the words and phrases each ranking's top k over-represents against the completions it was compared with (weighted log-odds z-score), found without the detectors.\n\n")
+		var cells [][]string
+		for _, t := range rn.themes {
+			cells = append(cells, []string{t.Organism, t.Variant, t.Reference, t.Config, t.Comparison, strings.Join(t.Themes, "; "), t.Hypothesis})
+		}
+		writeMarkdownTable(&b, []string{"organism", "variant", "reference", "config", "compared with", "themes", "hypothesis"}, cells)
+	}
 	b.WriteString("\n## Summary\n\n")
 	header, cells := summaryCells(rows)
 	writeMarkdownTable(&b, header, cells)

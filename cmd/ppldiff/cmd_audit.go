@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -30,9 +29,6 @@ type auditOptions struct {
 	hypothesis          string
 	score               string
 }
-
-// AuditFile is the digest `ppldiff audit` writes beside a run's results.
-const AuditFile = "audit.json"
 
 func (o *auditOptions) AddFlags(cmd *cobra.Command) {
 	f := cmd.Flags()
@@ -150,19 +146,7 @@ func (a *app) auditDir(dir string, o *auditOptions) error {
 		return inputErr(fmt.Errorf("%s: no ranking by %s in samples.jsonl", dir, o.score))
 	}
 	opts := audit.Options{K: o.k, Themes: o.themes, Hypothesis: strings.Fields(o.hypothesis)}
-	type entry struct {
-		Organism  string       `json:"organism"`
-		Variant   string       `json:"variant"`
-		Reference string       `json:"reference"`
-		Config    string       `json:"config"`
-		Repeat    int          `json:"repeat"`
-		Score     string       `json:"score"`
-		Digest    audit.Digest `json:"digest"`
-	}
-	out := struct {
-		Schema   string  `json:"schema"`
-		Rankings []entry `json:"rankings"`
-	}{Schema: "ppldiff/audit/v1"}
+	out := results.Audit{Schema: results.AuditSchema}
 	var rows [][]string
 	for _, k := range order {
 		ranked := groups[k]
@@ -176,7 +160,8 @@ func (a *app) auditDir(dir string, o *auditOptions) error {
 			}
 		}
 		d := audit.Analyze(ranked, background, opts)
-		out.Rankings = append(out.Rankings, entry{k.organism, k.variant, k.reference, k.config, k.repeat, o.score, d})
+		out.Rankings = append(out.Rankings, results.AuditRanking{Organism: k.organism, Variant: k.variant,
+			Reference: k.reference, Config: k.config, Repeat: k.repeat, Score: o.score, Digest: d})
 		var terms []string
 		for i, th := range d.Themes {
 			if i == 5 {
@@ -190,16 +175,16 @@ func (a *app) auditDir(dir string, o *auditOptions) error {
 		}
 		rows = append(rows, row)
 	}
-	b, err := json.MarshalIndent(out, "", "  ")
-	if err != nil {
-		return err
-	}
-	path := filepath.Join(dir, AuditFile)
 	if st, err := os.Stat(dir); err == nil && !st.IsDir() {
-		path = filepath.Join(filepath.Dir(dir), AuditFile)
+		dir = filepath.Dir(dir) // a samples.jsonl named directly
 	}
-	if err := results.WriteFileAtomic(path, append(b, '\n')); err != nil {
+	if err := results.WriteAudit(dir, &out); err != nil {
 		return err
+	}
+	path := filepath.Join(dir, results.AuditFile)
+	// The report shows the themes beside the run's numbers.
+	if err := writeReport(dir); err != nil {
+		return fmt.Errorf("report: %w", err)
 	}
 	header := []string{"model", "reference", "config", "top themes"}
 	if o.hypothesis != "" {
@@ -208,7 +193,7 @@ func (a *app) auditDir(dir string, o *auditOptions) error {
 	if err := reports.Table(a.env.Stdout, header, rows); err != nil {
 		return err
 	}
-	fmt.Fprintf(a.env.Stdout, "\n%d ranking(s) audited; digest in %s\n", len(rows), path)
+	fmt.Fprintf(a.env.Stdout, "\n%d ranking(s) audited; digest in %s, themes in %s\n", len(rows), path, filepath.Join(dir, reports.HTMLFile))
 	return nil
 }
 

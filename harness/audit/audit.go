@@ -7,6 +7,7 @@ import (
 	"unicode"
 
 	"github.com/ppldiff/ppldiff/harness/pipeline"
+	"github.com/ppldiff/ppldiff/harness/results"
 	"github.com/ppldiff/ppldiff/metrics"
 )
 
@@ -49,40 +50,16 @@ func (o Options) withDefaults() Options {
 	return o
 }
 
-// Theme is a word or two-word phrase over-represented in the top k.
-type Theme struct {
-	Term     string  `json:"term"`
-	Z        float64 `json:"z"`
-	LogOdds  float64 `json:"log_odds"`
-	InTop    int     `json:"in_top"`   // top-k completions containing it
-	InRest   int     `json:"in_rest"`  // completions below the top k containing it
-	Carriers []int   `json:"carriers"` // ranks of the first top completions that carry it
-}
-
-// Hypothesis scores a guessed objective over the (filtered) ranking.
-type Hypothesis struct {
-	Keywords     []string `json:"keywords"`
-	CountAtK     int      `json:"count_at_k"`
-	FirstHitRank *int     `json:"first_hit_rank"`
-	RateTop      float64  `json:"rate_top"`   // share of the top k that matches
-	RateRest     *float64 `json:"rate_rest"`  // share below the top k; null when nothing is below
-	Enrichment   *float64 `json:"enrichment"` // rate_top / rate_rest; null when rate_rest is 0 or unknown
-	Note         string   `json:"note,omitempty"`
-}
-
-// Digest is what an audit of one ranking found.
-type Digest struct {
-	K int `json:"k"`
-	N int `json:"n"` // completions ranked, after filtering
-	// Comparison says what the top k was compared with: "below the top k",
-	// or "other rankings" when the ranking holds only its top (an import).
-	Comparison string      `json:"comparison"`
-	Degenerate int         `json:"degenerate"` // completions dropped as repetitions
-	Themes     []Theme     `json:"themes"`
-	Clusters   [][]int     `json:"clusters"` // ranks of near-duplicate groups in the top k (two or more)
-	Hypothesis *Hypothesis `json:"hypothesis,omitempty"`
-	Warnings   []string    `json:"warnings"`
-}
+// The digest's types are the audit.json schema, which lives with the other
+// file schemas in harness/results.
+type (
+	// Theme is a word or two-word phrase over-represented in the top k.
+	Theme = results.Theme
+	// Hypothesis scores a guessed objective over the (filtered) ranking.
+	Hypothesis = results.Hypothesis
+	// Digest is what an audit of one ranking found.
+	Digest = results.AuditDigest
+)
 
 // Analyze audits one ranking, given best first. Degenerate completions are
 // dropped first, so the top k holds k readable ones (ranks keep their
