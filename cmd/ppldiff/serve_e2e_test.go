@@ -357,15 +357,7 @@ func TestServeOneReplicaDiesMidRun(t *testing.T) {
 	// requests; its requests in flight fail at the transport level and are
 	// retried on replica a. A third endpoint is dead from the start.
 	a := startServer(t, serve.VLLM, serve.Faults{}, nil)
-	var once sync.Once
-	b := startServer(t, serve.VLLM, serve.Faults{}, func(ts *testServer, h http.Handler) http.Handler {
-		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			if ts.requests.total.Load() >= 150 {
-				once.Do(func() { go ts.srv.Close() })
-			}
-			h.ServeHTTP(w, r)
-		})
-	})
+	b := startServer(t, serve.VLLM, serve.Faults{}, closeAfter(150))
 	c := newCLI(t)
 	c.write(ConfigFile, faultySettings)
 	out := remoteRun(t, c, []string{a.url, b.url, deadEndpoint(t)})

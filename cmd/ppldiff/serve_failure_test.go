@@ -29,16 +29,22 @@ func backendFailure(t *testing.T, c *cli, endpoint string) {
 	}
 }
 
-func TestServeKilledMidRunExitsBackend(t *testing.T) {
+// closeAfter wraps a test server so that it stops (listener and
+// connections closed) once it has seen n requests.
+func closeAfter(n int64) func(*testServer, http.Handler) http.Handler {
 	var once sync.Once
-	srv := startServer(t, serve.VLLM, serve.Faults{}, func(ts *testServer, h http.Handler) http.Handler {
+	return func(ts *testServer, h http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			if ts.requests.total.Load() >= 120 {
+			if ts.requests.total.Load() >= n {
 				once.Do(func() { go ts.srv.Close() })
 			}
 			h.ServeHTTP(w, r)
 		})
-	})
+	}
+}
+
+func TestServeKilledMidRunExitsBackend(t *testing.T) {
+	srv := startServer(t, serve.VLLM, serve.Faults{}, closeAfter(120))
 	c := newCLI(t) // default retry settings
 	backendFailure(t, c, srv.url)
 	msg := c.stderr.String()

@@ -299,15 +299,7 @@ func correct(entries []EntryCheck, opts CheckOptions) int {
 			ps = append(ps, entries[i].P)
 		}
 	}
-	var adj []float64
-	switch opts.Correction {
-	case CorrectionHolm:
-		adj = metrics.HolmAdjust(ps)
-	case CorrectionNone:
-		adj = ps
-	default:
-		adj = metrics.BenjaminiHochbergAdjust(ps)
-	}
+	adj := adjust(opts.Correction, ps)
 	for j, i := range idx {
 		ec := &entries[i]
 		ec.PAdjusted = adj[j]
@@ -404,4 +396,16 @@ func detectionAt(r *run, k int) (detected, total int, undetected []string) {
 		}
 	}
 	return detected, total, undetected
+}
+
+// adjust applies a multiple-comparison correction to p-values (check and
+// compare use the same one): Benjamini-Hochberg unless told otherwise.
+func adjust(correction Correction, ps []float64) []float64 {
+	switch correction {
+	case CorrectionHolm:
+		return metrics.HolmAdjust(ps)
+	case CorrectionNone:
+		return ps
+	}
+	return metrics.BenjaminiHochbergAdjust(ps)
 }

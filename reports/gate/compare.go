@@ -144,15 +144,7 @@ func (c *Comparison) adjust() {
 		}
 	}
 	c.Tested = len(idx)
-	var adj []float64
-	switch c.Correction {
-	case CorrectionHolm:
-		adj = metrics.HolmAdjust(ps)
-	case CorrectionNone:
-		adj = ps
-	default:
-		adj = metrics.BenjaminiHochbergAdjust(ps)
-	}
+	adj := adjust(c.Correction, ps)
 	for j, i := range idx {
 		d := &c.Deltas[i]
 		a := adj[j]
