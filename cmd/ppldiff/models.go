@@ -587,29 +587,16 @@ func (a *app) zooByName(l *loader, s Settings) (*zooByName, error) {
 	return z, nil
 }
 
-// lookup builds (or loads) the zoo model served as name.
-func (z *zooByName) lookup(ctx context.Context, name string) (lm.Model, error) {
-	for _, p := range z.b.Pairs() {
-		if zoo.OrganismServedName(p.Organism, p.Variant) == name {
-			return z.b.Organism(ctx, p.Organism, p.Variant)
-		}
-		if n, err := z.b.ReferenceServedName(p.Reference, p.Organism, p.Variant); err == nil && n == name {
-			return z.b.Reference(ctx, p.Reference, p.Organism, p.Variant)
-		}
-	}
-	return nil, fmt.Errorf("no zoo model is served as %q", name)
-}
-
 func (z *zooByName) Variants(*organisms.Organism) []pipeline.Variant {
 	return []pipeline.Variant{{Name: "default", Size: "-"}}
 }
 
 func (z *zooByName) Organism(ctx context.Context, _ *organisms.Organism, _ pipeline.Variant) (lm.Model, error) {
-	return z.lookup(ctx, z.model)
+	return z.b.Model(ctx, z.model)
 }
 
 func (z *zooByName) Reference(ctx context.Context, _ *organisms.Reference, _ *organisms.Organism, _ pipeline.Variant) (lm.Model, error) {
-	return z.lookup(ctx, z.reference)
+	return z.b.Model(ctx, z.reference)
 }
 
 // planModels lists variants for a dry run; it has no models.
