@@ -11,7 +11,7 @@ import (
 	"strings"
 )
 
-// Score names (contract). All three are computed for every run.
+// Score names (README "What a run does", step 6). All three are computed for every run.
 const (
 	ScorePPLDiff    = "ppl_diff"    // PPL_ref - PPL_ft, the study's
 	ScoreLogPPLDiff = "logppl_diff" // mean NLL_ref - mean NLL_ft

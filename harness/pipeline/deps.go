@@ -46,7 +46,6 @@ type Progress interface {
 // Bar counts one stage's work.
 type Bar interface {
 	Add(n int64)
-	SetTotal(total int64)
 	Done()
 }
 
@@ -55,7 +54,6 @@ type nopBar struct{}
 
 func (nopProgress) Stage(string, int64) Bar { return nopBar{} }
 func (nopBar) Add(int64)                    {}
-func (nopBar) SetTotal(int64)               {}
 func (nopBar) Done()                        {}
 
 // Counters count the work a run did (as opposed to the work its results
