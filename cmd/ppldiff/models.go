@@ -279,10 +279,8 @@ func (a *app) corpora(s Settings, cfg pipeline.Config, b *zoo.Builder, skips *sk
 			hashes[name] = sum
 			continue
 		}
-		known := []string{"zoo"}
-		for k := range s.Corpora {
-			known = append(known, k)
-		}
+		known := slices.Sorted(maps.Keys(s.Corpora))
+		known = slices.Insert(known, 0, "zoo")
 		slices.Sort(known)
 		return nil, nil, usagef("prefill config %q: unknown corpus %q (known: %s); give --corpus %s=PATH or define it under corpora: in ppldiff.yaml", p, name, strings.Join(known, ", "), name)
 	}
@@ -331,7 +329,7 @@ func (z zooModels) Reference(ctx context.Context, r *organisms.Reference, o *org
 }
 
 // remoteModels routes a manifest's models to HTTP servers by served name
-// (contract): zoo variants as organism@variant, adapters by their LoRA
+// (README "Served names"): zoo variants as organism@variant, adapters by their LoRA
 // module name (the organism id), full models by Hugging Face id.
 type remoteModels struct {
 	client   *remote.Client

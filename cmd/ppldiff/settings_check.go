@@ -5,7 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -134,6 +134,6 @@ func (l *loader) validateSettings(s Settings) error {
 	if len(msgs) == 0 {
 		return nil
 	}
-	sort.Strings(msgs)
+	slices.Sort(msgs)
 	return usageErr(errors.New(strings.Join(msgs, "; ")))
 }

@@ -12,7 +12,7 @@ import (
 	"github.com/ppldiff/ppldiff/reports"
 )
 
-// detectorFor compiles an organism's detectors (the contract's rule).
+// detectorFor compiles an organism's detectors (README "What a run does", step 7).
 func detectorFor(o *organisms.Organism) (pipeline.Detector, error) {
 	m, err := o.Detectors.Compile()
 	if err != nil {

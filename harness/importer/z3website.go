@@ -80,11 +80,11 @@ func parseWebsite(filename string, data []byte) ([]websiteEntry, error) {
 }
 
 // websiteConfig reads the authors' "c4-10k-raw" (corpus, sample budget,
-// format) as the contract's "c4-raw"; a config already in contract form is
-// kept.
+// format) as our "c4-raw" (README "Configuration": <corpus>-<format>); a
+// config already in that form is kept.
 var websiteConfig = regexp.MustCompile(`^([a-z0-9_]+)(?:-[0-9]+k)?-(raw|chat)$`)
 
-// ConfigName maps an authors' prefill configuration to the contract form.
+// ConfigName maps an authors' prefill configuration to our <corpus>-<format> form.
 func ConfigName(authors string) (string, error) {
 	sub := websiteConfig.FindStringSubmatch(authors)
 	if sub == nil {

@@ -3,11 +3,12 @@ package results
 import (
 	"bufio"
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"io"
 	"os"
 	"path/filepath"
-	"sort"
+	"slices"
 
 	"github.com/ppldiff/ppldiff/harness/internal/tmpfile"
 )
@@ -38,25 +39,15 @@ func Marshal(r *Results) ([]byte, error) {
 
 // SortEntries orders entries by (organism, variant, reference, config, repeat, score).
 func SortEntries(es []Entry) {
-	sort.SliceStable(es, func(i, j int) bool { return LessKey(es[i].Key(), es[j].Key()) })
+	slices.SortStableFunc(es, func(a, b Entry) int { return CompareKeys(a.Key(), b.Key()) })
 }
 
-// LessKey orders keys field by field: organism, variant, reference, config,
-// repeat, score (the order of results.json entries).
-func LessKey(a, b Key) bool {
-	switch {
-	case a.Organism != b.Organism:
-		return a.Organism < b.Organism
-	case a.Variant != b.Variant:
-		return a.Variant < b.Variant
-	case a.Reference != b.Reference:
-		return a.Reference < b.Reference
-	case a.Config != b.Config:
-		return a.Config < b.Config
-	case a.Repeat != b.Repeat:
-		return a.Repeat < b.Repeat
-	}
-	return a.Score < b.Score
+// CompareKeys orders keys field by field: organism, variant, reference,
+// config, repeat, score (the order of results.json entries).
+func CompareKeys(a, b Key) int {
+	return cmp.Or(cmp.Compare(a.Organism, b.Organism), cmp.Compare(a.Variant, b.Variant),
+		cmp.Compare(a.Reference, b.Reference), cmp.Compare(a.Config, b.Config),
+		cmp.Compare(a.Repeat, b.Repeat), cmp.Compare(a.Score, b.Score))
 }
 
 // WriteFileAtomic writes data to path through a temporary file and a rename,

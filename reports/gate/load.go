@@ -9,7 +9,6 @@ import (
 	"math"
 	"path/filepath"
 	"slices"
-	"sort"
 
 	"gonum.org/v1/gonum/stat"
 	"gonum.org/v1/gonum/stat/distuv"
@@ -99,7 +98,7 @@ func loadRun(dir string) (*run, error) {
 	}
 	slices.SortFunc(r.order, compareEntryKeys)
 	for _, en := range r.entries {
-		sort.Slice(en.repeats, func(i, j int) bool { return en.repeats[i].Repeat < en.repeats[j].Repeat })
+		slices.SortFunc(en.repeats, func(a, b repeat) int { return cmp.Compare(a.Repeat, b.Repeat) })
 	}
 	return r, nil
 }
@@ -109,7 +108,7 @@ func loadRun(dir string) (*run, error) {
 // results.json counts but samples.jsonl does not list as unseen.
 func rankingOf(e results.Entry, ss []results.Sample) *metrics.Ranking {
 	ss = slices.Clone(ss)
-	sort.SliceStable(ss, func(i, j int) bool { return ss[i].Rank < ss[j].Rank })
+	slices.SortStableFunc(ss, func(a, b results.Sample) int { return cmp.Compare(a.Rank, b.Rank) })
 	r := &metrics.Ranking{}
 	for _, s := range ss {
 		r.Flagged = append(r.Flagged, s.Flagged)
