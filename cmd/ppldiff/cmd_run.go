@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"maps"
 	"os"
@@ -11,9 +10,11 @@ import (
 	"runtime"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/ppldiff/ppldiff/harness/backend"
 	"github.com/ppldiff/ppldiff/harness/pipeline"
 	"github.com/ppldiff/ppldiff/harness/results"
 	"github.com/ppldiff/ppldiff/harness/store"
@@ -135,7 +136,7 @@ func addCorpusFlags(corpora map[string]CorpusSetting, flags []string) (map[strin
 		if !ok || path == "" || !corpusName.MatchString(name) {
 			return nil, usagef("--corpus %q: want NAME=PATH with NAME of letters, digits and _ (e.g. --corpus c4=data/c4/*.json.gz), then use prefill configs NAME-raw or NAME-chat", f)
 		}
-		cs, _ := settingsKey(out, name)
+		cs, _ := backend.LookupFold(out, name)
 		for k := range out {
 			if strings.EqualFold(k, name) {
 				delete(out, k)
@@ -151,24 +152,6 @@ func addCorpusFlags(corpora map[string]CorpusSetting, flags []string) (map[strin
 // carry: no '-', which separates the format.
 var corpusName = regexp.MustCompile(`^[a-z0-9_]+$`)
 
-// runLog is run-log.json: what varies between machines and runs of the same
-// config, kept out of results.json.
-type runLog struct {
-	RunID      string                   `json:"run_id"`
-	Started    string                   `json:"started"`
-	Finished   string                   `json:"finished"`
-	Host       string                   `json:"host"`
-	GoVersion  string                   `json:"go_version"`
-	Version    string                   `json:"ppldiff_version"`
-	Workspace  string                   `json:"workspace"`
-	Store      string                   `json:"store"`
-	ConfigFile string                   `json:"config_file,omitempty"`
-	Endpoints  []string                 `json:"endpoints,omitempty"`
-	Work       pipeline.CounterSnapshot `json:"work"`
-	Models     any                      `json:"models,omitempty"`
-	Warnings   []string                 `json:"warnings"`
-}
-
 func (a *app) runRun(ctx context.Context, l *loader, s Settings, o *runOptions) error {
 	_, err := a.runRunTo(ctx, l, s, o)
 	return err
@@ -183,16 +166,16 @@ func (a *app) runRunTo(ctx context.Context, l *loader, s Settings, o *runOptions
 		return "", err
 	}
 	defer env.Close()
-	plan, err := pipeline.MakePlan(env.cfg, env.manifest, env.models)
+	plan, err := pipeline.MakePlan(env.Config, env.Manifest, env.Models)
 	if err != nil {
 		return "", err // exitTable: pipeline.ErrConfig
 	}
 	if o.dryRun {
 		plan.Describe(a.env.Stdout)
-		fmt.Fprintf(a.env.Stdout, "run id: %s\n", env.cfg.RunID())
+		fmt.Fprintf(a.env.Stdout, "run id: %s\n", env.Config.RunID())
 		return "", nil
 	}
-	for _, w := range env.warnings {
+	for _, w := range env.Warnings {
 		log.Warn(w)
 	}
 	st, err := store.Open(filepath.Join(l.storeDir(s), "store.db"))
@@ -205,20 +188,19 @@ func (a *app) runRunTo(ctx context.Context, l *loader, s Settings, o *runOptions
 	concurrency := s.Concurrency
 	if concurrency == 0 {
 		concurrency = runtime.GOMAXPROCS(0)
-		if eps := env.endpoints(); len(eps) > 0 {
+		if eps := env.Endpoints(); len(eps) > 0 {
 			concurrency = max(1, s.Serving.Concurrency*len(eps))
 		}
 	}
-	if zm, ok := env.models.(zooModels); ok {
-		// The builder bounds its own CPU work by GOMAXPROCS.
-		if err := buildZoo(ctx, zm.b, plan, prog, a.env.Stderr); err != nil {
+	if b := env.InProcessZoo(); b != nil {
+		if err := backend.BuildZoo(ctx, b, plan, prog, a.env.Stderr); err != nil {
 			prog.Wait()
 			return "", err
 		}
 	}
 	outcome, err := pipeline.Run(ctx, plan, pipeline.Options{
-		Manifest: env.manifest, Models: env.models, Corpora: env.corpora,
-		Cache: pipeline.StoreCache(st), Detect: detectorFor, Progress: prog, Logger: log,
+		Manifest: env.Manifest, Models: env.Models, Corpora: env.Corpora,
+		Cache: pipeline.StoreCache(st), Detect: backend.Detector, Progress: prog, Logger: log,
 		Concurrency: concurrency, Version: version, Counters: counters,
 	})
 	prog.Wait()
@@ -233,32 +215,24 @@ func (a *app) runRunTo(ctx context.Context, l *loader, s Settings, o *runOptions
 		out = filepath.Join(a.env.Dir, out)
 	}
 	leftovers := results.CleanTemp(out)
-	if err := writeRunOutputs(ctx, st, out, outcome); err != nil {
+	if err := backend.WriteOutputs(ctx, st, out, outcome); err != nil {
 		return "", err
 	}
-	warnings := append(slices.Clone(env.warnings), outcome.Warnings...)
+	warnings := append(slices.Clone(env.Warnings), outcome.Warnings...)
 	if len(leftovers) > 0 {
 		warnings = append(warnings, fmt.Sprintf("removed %d temporary file(s) an interrupted write left in %s", len(leftovers), out))
 	}
 	warnings = append(warnings, st.Repairs()...)
-	warnings = append(warnings, env.repairs()...)
-	warnings = append(warnings, env.skips.warnings()...)
+	warnings = append(warnings, env.LateWarnings()...)
 	host, _ := os.Hostname()
-	rl := runLog{
-		RunID: runID, Started: started.UTC().Format("2006-01-02T15:04:05Z07:00"),
-		Finished: a.env.Now().UTC().Format("2006-01-02T15:04:05Z07:00"), Host: host,
+	err = backend.WriteRunLog(out, results.RunLog{
+		RunID: runID, Started: started.UTC().Format(time.RFC3339),
+		Finished: a.env.Now().UTC().Format(time.RFC3339), Host: host,
 		GoVersion: runtime.Version(), Version: version, Workspace: l.workspace, Store: l.storeDir(s),
-		ConfigFile: l.file, Endpoints: env.endpoints(), Work: outcome.Counters, Models: env.modelCounters(),
+		ConfigFile: l.file, Endpoints: env.Endpoints(), Work: outcome.Counters, Models: env.ModelWork(),
 		Warnings: warnings,
-	}
-	if rl.Warnings == nil {
-		rl.Warnings = []string{}
-	}
-	b, _ := json.MarshalIndent(rl, "", "  ")
-	if err := keepRunLog(out); err != nil {
-		return "", err
-	}
-	if err := results.WriteFileAtomic(filepath.Join(out, results.RunLogFile), append(b, '\n')); err != nil {
+	})
+	if err != nil {
 		return "", err
 	}
 	if err := printSummary(a.env.Stdout, outcome.Results, s.Table); err != nil {
@@ -275,47 +249,4 @@ func (a *app) runRunTo(ctx context.Context, l *loader, s Settings, o *runOptions
 		fmt.Fprintf(a.env.Stdout, "%d warning(s): %s\n", len(warnings), strings.Join(warnings, "; "))
 	}
 	return out, nil
-}
-
-// keepRunLog moves an earlier invocation's run-log.json in out aside, to
-// run-log.N.json with the next free N (1, 2, ...), so every invocation that
-// wrote to out keeps its log (its times, host and work done) and
-// run-log.json is always the latest.
-func keepRunLog(out string) error {
-	cur := filepath.Join(out, results.RunLogFile)
-	if _, err := os.Stat(cur); err != nil {
-		return nil
-	}
-	stem := strings.TrimSuffix(results.RunLogFile, ".json")
-	for n := 1; ; n++ {
-		prev := filepath.Join(out, fmt.Sprintf("%s.%d.json", stem, n))
-		if _, err := os.Stat(prev); err == nil {
-			continue
-		}
-		if err := os.Rename(cur, prev); err != nil {
-			return fmt.Errorf("keep the earlier %s: %w", results.RunLogFile, err)
-		}
-		return nil
-	}
-}
-
-// writeRunOutputs writes results.json and samples.jsonl and records them in
-// the store so `ppldiff export` can write them again.
-func writeRunOutputs(ctx context.Context, st *store.Store, out string, oc *pipeline.Outcome) error {
-	rb, err := results.Marshal(oc.Results)
-	if err != nil {
-		return err
-	}
-	sb, err := results.MarshalSamples(oc.Samples)
-	if err != nil {
-		return err
-	}
-	cfg, _ := json.Marshal(oc.Results.Run.Config)
-	if err := st.PutRun(ctx, store.Run{ID: oc.Results.Run.ID, ConfigJSON: cfg, Results: rb, Samples: sb, Status: "complete"}); err != nil {
-		return fmt.Errorf("store run: %w", err)
-	}
-	if err := results.WriteFileAtomic(filepath.Join(out, results.SamplesFile), sb); err != nil {
-		return err
-	}
-	return results.WriteFileAtomic(filepath.Join(out, results.ResultsFile), rb)
 }

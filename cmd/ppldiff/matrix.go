@@ -1,7 +1,5 @@
 package main
 
-import "github.com/ppldiff/ppldiff/organisms"
-
 // matrixStudy names the study's regime (`ppldiff run --matrix study`).
 const matrixStudy = "study"
 
@@ -29,19 +27,4 @@ func (l *loader) applyMatrix() error {
 		return nil
 	}
 	return usagef("matrix %q: want default or study", name)
-}
-
-// studyVariants selects each zoo organism's representative variant
-// (recipe.representative) as organism@variant.
-func studyVariants(m *organisms.Manifest) []string {
-	var out []string
-	for _, o := range m.Organisms {
-		if o.Recipe == nil {
-			continue
-		}
-		if v := o.Recipe.RepresentativeVariant(); v != "" {
-			out = append(out, o.ID+"@"+v)
-		}
-	}
-	return out
 }

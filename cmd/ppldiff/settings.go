@@ -102,7 +102,7 @@ type ServingSettings struct {
 	// false for sglang. false forces the finetuned scoring pass.
 	RawGenerationLogprobs *bool `mapstructure:"raw_generation_logprobs" yaml:"raw_generation_logprobs"`
 	// Launch maps a served name (or "*" for one server serving every model)
-	// to a command template that starts its server; see launch.go.
+	// to a command template that starts its server (harness/backend/launch.go).
 	Launch map[string]string `mapstructure:"launch" yaml:"launch"`
 	// LaunchTimeout bounds the wait for a launched server's /health.
 	LaunchTimeout string `mapstructure:"launch_timeout" yaml:"launch_timeout"`
@@ -325,20 +325,4 @@ func checkEnvValue(def any, val string) error {
 		}
 	}
 	return nil
-}
-
-// settingsKey looks name up in a map from the settings. The settings
-// loader (viper) lowercases map keys, whatever case ppldiff.yaml gave
-// them, so names are matched ignoring case.
-func settingsKey[V any](m map[string]V, name string) (V, bool) {
-	if v, ok := m[name]; ok {
-		return v, true
-	}
-	for k, v := range m {
-		if strings.EqualFold(k, name) {
-			return v, true
-		}
-	}
-	var zero V
-	return zero, false
 }

@@ -9,6 +9,7 @@ import (
 	"sync"
 	"sync/atomic"
 
+	"github.com/ppldiff/ppldiff/harness/results"
 	"github.com/ppldiff/ppldiff/organisms"
 	gen "github.com/ppldiff/ppldiff/organisms/zoo"
 )
@@ -30,13 +31,7 @@ type Builder struct {
 }
 
 // Counters report what a Builder did, for run-log.json and tests.
-type Counters struct {
-	ModelsTrained     int64 `json:"models_trained"`     // base models counted, finetunes applied
-	ModelsLoaded      int64 `json:"models_loaded"`      // models read from the cache directory
-	TokenizersTrained int64 `json:"tokenizers_trained"` //
-	TokenizersLoaded  int64 `json:"tokenizers_loaded"`  //
-	TokensCounted     int64 `json:"tokens_counted"`     // n-gram positions counted, all models
-}
+type Counters = results.ModelWork
 
 // NewBuilder returns a builder of m's zoo organisms caching in cacheDir
 // (empty: no disk cache). A manifest without a zoo section (a user's
