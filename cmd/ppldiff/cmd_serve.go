@@ -13,7 +13,6 @@ import (
 
 	"github.com/ppldiff/ppldiff/harness/backend"
 	"github.com/ppldiff/ppldiff/harness/serve"
-	"github.com/ppldiff/ppldiff/harness/zoo"
 )
 
 type serveOptions struct {
@@ -93,13 +92,9 @@ func (a *app) runServe(ctx context.Context, flags *pflag.FlagSet, o *serveOption
 	if err != nil {
 		return err
 	}
-	b, err := zoo.NewBuilder(m, filepath.Join(l.storeDir(s), "models"))
-	if err != nil {
-		return inputErr(err)
-	}
 	log := a.logger("info")
 	log.Info("building zoo models", "manifest", m.Name)
-	models, err := backend.ZooServed(ctx, b)
+	models, err := backend.ZooServed(ctx, m, filepath.Join(l.storeDir(s), "models"))
 	if err != nil {
 		return err
 	}

@@ -43,7 +43,7 @@ correlations over the categories both have.`,
 				}
 				runs = append(runs, res)
 			}
-			paper, err := organisms.Load("paper")
+			paper, err := paperNumbers()
 			if err != nil {
 				return err
 			}
@@ -61,4 +61,18 @@ correlations over the categories both have.`,
 	}
 	o.AddFlags(cmd)
 	return cmd
+}
+
+// paperNumbers reads the study's published numbers from the built-in paper
+// manifest.
+func paperNumbers() ([]validity.StudyNumber, error) {
+	m, err := organisms.Load("paper")
+	if err != nil {
+		return nil, err
+	}
+	var out []validity.StudyNumber
+	for _, n := range m.PublishedNumbers() {
+		out = append(out, validity.StudyNumber(n))
+	}
+	return out, nil
 }

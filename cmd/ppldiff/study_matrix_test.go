@@ -7,7 +7,6 @@ import (
 	"testing"
 
 	"github.com/ppldiff/ppldiff/harness/results"
-	"github.com/ppldiff/ppldiff/organisms"
 	"github.com/ppldiff/ppldiff/reports/validity"
 )
 
@@ -35,7 +34,7 @@ func TestStudyMatrixMatchesTheStudy(t *testing.T) {
 		}
 		runs = append(runs, res)
 	}
-	paper, err := organisms.Load("paper")
+	paper, err := paperNumbers()
 	if err != nil {
 		t.Fatal(err)
 	}

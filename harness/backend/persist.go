@@ -11,7 +11,6 @@ import (
 	"github.com/ppldiff/ppldiff/harness/pipeline"
 	"github.com/ppldiff/ppldiff/harness/results"
 	"github.com/ppldiff/ppldiff/harness/store"
-	"github.com/ppldiff/ppldiff/organisms"
 )
 
 // WriteOutputs writes results.json and samples.jsonl into out and records
@@ -68,14 +67,4 @@ func keepRunLog(out string) error {
 		}
 		return nil
 	}
-}
-
-// Detector compiles an organism's detectors (README "What a run does",
-// step 7); a bad pattern is bad input.
-func Detector(o *organisms.Organism) (pipeline.Detector, error) {
-	m, err := o.Detectors.Compile()
-	if err != nil {
-		return nil, inputErr(err)
-	}
-	return m, nil
 }

@@ -168,9 +168,13 @@ func StudyVariants(m *organisms.Manifest) []string {
 	return out
 }
 
-// ZooServed builds every zoo model of b and keys it by served name, for
-// `ppldiff serve`.
-func ZooServed(ctx context.Context, b *zoo.Builder) (map[string]lm.Model, error) {
+// ZooServed builds every zoo model of m (cached in cacheDir) and keys it by
+// served name, for `ppldiff serve`.
+func ZooServed(ctx context.Context, m *organisms.Manifest, cacheDir string) (map[string]lm.Model, error) {
+	b, err := zoo.NewBuilder(m, cacheDir)
+	if err != nil {
+		return nil, inputErr(err)
+	}
 	if err := b.BuildAll(ctx); err != nil {
 		return nil, err
 	}

@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 	"regexp"
 
+	"github.com/ppldiff/ppldiff/harness/pipeline"
 	"github.com/ppldiff/ppldiff/harness/results"
 	"github.com/ppldiff/ppldiff/metrics"
 	"github.com/ppldiff/ppldiff/organisms"
@@ -202,7 +203,7 @@ func importEntry(we websiteEntry, m *organisms.Manifest, where string) (results.
 		Config: config, Repeat: 0, Score: "ppl_diff",
 		NCompletions: *we.NCompletions, NFlagged: we.NFlagged,
 		TruncatedAt: intPtr(len(we.Top)),
-		Published:   results.PublishedFrom(o.PublishedFor(ref.ID)),
+		Published:   pipeline.PublishedFrom(o.PublishedFor(ref.ID)),
 	}
 	if we.FirstRankPPLDiff != nil && *we.FirstRankPPLDiff >= 0 {
 		entry.PublishedFirstHitRank = intPtr(*we.FirstRankPPLDiff + 1) // theirs is 0-based

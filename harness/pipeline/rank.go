@@ -94,7 +94,7 @@ func (r *runner) rank(in rankInput, out *unitOutput) {
 			Config: u.Prefill.Name, Repeat: u.Repeat, Score: score,
 			NCompletions: len(order), ModelTokens: &in.tokens,
 		}
-		e.Published = results.PublishedFrom(u.Organism.PublishedFor(ref.ID))
+		e.Published = PublishedFrom(u.Organism.PublishedFor(ref.ID))
 		if e.ParamsKind == "" {
 			e.ParamsKind = u.Organism.ParamsKind
 		}

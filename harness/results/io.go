@@ -9,8 +9,6 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-
-	"github.com/ppldiff/ppldiff/harness/internal/tmpfile"
 )
 
 // File names inside a run directory.
@@ -56,7 +54,7 @@ func WriteFileAtomic(path string, data []byte) error {
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return err
 	}
-	tmp, err := tmpfile.Create(filepath.Dir(path), filepath.Base(path))
+	tmp, err := CreateTemp(filepath.Dir(path), filepath.Base(path))
 	if err != nil {
 		return err
 	}
@@ -81,7 +79,7 @@ func WriteFileAtomic(path string, data []byte) error {
 func CleanTemp(dir string) []string {
 	var out []string
 	for _, f := range []string{ResultsFile, SamplesFile, RunLogFile} {
-		out = append(out, tmpfile.Clean(dir, f)...)
+		out = append(out, CleanTempFiles(dir, f)...)
 	}
 	return out
 }
