@@ -200,7 +200,7 @@ func (a *app) runRunTo(ctx context.Context, l *loader, s Settings, o *runOptions
 	}
 	outcome, err := pipeline.Run(ctx, plan, pipeline.Options{
 		Manifest: env.Manifest, Models: env.Models, Corpora: env.Corpora,
-		Cache: pipeline.StoreCache(st), Detect: backend.Detector, Progress: prog, Logger: log,
+		Cache: st, Detect: backend.Detector, Progress: prog, Logger: log,
 		Concurrency: concurrency, Version: version, Counters: counters,
 	})
 	prog.Wait()

@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/ppldiff/ppldiff/harness/lm"
+	"github.com/ppldiff/ppldiff/harness/store"
 )
 
 // generate returns one completion per prefill, from the cache where it holds
@@ -33,7 +34,7 @@ func (r *runner) generate(ctx context.Context, ft lm.Model, u *Unit, pres []*pre
 				flag(info.RawGenerationLogprobs).ints(pres[i].prompt).num(temp).num(topP).
 				u64(uint64(cfg.MaxNewTokens)).u64(keySeed).sum()
 		}
-		have, err := r.opt.Cache.GetGenerations(ctx, keys)
+		have, err := r.opt.Cache.GetCompletions(ctx, keys)
 		if err != nil {
 			return nil, fmt.Errorf("cache: %w", err)
 		}
@@ -63,7 +64,7 @@ func (r *runner) generate(ctx context.Context, ft lm.Model, u *Unit, pres []*pre
 			if len(gens) != len(missing) {
 				return nil, fmt.Errorf("generate: %d generations for %d prompts", len(gens), len(missing))
 			}
-			put := make([]CachedGeneration, len(missing))
+			put := make([]store.Completion, len(missing))
 			for j, i := range missing {
 				g := gens[j]
 				if info.RawGenerationLogprobs && len(g.Logprobs) != len(g.Tokens) {
@@ -73,12 +74,12 @@ func (r *runner) generate(ctx context.Context, ft lm.Model, u *Unit, pres []*pre
 				if err != nil {
 					return nil, err
 				}
-				put[j] = CachedGeneration{Key: keys[i-start], Model: info.ServedName, PrefillKey: pres[i].key,
+				put[j] = store.Completion{Key: keys[i-start], Model: info.ServedName, PrefillKey: pres[i].key,
 					Tokens: g.Tokens, Text: text, Logprobs: g.Logprobs, FinishReason: g.FinishReason}
 				comps[i] = &completion{pre: pres[i], gen: put[j], text: text}
 				r.opt.Counters.TokensGenerated.Add(int64(len(g.Tokens)))
 			}
-			if err := r.opt.Cache.PutGenerations(ctx, put); err != nil {
+			if err := r.opt.Cache.PutCompletions(ctx, put); err != nil {
 				return nil, fmt.Errorf("cache: %w", err)
 			}
 			r.opt.Counters.CompletionsGenerated.Add(int64(len(missing)))

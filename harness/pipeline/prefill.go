@@ -9,6 +9,7 @@ import (
 	"unicode"
 
 	"github.com/ppldiff/ppldiff/harness/lm"
+	"github.com/ppldiff/ppldiff/harness/store"
 )
 
 // prefillOversample is how many documents are drawn per prefill wanted, so
@@ -49,7 +50,7 @@ func (r *runner) prefills(ctx context.Context, ft lm.Model, u *Unit, docs []Docu
 		p   *prefill
 	}
 	var picked []indexed
-	var put []CachedPrefill
+	var put []store.Prefill
 	for i, d := range docs {
 		if len(picked) == cfg.N {
 			break
@@ -67,10 +68,10 @@ func (r *runner) prefills(ctx context.Context, ft lm.Model, u *Unit, docs []Docu
 			cp.Key = keys[i]
 			put = append(put, cp)
 		}
-		if len(cp.Prompt) == 0 {
+		if len(cp.Tokens) == 0 {
 			continue // too short to give a prefill of k tokens
 		}
-		p := &prefill{key: keys[i], id: cp.Source, text: cp.Text, prompt: cp.Prompt}
+		p := &prefill{key: keys[i], id: cp.Source, text: cp.Text, prompt: cp.Tokens}
 		key := fmt.Sprint(p.prompt)
 		if seen[key] {
 			continue
@@ -91,10 +92,10 @@ func (r *runner) prefills(ctx context.Context, ft lm.Model, u *Unit, docs []Docu
 
 // cutPrefill tokenizes the head of a document, cuts the prefill and builds
 // its prompt. A document too short for k tokens gives an empty prompt.
-func (r *runner) cutPrefill(ctx context.Context, ft lm.Model, u *Unit, d Document, bos []int) (CachedPrefill, error) {
+func (r *runner) cutPrefill(ctx context.Context, ft lm.Model, u *Unit, d Document, bos []int) (store.Prefill, error) {
 	cfg := r.p.Config
 	k := cfg.PrefillTokens
-	cp := CachedPrefill{Source: fmt.Sprintf("%s:%d", u.Prefill.Corpus, d.Index), Index: d.Index}
+	cp := store.Prefill{Source: fmt.Sprintf("%s:%d", u.Prefill.Corpus, d.Index), Index: d.Index}
 	ids, err := headTokens(ctx, ft, d.Text, k, cfg.PrefillOffset == "random")
 	if err != nil {
 		return cp, err
@@ -116,9 +117,9 @@ func (r *runner) cutPrefill(ctx context.Context, ft lm.Model, u *Unit, d Documen
 	}
 	switch u.Prefill.Format {
 	case FormatRaw:
-		cp.Prompt = append(append([]int{}, bos...), ids...)
+		cp.Tokens = append(append([]int{}, bos...), ids...)
 	case FormatChat:
-		if cp.Prompt, err = chatPrompt(ctx, ft, r.chat(u, cp.Text), cp.Text); err != nil {
+		if cp.Tokens, err = chatPrompt(ctx, ft, r.chat(u, cp.Text), cp.Text); err != nil {
 			return cp, err
 		}
 	}

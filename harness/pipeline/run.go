@@ -11,6 +11,7 @@ import (
 
 	"github.com/ppldiff/ppldiff/harness/lm"
 	"github.com/ppldiff/ppldiff/harness/results"
+	"github.com/ppldiff/ppldiff/harness/store"
 	"github.com/ppldiff/ppldiff/organisms"
 )
 
@@ -151,7 +152,7 @@ type prefill struct {
 // completion is a generated continuation with its scores.
 type completion struct {
 	pre      *prefill
-	gen      CachedGeneration
+	gen      store.Completion
 	text     []byte
 	spansFT  []lm.Span // nil until needed (see fillTokenDetail)
 	lpFT     []float64

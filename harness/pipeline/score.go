@@ -7,6 +7,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/ppldiff/ppldiff/harness/lm"
+	"github.com/ppldiff/ppldiff/harness/store"
 )
 
 // score returns teacher-forced logprobs of items under m, cached by content.
@@ -53,13 +54,13 @@ func (r *runner) score(ctx context.Context, m lm.Model, items []lm.ScoreItem, ba
 			if len(lps) != len(batch) {
 				return nil, fmt.Errorf("score: %d results for %d items", len(lps), len(batch))
 			}
-			put := make([]CachedScores, len(missing))
+			put := make([]store.Scores, len(missing))
 			for j, i := range missing {
 				if len(lps[j]) != len(items[i].Continuation) {
 					return nil, fmt.Errorf("score: %d logprobs for %d tokens", len(lps[j]), len(items[i].Continuation))
 				}
 				out[i] = lps[j]
-				put[j] = CachedScores{Key: keys[i-start], Model: info.ServedName, Logprobs: lps[j]}
+				put[j] = store.Scores{Key: keys[i-start], Model: info.ServedName, Logprobs: lps[j]}
 				r.opt.Counters.TokensScored.Add(int64(len(lps[j])))
 			}
 			if err := r.opt.Cache.PutScores(ctx, put); err != nil {
