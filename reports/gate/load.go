@@ -11,7 +11,6 @@ import (
 	"slices"
 
 	"gonum.org/v1/gonum/stat"
-	"gonum.org/v1/gonum/stat/distuv"
 
 	"github.com/ppldiff/ppldiff/harness/results"
 	"github.com/ppldiff/ppldiff/metrics"
@@ -242,11 +241,8 @@ func (en *entry) stats(ks []int, opts metrics.BootstrapOptions) ([]Stat, error) 
 }
 
 // repeatSpread is the standard error of the mean over repeats and its
-// Student t interval.
+// Student t interval (metrics.TInterval).
 func repeatSpread(x []float64, level float64) (float64, [2]float64) {
-	n := float64(len(x))
-	mean, sd := stat.MeanStdDev(x, nil)
-	se := sd / math.Sqrt(n)
-	q := distuv.StudentsT{Mu: 0, Sigma: 1, Nu: n - 1}.Quantile(1 - (1-level)/2)
-	return se, [2]float64{mean - q*se, mean + q*se}
+	se, ci := metrics.TInterval(x, level)
+	return se, [2]float64{ci.Lo, ci.Hi}
 }
