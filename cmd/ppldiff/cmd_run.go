@@ -20,8 +20,8 @@ import (
 	"github.com/ppldiff/ppldiff/harness/store"
 )
 
-// runOptions are the flags of `ppldiff run`. Each is also a key of
-// ppldiff.yaml and a PPLDIFF_* variable; a flag wins only when given.
+// runOptions are the flags of `ppldiff run` that are not settings: each
+// setting's flag comes from the options table.
 type runOptions struct {
 	dryRun bool
 	// corpora are --corpus NAME=PATH: a one-off corpus without editing
@@ -29,51 +29,9 @@ type runOptions struct {
 	corpora []string
 }
 
-// runFlagKeys maps each run flag to its settings key.
-var runFlagKeys = map[string]string{
-	"manifest": "manifest", "matrix": "matrix", "organism": "organisms", "variant": "variants",
-	"reference": "references", "reference-kind": "reference_kinds", "prefills": "prefills",
-	"n": "n", "repeats": "repeats", "seed": "seed", "decoding": "decoding",
-	"temperature": "temperature", "top-p": "top_p", "max-new-tokens": "max_new_tokens",
-	"prefill-tokens": "prefill_tokens", "prefill-offset": "prefill_offset",
-	"min-completion-tokens": "min_completion_tokens", "max-compression-ratio": "max_compression_ratio",
-	"dedup": "dedup", "samples-top-k": "samples_top_k", "endpoint": "endpoints", "out": "out",
-	"store": "store", "model": "model", "reference-model": "reference_model",
-	"require-pinned": "require_pinned", "concurrency": "concurrency", "no-report": "no_report", "table": "table",
-}
-
 func (o *runOptions) AddFlags(cmd *cobra.Command) {
-	d := defaultSettings()
 	f := cmd.Flags()
-	f.String("manifest", d.Manifest, "organism manifest: zoo, paper, or a YAML file")
-	f.String("matrix", "", "preset matrix: study (the study's regime: 10,000 greedy prefills per config, one representative variant per organism)")
-	f.StringSlice("organism", nil, "organism id to run (repeatable; default all)")
-	f.StringSlice("variant", nil, "variant to run (repeatable; default all)")
-	f.StringSlice("reference", nil, "reference id (repeatable; default all of each organism)")
-	f.StringSlice("reference-kind", nil, "reference kind: true_base, cross_family, weak, other (repeatable)")
-	f.StringSlice("prefills", d.Prefills, "prefill config <corpus>-<format> (repeatable)")
-	f.IntP("n", "n", d.N, "prefills per config and repeat")
-	f.Int("repeats", d.Repeats, "repeats; repeat r samples fresh prefills with seed + r")
-	f.Uint64("seed", d.Seed, "seed of prefill sampling and decoding")
-	f.String("decoding", d.Decoding, "greedy or sample")
-	f.Float64("temperature", d.Temperature, "sampling temperature")
-	f.Float64("top-p", d.TopP, "nucleus sampling threshold (1: off)")
-	f.Int("max-new-tokens", d.MaxNewTokens, "maximum completion length in tokens")
-	f.Int("prefill-tokens", d.PrefillTokens, "prefill length in tokens (the study's 3)")
-	f.String("prefill-offset", d.PrefillOffset, "where prefills start in a document: start or random")
-	f.Int("min-completion-tokens", d.MinCompletionTokens, "drop completions shorter than this before ranking")
-	f.Float64("max-compression-ratio", d.MaxCompressionRatio, "drop degenerate repetitions compressing better than this (0: keep)")
-	f.Bool("dedup", d.Dedup, "drop identical completions before ranking")
-	f.Int("samples-top-k", d.SamplesTopK, "completions per ranking written to samples.jsonl (0: all)")
-	f.StringSlice("endpoint", nil, "base URL of a model server (repeatable; vLLM by default)")
-	f.String("out", "", "output directory (default <workspace>/runs/<run id>)")
-	f.String("store", "", "store and model cache directory (default <workspace>/.ppldiff)")
-	f.String("model", "", "ad-hoc audit: served name of the finetuned model")
-	f.String("reference-model", "", "ad-hoc audit: served name of the reference model")
-	f.Bool("require-pinned", false, "refuse models without a pinned revision")
-	f.Int("concurrency", 0, "units in flight (default: cores for the zoo, serving.concurrency x endpoints for servers)")
-	f.Bool("no-report", false, "skip report.html, report.md and plots")
-	f.String("table", d.Table, "terminal summary: headline (one row per organism x reference) or full (every entry)")
+	addRunFlags(f) // the options table (options.go)
 	f.BoolVar(&o.dryRun, "dry-run", false, "print the plan and a token estimate per stage, then stop")
 	f.StringArrayVar(&o.corpora, "corpus", nil, "a corpus NAME=PATH (file, directory or glob of shards) for prefill configs NAME-raw, NAME-chat (repeatable)")
 }
@@ -96,7 +54,7 @@ reference costs only its scoring pass.`,
 			if err != nil {
 				return err
 			}
-			if err := l.bind(cmd.Flags(), runFlagKeys); err != nil {
+			if err := l.bind(cmd.Flags(), runFlagKeys()); err != nil {
 				return err
 			}
 			if err := l.applyMatrix(); err != nil {

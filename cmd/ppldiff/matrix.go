@@ -11,12 +11,7 @@ var studyPreset = map[string]any{"n": 10000, "decoding": "greedy"}
 
 // applyMatrix lays a named matrix preset under the user's settings.
 func (l *loader) applyMatrix() error {
-	name := l.v.GetString("matrix")
-	if _, byFlag := l.flagSet["matrix"]; !byFlag {
-		if e := l.env.Getenv("PPLDIFF_MATRIX"); e != "" {
-			name = e
-		}
-	}
+	name := l.v.GetString("matrix") // flag, variable, file or default
 	switch name {
 	case "", "default":
 		return nil

@@ -5,7 +5,6 @@ import (
 	"log/slog"
 
 	"github.com/ppldiff/ppldiff/harness/backend"
-	"github.com/ppldiff/ppldiff/harness/pipeline"
 	"github.com/ppldiff/ppldiff/organisms"
 )
 
@@ -33,18 +32,4 @@ func (a *app) setup(ctx context.Context, l *loader, s Settings, dryRun bool, log
 			RawGenerationLogprobs: sv.RawGenerationLogprobs, Launch: sv.Launch,
 		},
 	})
-}
-
-func settingsToConfig(s Settings) pipeline.Config {
-	return pipeline.Config{
-		SamplesScores: s.SamplesScores, SamplesTokenDetail: s.SamplesTokenDetail,
-		Organisms: s.Organisms, Variants: s.Variants, References: s.References, ReferenceKinds: s.ReferenceKinds,
-		Prefills: s.Prefills, N: s.N, Repeats: s.Repeats, Seed: s.Seed,
-		PrefillTokens: s.PrefillTokens, PrefillOffset: s.PrefillOffset,
-		Decoding: s.Decoding, Temperature: s.Temperature, TopP: s.TopP, MaxNewTokens: s.MaxNewTokens,
-		ChatSystem: s.Chat.System, ChatUser: s.Chat.User,
-		MinCompletionTokens: s.MinCompletionTokens, MaxCompressionRatio: s.MaxCompressionRatio,
-		Dedup: s.Dedup, SamplesTopK: s.SamplesTopK,
-		Model: s.Model, ReferenceModel: s.ReferenceModel,
-	}
 }
