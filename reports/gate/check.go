@@ -309,16 +309,19 @@ func (r *Report) WriteText(w io.Writer) error {
 	fmt.Fprintf(&b, "check %s against the baseline of run %s: count@%d\n", r.Dir, r.BaselineRun, r.K)
 	fmt.Fprintf(&b, "%d entries tested one-sided; correction: %s\n", r.Tested, r.Correction.describe(r.Alpha))
 	counts := map[Status]int{}
+	var rows [][]string
 	for _, e := range r.Entries {
 		counts[e.Status]++
-		fmt.Fprintf(&b, "%-7s %s", e.Status, e.Key)
+		change := ""
 		if e.Base != nil && e.New != nil {
-			fmt.Fprintf(&b, "  %s -> %s", formatStat(e.Base), formatStat(e.New))
+			change = fmt.Sprintf("%s -> %s", formatStat(e.Base), formatStat(e.New))
 		}
-		if e.Reason != "" {
-			fmt.Fprintf(&b, "  %s", e.Reason)
+		rows = append(rows, []string{string(e.Status), e.Key.String(), change, e.Reason})
+	}
+	if len(rows) > 0 {
+		if err := termsafe.Table(&b, []string{"status", "entry", "baseline -> run", "reason"}, rows); err != nil {
+			return err
 		}
-		b.WriteByte('\n')
 	}
 	for _, f := range r.RunFailures {
 		fmt.Fprintln(&b, f)

@@ -9,7 +9,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"text/tabwriter"
 
 	"github.com/ppldiff/ppldiff/metrics"
 	"github.com/ppldiff/ppldiff/reports/termsafe"
@@ -273,8 +272,7 @@ func prefillSet(ids []string) []string {
 func (c *Comparison) WriteText(w io.Writer) error {
 	var b strings.Builder
 	fmt.Fprintf(&b, "A: %s\nB: %s\n\n", c.DirA, c.DirB)
-	tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "entry\tk\tA\tB\tB - A\tp\ttest")
+	var rows [][]string
 	var warned warnings
 	for _, d := range c.Deltas {
 		change, p := "~", "-"
@@ -292,12 +290,12 @@ func (c *Comparison) WriteText(w io.Writer) error {
 		} else if d.Delta != 0 {
 			change = fmt.Sprintf("%+.3g", d.Delta)
 		}
-		fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%s\t%s\t%s\n", d.Key, d.K, formatStat(&d.A), formatStat(&d.B), change, p, d.Method)
+		rows = append(rows, []string{d.Key.String(), strconv.Itoa(d.K), formatStat(&d.A), formatStat(&d.B), change, p, string(d.Method)})
 		for _, wmsg := range d.Warnings {
 			warned.add(fmt.Sprintf("%s k=%d", d.Key, d.K), wmsg)
 		}
 	}
-	if err := tw.Flush(); err != nil {
+	if err := termsafe.Table(&b, []string{"entry", "k", "A", "B", "B - A", "p", "test"}, rows); err != nil {
 		return err
 	}
 	fmt.Fprintf(&b, "\n~: not significant over the %d tested rows (%s, two-sided)\n", c.Tested, c.Correction.describe(c.Alpha))
