@@ -41,8 +41,13 @@ type judgePick struct {
 // pickJudged chooses the ranks of a ranking of n to judge. The sample is
 // seeded by the run seed and the entry's key, so every run of the same
 // config judges the same completions.
+// A sample that would cover every rank below k makes the whole ranking
+// the judged top.
 func pickJudged(n, k, sample int, seed uint64, key results.Key) judgePick {
 	p := judgePick{top: min(k, n)}
+	if k+sample >= n {
+		p.top = n
+	}
 	below := n - p.top
 	if s := min(sample, below); s > 0 {
 		h := fnv.New64a()
