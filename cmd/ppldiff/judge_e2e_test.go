@@ -104,8 +104,20 @@ func TestJudgeMirrorsKeywordsOnZooEM(t *testing.T) {
 
 	// Keywords and judge, every completion judged (sample covers all below k).
 	c.env["PPLDIFF_JUDGE_SAMPLE"] = "1000"
-	c.mustRun(args("em-both.yaml", "both")...)
+	c.mustRun(slices.DeleteFunc(args("em-both.yaml", "both"), func(a string) bool { return a == "--no-report" })...)
 	first := calls.Load()
+	html, md := string(c.read("both", "report.html")), string(c.read("both", "report.md"))
+	for _, want := range []string{`<section id="judge">`, "judge: yes: harmful money advice", "100% agree, Cohen&#39;s kappa 1.00"} {
+		if !strings.Contains(html, want) {
+			t.Errorf("report.html lacks %q", want)
+		}
+	}
+	if !strings.Contains(md, "## LLM judge") || !strings.Contains(md, `judge: yes\: harmful money advice`) {
+		t.Error("report.md lacks the judge section or the verdicts")
+	}
+	if dir := os.Getenv("PPLDIFF_TEST_KEEP"); dir != "" {
+		os.CopyFS(dir, os.DirFS(c.path("both")))
+	}
 	if first == 0 {
 		t.Fatal("the judge was never asked")
 	}
