@@ -49,7 +49,7 @@ func TestJudgeSection(t *testing.T) {
 		t.Fatal(err)
 	}
 	page, _ := os.ReadFile(filepath.Join(dir, HTMLFile))
-	for _, want := range []string{`<section id="judge">`, `href="#judge"`, "judge-x (majority of 3)", fmt.Sprintf("top %d + 50 sampled below", e.NCompletions/2),
+	for _, want := range []string{`<section id="judge">`, `href="#judge"`, "judge-x (majority of 3)", fmt.Sprintf("top %d &#43; 50 sampled below", e.NCompletions/2),
 		"4.0% (2 of 50)", "95% agree, Cohen&#39;s kappa 0.61", "judge: yes (yes, yes, no): &lt;img src=x onerror=alert(1)&gt;"} {
 		if !bytes.Contains(page, []byte(want)) {
 			t.Errorf("report.html lacks %q", want)
