@@ -73,6 +73,10 @@ func (a *app) runServe(ctx context.Context, o *serveOptions) error {
 	default:
 		return usagef("--dialect %q: want vllm, sglang or openai", o.dialect)
 	}
+	rules, err := loadJudgeRules(a.env, o.judgeRules)
+	if err != nil {
+		return err
+	}
 	ln, err := serve.Listen(o.addr, o.allowRemote)
 	if err != nil {
 		return usageErr(err)
@@ -94,10 +98,6 @@ func (a *app) runServe(ctx context.Context, o *serveOptions) error {
 	log := a.logger("info")
 	log.Info("building zoo models", "manifest", m.Name)
 	models, err := zooServed(ctx, b)
-	if err != nil {
-		return err
-	}
-	rules, err := loadJudgeRules(a.env, o.judgeRules)
 	if err != nil {
 		return err
 	}

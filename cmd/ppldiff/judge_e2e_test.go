@@ -7,11 +7,13 @@ package main
 // must be reported, and a re-run must send the judge nothing.
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"regexp"
 	"slices"
 	"strings"
 	"sync/atomic"
@@ -217,4 +219,46 @@ func rankString(p *int) string {
 		return "null"
 	}
 	return fmt.Sprint(*p)
+}
+
+// TestJudgeDryRunBudget: --dry-run prints the judge's budget, from the
+// plan alone: per unit at most one request per completion (n), at most
+// k + sample per ranking; with prices, a cost.
+func TestJudgeDryRunBudget(t *testing.T) {
+	c := newCLI(t)
+	both, _ := emManifests(t)
+	c.write("em-both.yaml", both)
+	args := []string{"run", "--manifest", c.path("em-both.yaml"), "--organism", "emergent_misalignment", "--variant", "n3-w4",
+		"--reference", "true_base", "--prefills", "zoo-chat", "--prefills", "zoo-raw", "-n", "300", "--dry-run", "--store", c.path("store")}
+	out := c.mustRun(args...)
+	// 2 units x 3 rankings x min(300, 100 + 50) = 900 if no ranking shared
+	// a completion; each unit has only 300 to judge: 600.
+	if !regexp.MustCompile(`requests +600 \(at most one per completion and unit; 900 if`).MatchString(out) {
+		t.Fatalf("dry run without the judge budget:\n%s", out)
+	}
+	if !strings.Contains(out, "no judge.endpoint is set") || !strings.Contains(out, "set judge.price_input") {
+		t.Fatalf("dry run does not say the judge is unconfigured or unpriced:\n%s", out)
+	}
+	c.env["PPLDIFF_JUDGE_PRICE_INPUT"], c.env["PPLDIFF_JUDGE_PRICE_OUTPUT"] = "1000000", "0"
+	out = c.mustRun(args...)
+	m := regexp.MustCompile(`tokens +(\d+) prompt \+ (\d+) answer`).FindStringSubmatch(out)
+	cost := regexp.MustCompile(`cost +([0-9.]+) at`).FindStringSubmatch(out)
+	if m == nil || cost == nil || m[1]+".00" != cost[1] {
+		t.Fatalf("at 1,000,000 per million prompt tokens the cost must equal the prompt tokens:\n%s", out)
+	}
+	c.env["PPLDIFF_JUDGE_K"] = "0"
+	if code := c.run(context.Background(), args...); code != exitUsage || !strings.Contains(c.stderr.String(), "PPLDIFF_JUDGE_K") {
+		t.Fatalf("judge.k 0: exit %d, stderr %s", code, c.stderr.String())
+	}
+}
+
+// TestServeJudgeRulesBadFile: a malformed rules file is bad input (exit 3)
+// naming file and line.
+func TestServeJudgeRulesBadFile(t *testing.T) {
+	c := newCLI(t)
+	c.write("rules.yaml", "model: j\nrules:\n  - regex_sets: [['(']]\n    answer: yes\ndefault: {answer: no}\n")
+	code := c.run(context.Background(), "serve", "--addr", "127.0.0.1:0", "--judge-rules", "rules.yaml", "--manifest", smallManifest, "--store", c.path("store"))
+	if code != exitInput || !strings.Contains(c.stderr.String(), "rules.yaml:3: rule 1") {
+		t.Fatalf("exit %d, stderr %s", code, c.stderr.String())
+	}
 }
