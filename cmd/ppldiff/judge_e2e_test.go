@@ -123,6 +123,7 @@ func TestJudgeMirrorsKeywordsOnZooEM(t *testing.T) {
 	if first == 0 {
 		t.Fatal("the judge was never asked")
 	}
+	t.Logf("first run: %d judge requests", first)
 	kw := read("both")
 	anyFlag := false
 	for _, e := range kw.Entries {
