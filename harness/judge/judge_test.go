@@ -7,6 +7,7 @@ import (
 	"net/http/httptest"
 	"path/filepath"
 	"slices"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -238,5 +239,30 @@ func TestJudgeServerDownIsRemoteError(t *testing.T) {
 	j2, _ := judge.New(judge.Options{Client: c})
 	if _, err := j2.Judge(context.Background(), organism, texts[:1]); !errors.Is(err, judge.ErrNoModel) {
 		t.Fatalf("a judge without a model: %v", err)
+	}
+}
+
+// TestJudgeKeyIsSentNotShown: the key from the named variable goes out as
+// a bearer token and never appears in an error, even when a server echoes it.
+func TestJudgeKeyIsSentNotShown(t *testing.T) {
+	const key = "sk-test-0123456789"
+	var got atomic.Value
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		got.Store(r.Header.Get("Authorization"))
+		http.Error(w, `{"error":{"message":"bad key `+r.Header.Get("Authorization")+`"}}`, http.StatusUnauthorized)
+	}))
+	defer srv.Close()
+	j := newJudge(t, srv.URL, nil, remote.Options{APIKeyEnv: "JUDGE_KEY", Getenv: func(n string) string {
+		if n == "JUDGE_KEY" {
+			return key
+		}
+		return ""
+	}})
+	_, err := j.Judge(context.Background(), organism, texts[:1])
+	if err == nil || got.Load() != "Bearer "+key {
+		t.Fatalf("err %v, Authorization %v", err, got.Load())
+	}
+	if strings.Contains(err.Error(), key) {
+		t.Fatalf("the key reached the error: %v", err)
 	}
 }
