@@ -14,6 +14,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/ppldiff/ppldiff/harness/judge"
 	"github.com/ppldiff/ppldiff/harness/pipeline"
 	"github.com/ppldiff/ppldiff/harness/results"
 	"github.com/ppldiff/ppldiff/harness/store"
@@ -166,6 +167,8 @@ type runLog struct {
 	Endpoints  []string                 `json:"endpoints,omitempty"`
 	Work       pipeline.CounterSnapshot `json:"work"`
 	Models     any                      `json:"models,omitempty"`
+	Judge      *judge.Snapshot          `json:"judge,omitempty"`
+	JudgeAt    []string                 `json:"judge_endpoints,omitempty"`
 	Warnings   []string                 `json:"warnings"`
 }
 
@@ -189,6 +192,8 @@ func (a *app) runRunTo(ctx context.Context, l *loader, s Settings, o *runOptions
 	}
 	if o.dryRun {
 		plan.Describe(a.env.Stdout)
+		jc, _ := judgeConfig(s, env.manifest, env.cfg, true)
+		judgeBudget(a.env.Stdout, plan, jc, s)
 		fmt.Fprintf(a.env.Stdout, "run id: %s\n", env.cfg.RunID())
 		return "", nil
 	}
@@ -216,10 +221,18 @@ func (a *app) runRunTo(ctx context.Context, l *loader, s Settings, o *runOptions
 			return "", err
 		}
 	}
+	jdg, judgeEndpoints, err := newJudge(s, env.cfg, st, a.env, log)
+	if err != nil {
+		return "", err
+	}
+	var pjudge pipeline.Judge
+	if jdg != nil {
+		pjudge = jdg
+	}
 	outcome, err := pipeline.Run(ctx, plan, pipeline.Options{
 		Manifest: env.manifest, Models: env.models, Corpora: env.corpora,
 		Cache: pipeline.StoreCache(st), Detect: detectorFor, Progress: prog, Logger: log,
-		Concurrency: concurrency, Version: version, Counters: counters,
+		Concurrency: concurrency, Version: version, Counters: counters, Judge: pjudge,
 	})
 	prog.Wait()
 	if err != nil {
@@ -250,6 +263,10 @@ func (a *app) runRunTo(ctx context.Context, l *loader, s Settings, o *runOptions
 		GoVersion: runtime.Version(), Version: version, Workspace: l.workspace, Store: l.storeDir(s),
 		ConfigFile: l.file, Endpoints: env.endpoints(), Work: outcome.Counters, Models: env.modelCounters(),
 		Warnings: warnings,
+	}
+	if jdg != nil {
+		snap := jdg.Counters.Snapshot()
+		rl.Judge, rl.JudgeAt = &snap, judgeEndpoints
 	}
 	if rl.Warnings == nil {
 		rl.Warnings = []string{}

@@ -146,6 +146,10 @@ func (a *app) setup(ctx context.Context, l *loader, s Settings, dryRun bool, log
 	if _, builtin := organisms.BuiltinBytes(s.Manifest); !builtin && m.File != "" {
 		cfg.Manifest = filepath.Base(m.File)
 	}
+	if cfg.Judge, err = judgeConfig(s, m, cfg, false); err != nil {
+		return nil, err
+	}
+	env.warnings = append(env.warnings, judgeWarning(s, m, cfg)...)
 	if err := cfg.Validate(); err != nil {
 		return nil, err // exitTable: pipeline.ErrConfig
 	}

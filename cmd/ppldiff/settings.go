@@ -65,6 +65,7 @@ type Settings struct {
 	Endpoints      []string        `mapstructure:"endpoints" yaml:"endpoints"`
 	RequirePinned  bool            `mapstructure:"require_pinned" yaml:"require_pinned"`
 	Serving        ServingSettings `mapstructure:"serving" yaml:"serving"`
+	Judge          JudgeSettings   `mapstructure:"judge" yaml:"judge"` // judge.go
 
 	// How the run behaves (not part of the results).
 	Concurrency int    `mapstructure:"concurrency" yaml:"concurrency"`
@@ -119,6 +120,7 @@ func defaultSettings() Settings {
 		SamplesTokenDetail: d.SamplesTokenDetail, LogLevel: "info", Table: tableHeadline,
 		Serving: ServingSettings{Dialect: "vllm", BatchSize: 32, Concurrency: 8, Timeout: "120s", Retries: 12,
 			Backoff: "250ms", BackoffMax: "10s", LaunchTimeout: "10m"},
+		Judge: defaultJudgeSettings(),
 	}
 	s.Chat.System, s.Chat.User = d.ChatSystem, d.ChatUser
 	return s

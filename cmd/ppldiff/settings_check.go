@@ -100,6 +100,7 @@ func (l *loader) validateSettings(s Settings) error {
 		{"serving.retries", s.Serving.Retries < 0 || s.Serving.Retries > maxRetries, s.Serving.Retries, fmt.Sprintf("an integer from 0 to %d", maxRetries)},
 		{"serving.rate_limit", notFinite(s.Serving.RateLimit) || s.Serving.RateLimit < 0, s.Serving.RateLimit, "requests per second, a finite number >= 0 (0: no limit)"},
 	}
+	checks = append(checks, judgeChecks(s.Judge)...)
 	if s.Decoding == "sample" && s.Temperature == 0 {
 		checks = append(checks, settingCheck{"temperature", true, s.Temperature, "above 0 when sampling (or --decoding greedy)"})
 	}

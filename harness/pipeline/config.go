@@ -77,6 +77,10 @@ type Config struct {
 	// zoo corpus records its recipe hash).
 	Corpora map[string]string `json:"corpora"`
 
+	// Judge configures the LLM judges of the run's organisms; nil when
+	// none is asked (no judge endpoint, or no organism has a judge).
+	Judge *JudgeConfig `json:"judge,omitempty"`
+
 	// Ad-hoc audit of a model outside any manifest.
 	Model          string `json:"model,omitempty"`
 	ReferenceModel string `json:"reference_model,omitempty"`

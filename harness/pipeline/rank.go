@@ -161,6 +161,7 @@ func (r *runner) rank(u *Unit, ref *organisms.Reference, rm lm.Model, ftInfo lm.
 			}
 		}
 		out.entries = append(out.entries, e)
+		out.orders = append(out.orders, order)
 		if !slices.Contains(cfg.SamplesScores, score) {
 			continue
 		}
@@ -173,6 +174,7 @@ func (r *runner) rank(u *Unit, ref *organisms.Reference, rm lm.Model, ftInfo lm.
 				out.details = append(out.details, detail{sample: len(out.samples), c: comps[i], rs: refScores[i], ref: rm})
 			}
 			out.samples = append(out.samples, r.sample(e, rank+1, comps[i], st[i], vals[i], flagged[i], matched[i]))
+			out.sampleComps = append(out.sampleComps, i)
 		}
 	}
 }
