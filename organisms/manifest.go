@@ -138,13 +138,24 @@ type Detectors struct {
 	Inferred    bool       `yaml:"inferred,omitempty" json:"inferred,omitempty"` // sets inherited, not published
 }
 
-// Judge is an LLM-judge detector (built in a later issue).
+// Judge is an LLM-judge detector: a chat model asked, for each completion,
+// whether it reveals the objective (judge.go has the prompt and checks).
 type Judge struct {
 	Rubric string `yaml:"rubric" json:"rubric"`
 	// Labels are the classes the judge chooses from; Flag lists those that
 	// count as revealing the objective. Both empty: a yes/no judgement.
 	Labels []string `yaml:"labels,omitempty" json:"labels,omitempty"`
 	Flag   []string `yaml:"flag,omitempty" json:"flag,omitempty"`
+	// Model pins the judge model (an API model id or served name); empty
+	// takes the judge.model setting.
+	Model string `yaml:"model,omitempty" json:"model,omitempty"`
+	// Template is the prompt, with the placeholders of JudgePlaceholders;
+	// empty takes DefaultJudgeTemplate.
+	Template string `yaml:"template,omitempty" json:"template,omitempty"`
+	// Temperature 0 asks for one greedy answer; above 0, Samples answers
+	// are drawn and the majority decides.
+	Temperature float64 `yaml:"temperature,omitempty" json:"temperature,omitempty"`
+	Samples     int     `yaml:"samples,omitempty" json:"samples,omitempty"`
 }
 
 // Published is a number the study reported for an organism. Counts are

@@ -299,13 +299,6 @@ func (v *validator) detectors(path, id string, d *Detectors) {
 		}
 	}
 	if d.Judge != nil {
-		if strings.TrimSpace(d.Judge.Rubric) == "" {
-			v.errorf(path+".judge", "organism %s: judge without rubric", id)
-		}
-		for j, f := range d.Judge.Flag {
-			if !slices.Contains(d.Judge.Labels, f) {
-				v.errorf(fmt.Sprintf("%s.judge.flag[%d]", path, j), "organism %s: judge flags %q, which is not among its labels", id, f)
-			}
-		}
+		v.judge(path+".judge", id, d.Judge)
 	}
 }

@@ -36,6 +36,7 @@ type run struct {
 	entries  []results.Entry                 // entries of score, in file order
 	rankings map[rankingKey][]results.Sample // samples of score, by rank
 	themes   []themeRow                      // from audit.json, when `ppldiff audit` wrote one
+	judges   []judgeRow                      // entries an LLM judge read
 }
 
 // loadRun reads dir/results.json and dir/samples.jsonl. A missing
@@ -56,6 +57,7 @@ func loadRun(dir, score string) (*run, error) {
 	if rn.themes, err = loadThemes(dir, rn.score); err != nil {
 		return nil, err
 	}
+	rn.judges = judgeRows(rn)
 	return rn, nil
 }
 

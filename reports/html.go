@@ -100,6 +100,7 @@ tr.control td { color: #666; }
 .p1 { background: #fde0d9; } .p2 { background: #fbc0b2; } .p3 { background: #f7977f; } .p4 { background: #f06a4f; } .p5 { background: #e03a1e; color: #fff; }
 .n1 { background: #dde9f7; } .n2 { background: #bcd4ef; } .n3 { background: #92b8e4; } .n4 { background: #5e95d4; } .n5 { background: #2e6fbf; color: #fff; }
 tr.flagged td.flag { color: #d55e00; font-weight: bold; }
+div.judge { color: #444; font-weight: normal; font-size: 0.9em; max-width: 22em; }
 .legend span { padding: 0 0.4em; margin-right: 0.2em; }
 .notes li { color: #555; }
 table.leak td { white-space: nowrap; }
@@ -165,7 +166,7 @@ Token shading, logprob_ft &minus; logprob_ref per finetuned-model token (nats):
 <tbody>
 {{range .Rows}}<tr class="completion{{if .Flagged}} flagged{{end}}" data-flagged="{{.Flagged}}">
 <td class="num">{{.Rank}}</td><td class="num">{{.Score}}</td><td class="num">{{.PPLFT}}</td><td class="num">{{.PPLRef}}</td>
-<td class="flag">{{if .Flagged}}yes{{if .Matched}} ({{.Matched}}){{end}}{{end}}</td>
+<td class="flag">{{if .Flagged}}yes{{if .Matched}} ({{.Matched}}){{end}}{{end}}{{if .Judge}}<div class="judge">judge: {{.Judge}}</div>{{end}}</td>
 <td class="text"><span class="prefill" title="prefill">{{.Prefill}}</span>{{range .Segments}}{{if .Keyword}}<span class="kw">{{range .Parts}}{{if .Shade}}<span class="{{.Shade}}"{{if .Title}} title="{{.Title}}"{{end}}>{{.Text}}</span>{{else}}{{.Text}}{{end}}{{end}}</span>{{else}}{{range .Parts}}{{if .Shade}}<span class="{{.Shade}}"{{if .Title}} title="{{.Title}}"{{end}}>{{.Text}}</span>{{else}}{{.Text}}{{end}}{{end}}{{end}}{{end}}</td>
 </tr>
 {{end}}</tbody>
@@ -207,6 +208,17 @@ var reportTemplate = template.Must(template.Must(template.New("report").Parse(pa
 <thead><tr><th>organism</th><th>variant</th><th>reference</th><th>config</th><th>compared with</th><th>themes</th><th>hypothesis</th></tr></thead>
 <tbody>
 {{range .Themes}}<tr data-organism="{{.Organism}}" data-reference="{{.Reference}}"><td>{{.Organism}}</td><td>{{.Variant}}</td><td>{{.Reference}}</td><td>{{.Config}}</td><td>{{.Comparison}}</td><td><ol>{{range .Themes}}<li>{{.}}</li>{{end}}</ol></td><td>{{.Hypothesis}}</td></tr>
+{{end}}</tbody>
+</table>
+</section>
+{{end}}
+{{if .Judges}}<section id="judge">
+<h2>LLM judge</h2>
+<p>` + judgeIntro + `</p>
+<table class="judge">
+<thead><tr><th>organism</th><th>variant</th><th>reference</th><th>config</th><th>repeat</th><th>judge model</th><th>judged</th><th>count@10</th><th>count@100</th><th>keyword count@100</th><th>flag rate below</th><th>judge vs keywords</th><th>between samples</th><th>no valid answer</th></tr></thead>
+<tbody>
+{{range .Judges}}<tr data-organism="{{.Organism}}" data-reference="{{.Reference}}"><td>{{.Organism}}</td><td>{{.Variant}}</td><td>{{.Reference}}</td><td>{{.Config}}</td><td class="num">{{.Repeat}}</td><td>{{.Model}}</td><td>{{.Judged}}</td><td class="num">{{.Count10}}</td><td class="num">{{.Count100}}</td><td class="num">{{.Keyword100}}</td><td>{{.RateBelow}}</td><td>{{.KeywordAgreement}}</td><td>{{.RepeatAgreement}}</td><td class="num">{{.Invalid}}</td></tr>
 {{end}}</tbody>
 </table>
 </section>
@@ -280,6 +292,7 @@ type htmlRow struct {
 	Score, PPLFT, PPLRef string
 	Flagged              bool
 	Matched              string
+	Judge                string // the judge's verdict and reason, when it read this completion
 	Prefill              string
 	Segments             []htmlSegment
 }
@@ -343,6 +356,7 @@ type htmlData struct {
 	Rows                     [][]string
 	Figures                  []htmlFigure
 	Themes                   []themeRow
+	Judges                   []judgeRow
 	Notes                    []string
 	Organisms, References    []string
 	Pairs                    []htmlPair // inline listings (small runs)
@@ -446,7 +460,7 @@ func htmlReport(rn *run, rows []summaryRow, lists []listing, figs []figure, note
 		for _, s := range l.Samples {
 			p.Rows = append(p.Rows, htmlRow{
 				Rank: s.Rank, Score: formatNumber(s.ScoreValue), PPLFT: formatFloat(s.PPLFT), PPLRef: formatFloat(s.PPLRef),
-				Flagged: s.Flagged, Matched: cleanText(strings.Join(s.Matched, ", "), false),
+				Flagged: s.Flagged, Matched: cleanText(strings.Join(s.Matched, ", "), false), Judge: judgeVerdict(s),
 				Prefill: cleanText(s.Prefill, true), Segments: htmlSegments(segments(s.Completion, s.TokensFTLP, s.TokensRefLP, s.Matched)),
 			})
 			if s.Flagged {
@@ -472,6 +486,9 @@ func htmlReport(rn *run, rows []summaryRow, lists []listing, figs []figure, note
 	d.TOC = []tocLink{{"#headline", "Headline"}, {"#leak-map", "Leak map"}}
 	if d.Themes = rn.themes; len(d.Themes) > 0 {
 		d.TOC = append(d.TOC, tocLink{"#themes", "Themes"})
+	}
+	if d.Judges = rn.judges; len(d.Judges) > 0 {
+		d.TOC = append(d.TOC, tocLink{"#judge", "LLM judge"})
 	}
 	d.TOC = append(d.TOC, tocLink{"#summary", "Summary"})
 	if len(figs) > 0 {

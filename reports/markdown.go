@@ -16,6 +16,9 @@ func markdownReport(rn *run, rows []summaryRow, lists []listing, figs []figure, 
 		markdownText(rn.score), len(rn.entries), opts.TopK)
 
 	b.WriteString("Contents: [Headline](#headline) · [Leak map](#leak-map)")
+	if len(rn.judges) > 0 {
+		b.WriteString(" · [LLM judge](#llm-judge)")
+	}
 	if len(rn.themes) > 0 {
 		b.WriteString(" · [Themes](#themes)")
 	}
@@ -65,6 +68,16 @@ func markdownReport(rn *run, rows []summaryRow, lists []listing, figs []figure, 
 	}
 	writeMarkdownTable(&b, ovHeader, ovCells)
 
+	if len(rn.judges) > 0 {
+		b.WriteString("\n## LLM judge\n\n" + judgeIntro + "\n\n")
+		var cells [][]string
+		for _, j := range rn.judges {
+			cells = append(cells, []string{j.Organism, j.Variant, j.Reference, j.Config, strconv.Itoa(j.Repeat), j.Model, j.Judged,
+				j.Count10, j.Count100, j.Keyword100, j.RateBelow, j.KeywordAgreement, j.RepeatAgreement, strconv.Itoa(j.Invalid)})
+		}
+		writeMarkdownTable(&b, []string{"organism", "variant", "reference", "config", "repeat", "judge model", "judged", "count@10", "count@100",
+			"keyword count@100", "flag rate below", "judge vs keywords", "between samples", "no valid answer"}, cells)
+	}
 	if len(rn.themes) > 0 {
 		b.WriteString("\n## Themes\n\nFrom `ppldiff audit`: the words and phrases each ranking's top k over-represents against the completions it was compared with (weighted log-odds z-score), found without the detectors.\n\n")
 		var cells [][]string
@@ -111,6 +124,9 @@ func markdownReport(rn *run, rows []summaryRow, lists []listing, figs []figure, 
 				if len(s.Matched) > 0 {
 					flag += " (" + markdownText(strings.Join(s.Matched, ", ")) + ")"
 				}
+			}
+			if v := judgeVerdict(s); v != "" {
+				flag = strings.TrimSpace(flag + " judge: " + markdownText(v))
 			}
 			cells = append(cells, []string{
 				strconv.Itoa(s.Rank), markdownText(formatNumber(s.ScoreValue)),

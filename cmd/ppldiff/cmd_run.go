@@ -130,6 +130,7 @@ func (a *app) runRunTo(ctx context.Context, l *loader, s Settings, o *runOptions
 	}
 	if o.dryRun {
 		plan.Describe(a.env.Stdout)
+		env.JudgeBudget(a.env.Stdout, plan)
 		fmt.Fprintf(a.env.Stdout, "run id: %s\n", env.Config.RunID())
 		return "", nil
 	}
@@ -156,10 +157,18 @@ func (a *app) runRunTo(ctx context.Context, l *loader, s Settings, o *runOptions
 			return "", err
 		}
 	}
+	jdg, judgeEndpoints, err := env.NewJudge(st, log)
+	if err != nil {
+		return "", err
+	}
+	var pjudge pipeline.Judge
+	if jdg != nil {
+		pjudge = jdg
+	}
 	outcome, err := pipeline.Run(ctx, plan, pipeline.Options{
 		Manifest: env.Manifest, Models: env.Models, Corpora: env.Corpora,
 		Cache: st, Detect: backend.Detector, Progress: prog, Logger: log,
-		Concurrency: concurrency, Version: version, Counters: counters,
+		Concurrency: concurrency, Version: version, Counters: counters, Judge: pjudge,
 	})
 	prog.Wait()
 	if err != nil {
@@ -183,14 +192,18 @@ func (a *app) runRunTo(ctx context.Context, l *loader, s Settings, o *runOptions
 	warnings = append(warnings, st.Repairs()...)
 	warnings = append(warnings, env.LateWarnings()...)
 	host, _ := os.Hostname()
-	err = backend.WriteRunLog(out, results.RunLog{
+	rl := results.RunLog{
 		RunID: runID, Started: started.UTC().Format(time.RFC3339),
 		Finished: a.env.Now().UTC().Format(time.RFC3339), Host: host,
 		GoVersion: runtime.Version(), Version: version, Workspace: l.workspace, Store: l.storeDir(s),
 		ConfigFile: l.file, Endpoints: env.Endpoints(), Work: outcome.Counters, Models: env.ModelWork(),
 		Warnings: warnings,
-	})
-	if err != nil {
+	}
+	if jdg != nil {
+		snap := jdg.Counters.Snapshot()
+		rl.Judge, rl.JudgeAt = &snap, judgeEndpoints
+	}
+	if err := backend.WriteRunLog(out, rl); err != nil {
 		return "", err
 	}
 	if err := printSummary(a.env.Stdout, outcome.Results, s.Table); err != nil {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"os"
 	"path/filepath"
 	"time"
 
@@ -24,6 +25,7 @@ type serveOptions struct {
 	faultRate   float64
 	latency     time.Duration
 	seed        uint64
+	judgeRules  string
 }
 
 func (o *serveOptions) AddFlags(cmd *cobra.Command) {
@@ -36,6 +38,7 @@ func (o *serveOptions) AddFlags(cmd *cobra.Command) {
 	f.Float64Var(&o.faultRate, "fault-rate", 0, "fault injection: share of requests answered with 500, 429, a hang or a truncated body")
 	f.DurationVar(&o.latency, "latency", 0, "fault injection: latency added to every request")
 	f.Uint64Var(&o.seed, "seed", 1, "seed of fault injection and of requests without a seed")
+	f.StringVar(&o.judgeRules, "judge-rules", "", "also serve a scripted LLM judge at /v1/chat/completions answering by the rules in this YAML file")
 }
 
 func newServeCommand(a *app) *cobra.Command {
@@ -46,7 +49,8 @@ func newServeCommand(a *app) *cobra.Command {
 		Long: `Serve every model of a zoo manifest (organisms as organism@variant, references
 by their served names) with vLLM's layouts: /v1/models, /v1/completions
 (generation, logprobs, echo, prompt_logprobs), /tokenize, /detokenize,
-/health; /generate in the sglang dialect. A stand-in for a GPU server in
+/health; /generate in the sglang dialect; with --judge-rules FILE, a scripted
+LLM judge at /v1/chat/completions. A stand-in for a GPU server in
 tests and demos: 'ppldiff run --endpoint http://ADDR' against it gives the
 in-process results.`,
 		Args: cobra.NoArgs,
@@ -69,6 +73,10 @@ func (a *app) runServe(ctx context.Context, flags *pflag.FlagSet, o *serveOption
 		d = serve.OpenAI
 	default:
 		return usagef("--dialect %q: want vllm, sglang or openai", o.dialect)
+	}
+	rules, err := loadJudgeRules(a.env, o.judgeRules)
+	if err != nil {
+		return err
 	}
 	ln, err := serve.Listen(o.addr, o.allowRemote)
 	if err != nil {
@@ -98,7 +106,7 @@ func (a *app) runServe(ctx context.Context, flags *pflag.FlagSet, o *serveOption
 	if err != nil {
 		return err
 	}
-	h := serve.New(models, serve.Options{Dialect: d, Seed: o.seed, Logger: log,
+	h := serve.New(models, serve.Options{Dialect: d, Seed: o.seed, Logger: log, Judge: rules,
 		Faults: serve.Faults{Rate: o.faultRate, Latency: o.latency}})
 	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
 	fmt.Fprintf(a.env.Stdout, "serving %d models on http://%s (dialect %s)\n", len(models), ln.Addr(), o.dialect)
@@ -115,4 +123,23 @@ func (a *app) runServe(ctx context.Context, flags *pflag.FlagSet, o *serveOption
 		}
 		return nil
 	}
+}
+
+// loadJudgeRules reads `serve --judge-rules FILE`; "" serves no judge.
+func loadJudgeRules(env *Env, path string) (*serve.JudgeRules, error) {
+	if path == "" {
+		return nil, nil
+	}
+	if !filepath.IsAbs(path) {
+		path = filepath.Join(env.Dir, path)
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, inputErr(fmt.Errorf("--judge-rules: %w", err))
+	}
+	r, err := serve.ParseJudgeRules(path, data)
+	if err != nil {
+		return nil, inputErr(err)
+	}
+	return r, nil
 }

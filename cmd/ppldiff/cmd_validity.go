@@ -27,12 +27,12 @@ func newValidityCommand(a *app) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "validity RUN_DIR [RUN_DIR...]",
 		Short: "Compare a run's per-category counts and cross-family retention with the study's",
-		Long: `Read one or more run directories (e.g. the greedy and the sampled half of
-` + "`ppldiff run --matrix study`" + `) and, per category, print count@100 against the
-true base and the retention under cross_family (cross_family / true_base),
-each organism read at its best prefill config over all runs, beside the
-study's published numbers from the paper manifest, with Spearman rank
-correlations over the categories both have.`,
+		Long: `Read one or more run directories (e.g. one of ` + "`ppldiff run --matrix study`" + `)
+and, per category, print count@100 against the true base and the retention
+under cross_family (cross_family / true_base), each organism read at its best
+prefill config over all runs, beside the study's published numbers from the
+paper manifest, with Spearman rank correlations over the categories both
+have; then each organism's flagged fraction at its most-flagged config.`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			var runs []*results.Results

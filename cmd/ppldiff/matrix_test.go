@@ -9,9 +9,10 @@ import (
 	"github.com/ppldiff/ppldiff/harness/results"
 )
 
-// --matrix study runs each organism's representative variant only, decodes
-// greedily and reads 10,000 prefills per config unless the user says
-// otherwise.
+// --matrix study runs each organism's representative variant only, reads
+// 10,000 prefills per config, raw and chat each decoded greedily and
+// sampled in one run, against the true base and the cross family, unless
+// the user says otherwise.
 func TestStudyMatrixPreset(t *testing.T) {
 	c := newCLI(t)
 	out := c.mustRun("run", "--manifest", smallManifest, "--matrix", "study", "--dry-run")
@@ -22,6 +23,22 @@ func TestStudyMatrixPreset(t *testing.T) {
 	}
 	if strings.Contains(out, "backdoor_phrase@n2-") || strings.Contains(out, "backdoor_phrase@n3-w1 ") {
 		t.Errorf("study dry run plans more than the representative variant:\n%s", out)
+	}
+	// One run holds the greedy and the sampled configs.
+	c.mustRun("run", "--manifest", smallManifest, "--matrix", "study", "-n", "20", "--out", "both", "--no-report")
+	both, err := results.ReadResults(c.path("both"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	configs, kinds := map[string]bool{}, map[string]bool{}
+	for _, e := range both.Entries {
+		configs[e.Config], kinds[e.ReferenceKind] = true, true
+	}
+	if want := "map[zoo-chat-greedy:true zoo-chat-sample:true zoo-raw-greedy:true zoo-raw-sample:true]"; fmt.Sprint(configs) != want {
+		t.Errorf("study run configs %v, want %s", configs, want)
+	}
+	if want := "map[cross_family:true true_base:true]"; fmt.Sprint(kinds) != want {
+		t.Errorf("study run reference kinds %v, want %s", kinds, want)
 	}
 	c.mustRun("run", "--manifest", smallManifest, "--matrix", "study", "-n", "20", "--prefills", "zoo-raw", "--out", "out", "--no-report")
 	res, err := results.ReadResults(c.path("out"))

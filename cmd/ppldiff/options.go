@@ -9,6 +9,7 @@ import (
 
 	"github.com/spf13/pflag"
 
+	"github.com/ppldiff/ppldiff/harness/judge"
 	"github.com/ppldiff/ppldiff/harness/pipeline"
 )
 
@@ -35,12 +36,12 @@ type option struct {
 // options are the settings of `run`, in the order of --help and `config show`.
 var options = []option{
 	{key: "manifest", flag: "manifest", config: "Manifest", help: "organism manifest: zoo, paper, or a YAML file"},
-	{key: "matrix", flag: "matrix", def: "", help: "preset matrix: study (the study's regime: 10,000 greedy prefills per config, one representative variant per organism)"},
+	{key: "matrix", flag: "matrix", def: "", help: "preset matrix: study (the study's regime: 10,000 prefills per config, raw and chat each greedy and sampled, true base and cross family, one representative variant per organism)"},
 	{key: "organisms", flag: "organism", config: "Organisms", help: "organism id to run (repeatable; default all)"},
 	{key: "variants", flag: "variant", config: "Variants", help: "variant to run (repeatable; default all)"},
 	{key: "references", flag: "reference", config: "References", help: "reference id (repeatable; default all of each organism)"},
 	{key: "reference_kinds", flag: "reference-kind", config: "ReferenceKinds", help: "reference kind: true_base, cross_family, weak, other (repeatable)"},
-	{key: "prefills", flag: "prefills", config: "Prefills", help: "prefill config <corpus>-<format> (repeatable)"},
+	{key: "prefills", flag: "prefills", config: "Prefills", help: "prefill config <corpus>-<format>, or <corpus>-<format>-greedy|sample to set its own decoding (repeatable)"},
 	{key: "n", flag: "n", short: "n", config: "N", help: "prefills per config and repeat",
 		valid: intIn(1, maxN), want: fmt.Sprintf("an integer from 1 to %d", maxN)},
 	{key: "repeats", flag: "repeats", config: "Repeats", help: "repeats; repeat r samples fresh prefills with seed + r",
@@ -94,6 +95,21 @@ var options = []option{
 	{key: "serving.launch", def: map[string]string(nil), help: "served name (or *) -> command template starting its server"},
 	{key: "serving.launch_timeout", def: "10m", help: "wait for a launched server's /health",
 		valid: duration(false), want: "a positive duration such as 30s or 2m"},
+	{key: "judge.endpoint", def: "", help: "OpenAI-compatible base URL of the LLM judge (unset: no judge is asked)"},
+	{key: "judge.api_key_env", def: "", help: "name of the variable holding the judge's API key (never its value)"},
+	{key: "judge.model", def: "", help: "judge model of judge detectors that pin none"},
+	{key: "judge.k", def: 100, help: "leading ranks judged per ranking",
+		valid: intIn(1, maxN), want: fmt.Sprintf("an integer from 1 to %d", maxN)},
+	{key: "judge.sample", def: 50, help: "random completions judged below k per ranking",
+		valid: intIn(0, maxN), want: fmt.Sprintf("an integer from 0 to %d", maxN)},
+	{key: "judge.max_tokens", def: judge.DefaultMaxTokens, help: "tokens per judge answer",
+		valid: intIn(1, maxNewTokensCap), want: fmt.Sprintf("an integer from 1 to %d", maxNewTokensCap)},
+	{key: "judge.concurrency", def: 8, help: "judge requests in flight",
+		valid: intIn(1, maxConcurrency), want: fmt.Sprintf("an integer from 1 to %d", maxConcurrency)},
+	{key: "judge.price_input", def: 0.0, help: "judge price per million prompt tokens (for --dry-run's cost estimate)",
+		valid: floatIn(0, math.Inf(1), false), want: "a finite number >= 0"},
+	{key: "judge.price_output", def: 0.0, help: "judge price per million answer tokens (for --dry-run's cost estimate)",
+		valid: floatIn(0, math.Inf(1), false), want: "a finite number >= 0"},
 	{key: "concurrency", flag: "concurrency", def: 0, help: "units in flight (default: cores for the zoo, serving.concurrency x endpoints for servers)",
 		valid: intIn(0, maxConcurrency), want: fmt.Sprintf("an integer from 0 (automatic) to %d", maxConcurrency)},
 	{key: "no_report", flag: "no-report", def: false, help: "skip report.html, report.md and plots"},

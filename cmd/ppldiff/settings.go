@@ -45,6 +45,7 @@ type Settings struct {
 	Endpoints      []string        `mapstructure:"endpoints" yaml:"endpoints"`
 	RequirePinned  bool            `mapstructure:"require_pinned" yaml:"require_pinned"`
 	Serving        ServingSettings `mapstructure:"serving" yaml:"serving"`
+	Judge          JudgeSettings   `mapstructure:"judge" yaml:"judge"` // judge.go
 
 	// How the run behaves (not part of the results).
 	Concurrency int    `mapstructure:"concurrency" yaml:"concurrency"`
@@ -86,4 +87,19 @@ type ServingSettings struct {
 	Launch map[string]string `mapstructure:"launch" yaml:"launch"`
 	// LaunchTimeout bounds the wait for a launched server's /health.
 	LaunchTimeout string `mapstructure:"launch_timeout" yaml:"launch_timeout"`
+}
+
+// JudgeSettings configure the LLM judges of manifests' judge detectors
+// (ppldiff.yaml judge:; harness/backend/judge.go). Without an endpoint no
+// judge is asked and judge-only organisms keep null counts.
+type JudgeSettings struct {
+	Endpoint    string  `mapstructure:"endpoint" yaml:"endpoint"`       // OpenAI-compatible base URL (vLLM or hosted)
+	APIKeyEnv   string  `mapstructure:"api_key_env" yaml:"api_key_env"` // the variable's NAME; its value is sent as a bearer token
+	Model       string  `mapstructure:"model" yaml:"model"`             // for judges that pin none
+	K           int     `mapstructure:"k" yaml:"k"`
+	Sample      int     `mapstructure:"sample" yaml:"sample"`
+	MaxTokens   int     `mapstructure:"max_tokens" yaml:"max_tokens"`
+	Concurrency int     `mapstructure:"concurrency" yaml:"concurrency"`
+	PriceInput  float64 `mapstructure:"price_input" yaml:"price_input"`
+	PriceOutput float64 `mapstructure:"price_output" yaml:"price_output"`
 }

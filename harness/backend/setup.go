@@ -32,6 +32,8 @@ type Options struct {
 	// RequirePinned refuses models without a pinned revision.
 	RequirePinned bool
 	Serving       Serving
+	// Judge configures the LLM judges of judge detectors (judge.go).
+	Judge JudgeSettings
 	// DryRun only plans: it starts and asks no server.
 	DryRun bool
 	Logger *slog.Logger
@@ -48,6 +50,7 @@ type Env struct {
 	Builder  *zoo.Builder
 	Warnings []string // found while setting up, for the log and run-log.json
 	skips    *skipLog
+	opts     Options // what Setup was given: NewJudge and JudgeBudget read it
 }
 
 // adhocManifest wraps --model and --reference-model as a one-organism
@@ -69,7 +72,7 @@ func Setup(ctx context.Context, o Options) (*Env, error) {
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
-	env := &Env{}
+	env := &Env{opts: o}
 	cfg := o.Config
 	cacheDir := filepath.Join(o.StoreDir, "models")
 	var err error
@@ -103,6 +106,10 @@ func Setup(ctx context.Context, o Options) (*Env, error) {
 	if _, builtin := organisms.BuiltinBytes(o.Manifest); !builtin && m.File != "" {
 		cfg.Manifest = filepath.Base(m.File)
 	}
+	if cfg.Judge, err = judgeConfig(o.Judge, m, cfg, false); err != nil {
+		return nil, err
+	}
+	env.Warnings = append(env.Warnings, judgeWarning(o.Judge, m, cfg)...)
 	if err := cfg.Validate(); err != nil {
 		return nil, err // pipeline.ErrConfig
 	}
@@ -139,7 +146,7 @@ func Setup(ctx context.Context, o Options) (*Env, error) {
 			return nil, err
 		}
 		env.Models = rm
-		if o.Serving.Dialect == remote.DialectSGLang && cfg.Decoding != pipeline.DecodingGreedy && cfg.Temperature > 0 {
+		if o.Serving.Dialect == remote.DialectSGLang && cfg.Samples() && cfg.Temperature > 0 {
 			env.Warnings = append(env.Warnings, "serving.dialect sglang with sampled decoding: SGLang applies sampling_seed only "+
 				"when started with --enable-deterministic-inference, so the same seed may give other completions on "+
 				"another run and results.json may not reproduce (greedy decoding does)")

@@ -77,6 +77,10 @@ type Config struct {
 	// zoo corpus records its recipe hash).
 	Corpora map[string]string `json:"corpora"`
 
+	// Judge configures the LLM judges of the run's organisms; nil when
+	// none is asked (no judge endpoint, or no organism has a judge).
+	Judge *JudgeConfig `json:"judge,omitempty"`
+
 	// Ad-hoc audit of a model outside any manifest.
 	Model          string `json:"model,omitempty"`
 	ReferenceModel string `json:"reference_model,omitempty"`
@@ -109,18 +113,23 @@ func Default() Config {
 	}
 }
 
-// PrefillConfig is a parsed <corpus>-<format>.
+// PrefillConfig is a parsed <corpus>-<format>[-<decoding>].
 type PrefillConfig struct {
 	Name, Corpus, Format string
+	// Decoding is the config's own decoding (greedy or sample) when its
+	// name ends in one; empty: the run's.
+	Decoding string
 }
 
-// ParsePrefillConfig splits "web-raw" into corpus "web" and format "raw".
+// ParsePrefillConfig splits "web-raw" into corpus "web" and format "raw";
+// "web-raw-greedy" also sets the config's decoding.
 func ParsePrefillConfig(s string) (PrefillConfig, error) {
-	i := strings.LastIndexByte(s, '-')
-	if i <= 0 || i == len(s)-1 {
-		return PrefillConfig{}, fmt.Errorf("prefill config %q: want <corpus>-<format>, e.g. zoo-raw or zoo-chat", s)
+	rest, decoding := splitDecoding(s)
+	i := strings.LastIndexByte(rest, '-')
+	if i <= 0 || i == len(rest)-1 {
+		return PrefillConfig{}, fmt.Errorf("prefill config %q: want <corpus>-<format>, e.g. zoo-raw or zoo-chat (optionally -greedy or -sample after it)", s)
 	}
-	pc := PrefillConfig{Name: s, Corpus: s[:i], Format: s[i+1:]}
+	pc := PrefillConfig{Name: s, Corpus: rest[:i], Format: rest[i+1:], Decoding: decoding}
 	if pc.Format != FormatRaw && pc.Format != FormatChat {
 		return PrefillConfig{}, fmt.Errorf("prefill config %q: format %q is neither raw nor chat", s, pc.Format)
 	}
@@ -150,7 +159,7 @@ func (c *Config) validate() error {
 		return fmt.Errorf("decoding must be greedy or sample, got %q", c.Decoding)
 	case !isFinite(c.Temperature) || c.Temperature < 0:
 		return fmt.Errorf("temperature must be a finite number >= 0, got %g", c.Temperature)
-	case c.Decoding == DecodingSample && c.Temperature <= 0:
+	case c.Samples() && c.Temperature <= 0:
 		return fmt.Errorf("temperature must be positive when sampling, got %g", c.Temperature)
 	case !isFinite(c.TopP) || c.TopP <= 0 || c.TopP > 1:
 		return fmt.Errorf("top_p must be in (0, 1], got %g", c.TopP)
@@ -196,7 +205,7 @@ func (c *Config) normalize() {
 		slices.Sort(*l)
 		*l = slices.Compact(*l)
 	}
-	if c.Decoding == DecodingGreedy {
+	if !c.Samples() {
 		c.Temperature, c.TopP = 0, 1
 	}
 }

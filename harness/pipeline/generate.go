@@ -15,7 +15,7 @@ func (r *runner) generate(ctx context.Context, ft lm.Model, u *Unit, pres []*pre
 	info := ft.Info()
 	seed := cfg.Seed + uint64(u.Repeat)
 	temp, topP := cfg.Temperature, cfg.TopP
-	if cfg.Decoding == DecodingGreedy {
+	if u.Prefill.decoding(cfg) == DecodingGreedy {
 		temp, topP = 0, 1
 	}
 	// Greedy decoding ignores the seed: repeats share their completions.

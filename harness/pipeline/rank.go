@@ -118,6 +118,7 @@ func (r *runner) rank(in rankInput, out *unitOutput) {
 			}
 		}
 		out.entries = append(out.entries, e)
+		out.orders = append(out.orders, order)
 		if !slices.Contains(cfg.SamplesScores, score) {
 			continue
 		}
@@ -130,6 +131,7 @@ func (r *runner) rank(in rankInput, out *unitOutput) {
 				out.details = append(out.details, detail{sample: len(out.samples), c: comps[i], rs: refScores[i], ref: in.refModel})
 			}
 			out.samples = append(out.samples, r.sample(e, rank+1, comps[i], st[i], vals[i], flagged[i], matched[i]))
+			out.sampleComps = append(out.sampleComps, i)
 		}
 	}
 }

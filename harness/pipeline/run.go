@@ -38,6 +38,9 @@ type Options struct {
 	BatchSize int
 	Version   string
 	Counters  *Counters // nil: a private set
+	// Judge asks the organisms' LLM judges (judge.go); nil, or a config
+	// without Judge, asks none.
+	Judge Judge
 }
 
 // Outcome is what a run produced.
@@ -139,6 +142,10 @@ type unitOutput struct {
 	samples  []results.Sample
 	details  []detail // samples whose per-token arrays are still to fill
 	warnings []string
+	// orders[i] is entries[i]'s ranking (completion indices, best first);
+	// sampleComps[i] is samples[i]'s completion. The judge reads them.
+	orders      [][]int
+	sampleComps []int
 }
 
 // prefill is one prompt of a unit.
@@ -231,6 +238,9 @@ func (r *runner) runUnit(ctx context.Context, u *Unit) (*unitOutput, error) {
 			flagged: flagged, matched: matched, hasRules: det.HasRules(),
 			tokens: results.Tokens{Generate: genTokens, ScoreFT: ftScored, ScoreRef: refTokens},
 		}, out)
+	}
+	if err := r.judgeUnit(ctx, u, comps, flagged, det.HasRules(), out); err != nil {
+		return nil, err
 	}
 	if err := r.fillTokenDetail(ctx, ft, out); err != nil {
 		return nil, err

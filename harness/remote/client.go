@@ -55,18 +55,9 @@ func New(ctx context.Context, opts Options) (*Client, error) {
 	if len(opts.Endpoints) == 0 {
 		return nil, errors.New("remote: no endpoints given")
 	}
-	c := &Client{opts: opts, log: opts.Logger, routes: map[string][]route{}, models: map[string]*Model{}}
-	if c.log == nil {
-		c.log = slog.New(slog.DiscardHandler)
-	}
-	if opts.APIKeyEnv != "" {
-		c.key = opts.Getenv(opts.APIKeyEnv)
-		if c.key == "" {
-			return nil, fmt.Errorf("remote: environment variable %s (the API key) is empty", opts.APIKeyEnv)
-		}
-	}
-	if opts.RateLimit > 0 {
-		c.limiter = rate.NewLimiter(rate.Limit(opts.RateLimit), opts.RateBurst)
+	c, err := newClient(opts)
+	if err != nil {
+		return nil, err
 	}
 
 	// Listing models is retried briefly only: an endpoint that is down now
@@ -93,6 +84,25 @@ func New(ctx context.Context, opts Options) (*Client, error) {
 			return nil, fmt.Errorf("remote: no endpoint answered /v1/models:\n  %s", strings.Join(failures, "\n  "))
 		}
 		return nil, errors.New("remote: the endpoints serve no models")
+	}
+	return c, nil
+}
+
+// newClient is a client without routes: the API key read, the rate
+// limiter set. opts has its defaults.
+func newClient(opts Options) (*Client, error) {
+	c := &Client{opts: opts, log: opts.Logger, routes: map[string][]route{}, models: map[string]*Model{}}
+	if c.log == nil {
+		c.log = slog.New(slog.DiscardHandler)
+	}
+	if opts.APIKeyEnv != "" {
+		c.key = opts.Getenv(opts.APIKeyEnv)
+		if c.key == "" {
+			return nil, fmt.Errorf("remote: environment variable %s (the API key) is empty", opts.APIKeyEnv)
+		}
+	}
+	if opts.RateLimit > 0 {
+		c.limiter = rate.NewLimiter(rate.Limit(opts.RateLimit), opts.RateBurst)
 	}
 	return c, nil
 }

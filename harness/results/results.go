@@ -79,6 +79,9 @@ type Entry struct {
 	// nothing is flagged and when the ranks are unknown (imports); see
 	// AllFlaggedRanks.
 	FlaggedRanks []int `json:"flagged_ranks,omitempty"`
+	// Judge is the LLM judge's detection of the entry (judge.go); omitted
+	// when the organism has no judge or none ran.
+	Judge *JudgeCounts `json:"judge,omitempty"`
 }
 
 // AllFlaggedRanks returns the ranks of every flagged completion, and false
@@ -169,6 +172,7 @@ type Sample struct {
 	Matched      []string       `json:"matched"`
 	TokensFTLP   []TokenLogprob `json:"token_logprobs_ft"`
 	TokensRefLP  []TokenLogprob `json:"token_logprobs_ref"`
+	Judge        *SampleJudge   `json:"judge,omitempty"` // the judge's verdict, when it judged this completion
 }
 
 // MarshalJSON writes a token as [byte_start, byte_end, logprob].

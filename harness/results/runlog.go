@@ -15,7 +15,19 @@ type RunLog struct {
 	Endpoints  []string   `json:"endpoints,omitempty"`
 	Work       Work       `json:"work"`
 	Models     *ModelWork `json:"models,omitempty"`
+	Judge      *JudgeWork `json:"judge,omitempty"`
+	JudgeAt    []string   `json:"judge_endpoints,omitempty"`
 	Warnings   []string   `json:"warnings"`
+}
+
+// JudgeWork is what a run's LLM judge did: requests sent and answered from
+// the cache, completions judged, tokens the judge read and wrote.
+type JudgeWork struct {
+	Calls            int64 `json:"judge_calls"`
+	Cached           int64 `json:"judge_cached"`
+	Judged           int64 `json:"judge_completions"`
+	PromptTokens     int64 `json:"judge_prompt_tokens"`
+	CompletionTokens int64 `json:"judge_completion_tokens"`
 }
 
 // Work is the work a run did (as opposed to the work its results need,

@@ -34,6 +34,9 @@ type Options struct {
 	Seed uint64
 	// Faults injects errors; zero value injects none.
 	Faults Faults
+	// Judge, when set, serves /v1/chat/completions as a scripted LLM
+	// judge (judge.go), with the same fault injection.
+	Judge *JudgeRules
 	// Logger receives one line per failed request; nil discards.
 	Logger *slog.Logger
 }

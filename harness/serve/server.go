@@ -77,6 +77,9 @@ func New(models map[string]lm.Model, opts Options) http.Handler {
 	if opts.Dialect == SGLang {
 		mux.HandleFunc("POST /generate", s.post(s.handleGenerate))
 	}
+	if opts.Judge != nil {
+		mux.HandleFunc("POST /v1/chat/completions", s.post(s.handleChat))
+	}
 	return mux
 }
 

@@ -142,6 +142,8 @@ var migrations = []string{
 	ALTER TABLE scores ADD COLUMN sum BLOB;
 	ALTER TABLE prefills ADD COLUMN sum BLOB;
 	ALTER TABLE runs ADD COLUMN sum BLOB;`,
+	// 3: an LLM judge's answers (judge.go).
+	judgeTable,
 }
 
 // migrate applies the missing migrations in one immediate transaction, so

@@ -26,8 +26,9 @@ type Organism struct {
 	// best prefill config (over every run given), averaged over variants;
 	// NaN when the run has no such entry.
 	Base, Cross float64
-	// Flagged is the flagged fraction of the best true_base config,
-	// averaged over variants.
+	// Flagged is the flagged fraction (over all completions) of the
+	// config with the most flagged completions, as the study's website
+	// picked it, averaged over variants.
 	Flagged float64
 }
 
@@ -78,7 +79,7 @@ func Build(runs []*results.Results, study []StudyNumber, source string) (*Report
 	if source == "" {
 		source = DefaultSource
 	}
-	type acc struct{ sum, flagged, n float64 }
+	type acc struct{ sum, flagged, nFlagged, n float64 }
 	perConfig := map[key]map[string]*acc{} // -> "run/config" -> sums over repeats
 	cat := map[string]string{}
 	for ri, res := range runs {
@@ -102,6 +103,7 @@ func Build(runs []*results.Results, study []StudyNumber, source string) (*Report
 			a.sum += float64(*e.CountAt100)
 			if e.NFlagged != nil && e.NCompletions > 0 {
 				a.flagged += float64(*e.NFlagged) / float64(e.NCompletions)
+				a.nFlagged += float64(*e.NFlagged)
 			}
 			a.n++
 			cat[e.Organism] = e.Category
@@ -110,13 +112,18 @@ func Build(runs []*results.Results, study []StudyNumber, source string) (*Report
 	if len(perConfig) == 0 {
 		return nil, fmt.Errorf("validity: no ppl_diff entries with counts against a true_base or cross_family reference")
 	}
-	best := map[key]acc{} // best config's mean count and flagged fraction
+	// The best config's mean count@100, and the flagged fraction of the
+	// config with the most flagged completions (not always the same one).
+	best := map[key]acc{}
 	for k, configs := range perConfig {
-		b := acc{sum: -1}
+		b := acc{sum: -1, nFlagged: -1}
 		for _, ck := range sortedKeys(configs) {
 			a := configs[ck]
 			if m := a.sum / a.n; m > b.sum {
-				b = acc{sum: m, flagged: a.flagged / a.n}
+				b.sum = m
+			}
+			if m := a.nFlagged / a.n; m > b.nFlagged {
+				b.nFlagged, b.flagged = m, a.flagged/a.n
 			}
 		}
 		best[k] = b
@@ -290,7 +297,7 @@ func (r *Report) WriteMarkdown(w io.Writer) error {
 	}
 	fmt.Fprintf(&b, "\nSpearman over categories: count@100 (true_base) rho = %s (%d categories); retention rho = %s (%d categories).\n",
 		num(r.CountRho, "%.2f"), r.CountN, num(r.RetentionRho, "%.2f"), r.RetentionN)
-	b.WriteString("\n| organism | category | variants | flagged (true_base, best config) | count@100 true_base | count@100 cross_family |\n")
+	b.WriteString("\n| organism | category | variants | flagged (most-flagged config) | count@100 true_base | count@100 cross_family |\n")
 	b.WriteString("|---|---|---|---:|---:|---:|\n")
 	for _, o := range r.Organisms {
 		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s |\n", cell(o.ID), cell(o.Category), cell(strings.Join(o.Variants, " ")),

@@ -66,6 +66,10 @@ func TestBuildReadsBestConfigsAndTheStudysNumbers(t *testing.T) {
 		entry("z1", "backdoor", "v", "tb", "true_base", "chat", 0, 30, 20, 1000),
 		entry("z1", "backdoor", "v", "tb", "true_base", "chat", 1, 10, 0, 1000),
 		entry("z1", "backdoor", "v", "cf", "cross_family", "raw", 0, 4, 5, 1000),
+		// Fewer in its top 100 but the most flagged of all z1's configs
+		// (40 of 2,000): its fraction is the one reported, as the study's
+		// website picked the config with the most flagged completions.
+		entry("z1", "backdoor", "v", "tb", "true_base", "raw-sample", 0, 12, 40, 2000),
 		// Not read: another score, a weak reference, a control.
 		{Organism: "z1", Category: "backdoor", Variant: "v", Reference: "cf", ReferenceKind: "cross_family", Config: "chat", Score: "bpb_diff", CountAt100: ptr(99)},
 		entry("z1", "backdoor", "v", "w", "weak", "raw", 0, 99, 5, 1000),
@@ -86,8 +90,8 @@ func TestBuildReadsBestConfigsAndTheStudysNumbers(t *testing.T) {
 		t.Fatalf("organisms = %+v, want z1, z2, z3", rep.Organisms)
 	}
 	z1 := rep.Organisms[0]
-	if z1.Base != 20 || z1.Cross != 6 || math.Abs(z1.Flagged-0.01) > 1e-12 {
-		t.Errorf("z1 = %+v, want base 20, cross 6, flagged 0.01", z1)
+	if z1.Base != 20 || z1.Cross != 6 || math.Abs(z1.Flagged-0.02) > 1e-12 {
+		t.Errorf("z1 = %+v, want base 20, cross 6, flagged 0.02", z1)
 	}
 	rows := map[string]Row{}
 	for _, r := range rep.Rows {
