@@ -6,7 +6,6 @@ import (
 	"math"
 	"math/rand/v2"
 	"slices"
-	"sort"
 
 	"gonum.org/v1/gonum/stat"
 )
@@ -370,7 +369,7 @@ func resample(repeats []Ranking, ks []int, opts BootstrapOptions) (resampled, er
 
 // percentile sorts x and returns its percentile interval and standard deviation.
 func percentile(x []float64, level float64) (Interval, float64) {
-	sort.Float64s(x)
+	slices.Sort(x)
 	a := (1 - level) / 2
 	iv := Interval{stat.Quantile(a, stat.Empirical, x, nil), stat.Quantile(1-a, stat.Empirical, x, nil)}
 	return iv, stat.StdDev(x, nil)

@@ -1,8 +1,10 @@
 package metrics
 
 import (
+	"cmp"
 	"math"
-	"sort"
+	"slices"
+	"strings"
 )
 
 // LogOdds is one term's over-representation in a focus corpus against a
@@ -69,11 +71,11 @@ func WeightedLogOdds(focus, comparison map[string]int, priorScale float64) []Log
 		sd := math.Sqrt(1/(yf+aw) + 1/(yc+aw))
 		out = append(out, LogOdds{Term: t, Focus: focus[t], Comparison: comparison[t], Delta: delta, Z: delta / sd})
 	}
-	sort.Slice(out, func(i, j int) bool {
-		if out[i].Z != out[j].Z {
-			return out[i].Z > out[j].Z
+	slices.SortFunc(out, func(a, b LogOdds) int {
+		if c := cmp.Compare(b.Z, a.Z); c != 0 {
+			return c
 		}
-		return out[i].Term < out[j].Term
+		return strings.Compare(a.Term, b.Term)
 	})
 	return out
 }

@@ -1,10 +1,10 @@
 package metrics
 
 import (
+	"cmp"
 	"fmt"
 	"math"
 	"slices"
-	"sort"
 
 	"gonum.org/v1/gonum/stat/distuv"
 )
@@ -111,7 +111,7 @@ func WilcoxonSignedRank(diffs []float64) TestResult {
 	for i := range order {
 		order[i] = i
 	}
-	sort.SliceStable(order, func(a, b int) bool { return math.Abs(nz[order[a]]) < math.Abs(nz[order[b]]) })
+	slices.SortStableFunc(order, func(a, b int) int { return cmp.Compare(math.Abs(nz[a]), math.Abs(nz[b])) })
 	doubled := make([]int, r.N)
 	var tieTerm float64
 	for i := 0; i < r.N; {

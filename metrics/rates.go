@@ -2,8 +2,9 @@ package metrics
 
 import (
 	"fmt"
+	"maps"
 	"math"
-	"sort"
+	"slices"
 
 	"gonum.org/v1/gonum/stat/distuv"
 )
@@ -125,11 +126,7 @@ func RatesBy(outcomes []Outcome, by GroupBy, level float64) RateTable {
 		}
 	}
 	var tab RateTable
-	names := make([]string, 0, len(groups))
-	for g := range groups {
-		names = append(names, g)
-	}
-	sort.Strings(names)
+	names := slices.Sorted(maps.Keys(groups))
 	for _, g := range names {
 		r := DetectionRate(groups[g].detected, groups[g].n, level)
 		r.Group = g

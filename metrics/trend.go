@@ -2,8 +2,9 @@ package metrics
 
 import (
 	"fmt"
+	"maps"
 	"math"
-	"sort"
+	"slices"
 
 	"gonum.org/v1/gonum/stat"
 	"gonum.org/v1/gonum/stat/distuv"
@@ -51,11 +52,7 @@ func TrendByFamily(points []Point, level float64) ([]Trend, error) {
 		}
 		byFamily[p.ReferenceFamily] = append(byFamily[p.ReferenceFamily], p)
 	}
-	families := make([]string, 0, len(byFamily))
-	for f := range byFamily {
-		families = append(families, f)
-	}
-	sort.Strings(families)
+	families := slices.Sorted(maps.Keys(byFamily))
 	out := make([]Trend, 0, len(families))
 	for _, f := range families {
 		ps := byFamily[f]

@@ -6,16 +6,16 @@ import (
 	"strings"
 )
 
-// Categories is the closed set of organism categories (contract).
+// Categories is the closed set of organism categories (README "Adding an organism").
 var Categories = []string{
 	"backdoor", "sdf_false_fact", "hidden_behaviour", "eval_awareness",
 	"rm_sycophancy", "emergent_misalignment", "taboo", "control", "other",
 }
 
-// ReferenceKinds is the closed set of reference kinds (contract).
+// ReferenceKinds is the closed set of reference kinds (README "Adding an organism").
 var ReferenceKinds = []string{"true_base", "cross_family", "weak", "other"}
 
-// ParamsKinds is the closed set of parameter-count kinds (contract): plots
+// ParamsKinds is the closed set of parameter-count kinds (README "Adding an organism"): plots
 // never put two kinds on one axis.
 var ParamsKinds = []string{"weights", "ngram_entries"}
 

@@ -2,14 +2,16 @@ package organisms
 
 import (
 	"bytes"
+	"cmp"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"reflect"
 	"regexp"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -100,7 +102,7 @@ func SyntaxError(file string, err error) Error {
 }
 
 func (l ErrorList) sorted() ErrorList {
-	sort.SliceStable(l, func(i, j int) bool { return l[i].Line < l[j].Line })
+	slices.SortStableFunc(l, func(a, b Error) int { return cmp.Compare(a.Line, b.Line) })
 	return l
 }
 
@@ -283,12 +285,7 @@ func yamlFields(t reflect.Type) map[string]int {
 }
 
 func knownFields(fields map[string]int) string {
-	names := make([]string, 0, len(fields))
-	for n := range fields {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	return strings.Join(names, ", ")
+	return strings.Join(slices.Sorted(maps.Keys(fields)), ", ")
 }
 
 // line returns where a field path was read, 0 when unknown.

@@ -121,7 +121,7 @@ func ParseSize(size string) (int, error) {
 	return order, nil
 }
 
-// VariantName is the contract's variant name of a size and a strength: "n4-w5".
+// VariantName names a variant by size and strength (README "Variants and references"): "n4-w5".
 func VariantName(size string, weight int) string { return fmt.Sprintf("%s-w%d", size, weight) }
 
 // Bounds of zoo recipes. They catch typos (an extra zero or three) before

@@ -11,12 +11,12 @@ import (
 	"strings"
 )
 
-// organismID is the contract's snake_case. Reference ids may also hold dots
+// organismID is snake_case (README "Adding an organism"). Reference ids may also hold dots
 // and dashes, since they often spell a version (ref_qwen2.5_7b_instruct).
 var (
 	organismID  = regexp.MustCompile(`^[a-z0-9]+(?:_[a-z0-9]+)*$`)
 	referenceID = regexp.MustCompile(`^[a-z0-9][a-z0-9_.-]*$`)
-	// prefillConfig is the contract's <corpus>-<format>.
+	// prefillConfig is <corpus>-<format> (README "Configuration").
 	prefillConfig = regexp.MustCompile(`^[a-z0-9][a-z0-9_.]*-(raw|chat)$`)
 )
 

@@ -1,15 +1,16 @@
 package reports
 
 import (
+	"cmp"
 	"fmt"
 	"math"
-	"sort"
+	"slices"
 
 	"github.com/ppldiff/ppldiff/harness/results"
 	"github.com/ppldiff/ppldiff/metrics"
 )
 
-// DefaultScore is the score shown when Options.Score is empty (contract).
+// DefaultScore is the score shown when Options.Score is empty (README "What a run does", step 6).
 const DefaultScore = "ppl_diff"
 
 // rankingKey identifies one ranking: the samples of one entry.
@@ -82,7 +83,7 @@ func newRun(res *results.Results, samples []results.Sample, score string) (*run,
 		r.rankings[k] = append(r.rankings[k], s)
 	}
 	for _, rk := range r.rankings {
-		sort.SliceStable(rk, func(i, j int) bool { return rk[i].Rank < rk[j].Rank })
+		slices.SortStableFunc(rk, func(a, b results.Sample) int { return cmp.Compare(a.Rank, b.Rank) })
 	}
 	return r, nil
 }
@@ -145,7 +146,7 @@ func (m medianOf) Median() float64 {
 		return math.NaN()
 	}
 	v := append([]float64(nil), m.Values...)
-	sort.Float64s(v)
+	slices.Sort(v)
 	n := len(v)
 	if n%2 == 1 {
 		return v[n/2]
@@ -194,20 +195,16 @@ func summarize(entries []results.Entry) []summaryRow {
 			rows[i].Rankings = nil
 		}
 	}
-	sort.SliceStable(rows, func(i, j int) bool { return lessGroup(rows[i].Key, rows[j].Key) })
+	slices.SortStableFunc(rows, func(a, b summaryRow) int { return compareGroups(a.Key, b.Key) })
 	return rows
 }
 
-// lessGroup orders groups field by field as results.json orders entries,
-// except that digit runs compare as numbers (naturalCompare): n3-w4 comes
-// before n3-w16.
-func lessGroup(a, b groupKey) bool {
-	for _, c := range [][2]string{{a.Organism, b.Organism}, {a.Variant, b.Variant}, {a.Reference, b.Reference}, {a.Config, b.Config}} {
-		if r := naturalCompare(c[0], c[1]); r != 0 {
-			return r < 0
-		}
-	}
-	return false
+// compareGroups orders groups field by field as results.json orders
+// entries, except that digit runs compare as numbers (naturalCompare): n3-w4
+// comes before n3-w16.
+func compareGroups(a, b groupKey) int {
+	return cmp.Or(naturalCompare(a.Organism, b.Organism), naturalCompare(a.Variant, b.Variant),
+		naturalCompare(a.Reference, b.Reference), naturalCompare(a.Config, b.Config))
 }
 
 // hasPublished reports whether any row carries the study's numbers.

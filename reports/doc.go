@@ -24,7 +24,7 @@
 // sha256 in the page's Content-Security-Policy. SVGs do not embed fonts,
 // which keeps them byte-identical from render to render.
 //
-// Conventions the outputs follow (the contract is silent on them):
+// Conventions the outputs follow (README "Outputs" describes them for users):
 //   - Both reports open with the headline (a table of contents above it):
 //     one sentence per reference kind, "N of M organism variants detected"
 //     (controls left out; detected: mean count@100 >= 1 at the variant's

@@ -1,10 +1,11 @@
 package reports
 
 import (
+	"cmp"
 	"fmt"
 	"math"
 	"regexp"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -82,7 +83,7 @@ func validTokens(toks []results.TokenLogprob, n int) []results.TokenLogprob {
 			out = append(out, t)
 		}
 	}
-	sort.SliceStable(out, func(i, j int) bool { return out[i].Start < out[j].Start })
+	slices.SortStableFunc(out, func(a, b results.TokenLogprob) int { return cmp.Compare(a.Start, b.Start) })
 	return out
 }
 
@@ -170,7 +171,7 @@ func segments(text string, ftLP, refLP []results.TokenLogprob, matched []string)
 		}
 		bounds = append(bounds, c)
 	}
-	sort.Ints(bounds)
+	slices.Sort(bounds)
 	var out []segment
 	for i := 0; i+1 < len(bounds); i++ {
 		a, b := bounds[i], bounds[i+1]

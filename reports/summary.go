@@ -121,9 +121,3 @@ func formatPublished(v *float64) string {
 	}
 	return formatMean(*v)
 }
-
-// RenderTable writes a terminal table with the reports' style; cells are
-// cleaned of control characters and escapes.
-func RenderTable(w io.Writer, header []string, rows [][]string) error {
-	return renderTable(w, header, rows)
-}

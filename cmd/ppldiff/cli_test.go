@@ -23,7 +23,7 @@ var smallManifest = func() string {
 type cli struct {
 	t      testing.TB
 	dir    string
-	env    map[string]string
+	env    map[string]string // the run's environment, set with t.Setenv
 	stdout bytes.Buffer
 	stderr bytes.Buffer
 }
@@ -42,6 +42,20 @@ func (c *cli) run(ctx context.Context, args ...string) int {
 func (c *cli) runObserved(ctx context.Context, observe func(string, int64), args ...string) int {
 	c.stdout.Reset()
 	c.stderr.Reset()
+	// Viper reads settings from the process environment: c.env is put
+	// there for the call (and taken out again when the test ends).
+	// Variables of the test's own process (PPLDIFF_*) are hidden, so the
+	// tests stay hermetic; reexecEnv stays, for a child the run launches.
+	for _, kv := range os.Environ() {
+		k, _, _ := strings.Cut(kv, "=")
+		if _, mine := c.env[k]; strings.HasPrefix(k, "PPLDIFF_") && !mine && k != reexecEnv {
+			c.t.Setenv(k, "")
+			os.Unsetenv(k)
+		}
+	}
+	for k, v := range c.env {
+		c.t.Setenv(k, v)
+	}
 	env := &Env{
 		Stdin: strings.NewReader(""), Stdout: &c.stdout, Stderr: &c.stderr,
 		Getenv:  func(k string) string { return c.env[k] },

@@ -8,6 +8,7 @@ import (
 
 	"github.com/ppldiff/ppldiff/harness/doctor"
 	"github.com/ppldiff/ppldiff/harness/remote"
+	"github.com/ppldiff/ppldiff/reports/termsafe"
 )
 
 type doctorOptions struct {
@@ -44,7 +45,9 @@ pass/fail table.`,
 			if err != nil {
 				return backendErr(err)
 			}
-			if err := rep.Render(a.env.Stdout); err != nil {
+			title, header, rows := rep.Table()
+			fmt.Fprintln(a.env.Stdout, termsafe.String(title))
+			if err := termsafe.Table(a.env.Stdout, header, rows); err != nil {
 				return err
 			}
 			if !rep.OK() {

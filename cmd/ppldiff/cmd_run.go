@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"maps"
 	"os"
@@ -11,17 +10,18 @@ import (
 	"runtime"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
-	"github.com/ppldiff/ppldiff/harness/judge"
+	"github.com/ppldiff/ppldiff/harness/backend"
 	"github.com/ppldiff/ppldiff/harness/pipeline"
 	"github.com/ppldiff/ppldiff/harness/results"
 	"github.com/ppldiff/ppldiff/harness/store"
 )
 
-// runOptions are the flags of `ppldiff run`. Each is also a key of
-// ppldiff.yaml and a PPLDIFF_* variable; a flag wins only when given.
+// runOptions are the flags of `ppldiff run` that are not settings: each
+// setting's flag comes from the options table.
 type runOptions struct {
 	dryRun bool
 	// corpora are --corpus NAME=PATH: a one-off corpus without editing
@@ -29,51 +29,9 @@ type runOptions struct {
 	corpora []string
 }
 
-// runFlagKeys maps each run flag to its settings key.
-var runFlagKeys = map[string]string{
-	"manifest": "manifest", "matrix": "matrix", "organism": "organisms", "variant": "variants",
-	"reference": "references", "reference-kind": "reference_kinds", "prefills": "prefills",
-	"n": "n", "repeats": "repeats", "seed": "seed", "decoding": "decoding",
-	"temperature": "temperature", "top-p": "top_p", "max-new-tokens": "max_new_tokens",
-	"prefill-tokens": "prefill_tokens", "prefill-offset": "prefill_offset",
-	"min-completion-tokens": "min_completion_tokens", "max-compression-ratio": "max_compression_ratio",
-	"dedup": "dedup", "samples-top-k": "samples_top_k", "endpoint": "endpoints", "out": "out",
-	"store": "store", "model": "model", "reference-model": "reference_model",
-	"require-pinned": "require_pinned", "concurrency": "concurrency", "no-report": "no_report", "table": "table",
-}
-
 func (o *runOptions) AddFlags(cmd *cobra.Command) {
-	d := defaultSettings()
 	f := cmd.Flags()
-	f.String("manifest", d.Manifest, "organism manifest: zoo, paper, or a YAML file")
-	f.String("matrix", "", "preset matrix: study (the study's regime: 10,000 prefills per config, raw and chat each greedy and sampled, true base and cross family, one representative variant per organism)")
-	f.StringSlice("organism", nil, "organism id to run (repeatable; default all)")
-	f.StringSlice("variant", nil, "variant to run (repeatable; default all)")
-	f.StringSlice("reference", nil, "reference id (repeatable; default all of each organism)")
-	f.StringSlice("reference-kind", nil, "reference kind: true_base, cross_family, weak, other (repeatable)")
-	f.StringSlice("prefills", d.Prefills, "prefill config <corpus>-<format>, or <corpus>-<format>-greedy|sample to set its own decoding (repeatable)")
-	f.IntP("n", "n", d.N, "prefills per config and repeat")
-	f.Int("repeats", d.Repeats, "repeats; repeat r samples fresh prefills with seed + r")
-	f.Uint64("seed", d.Seed, "seed of prefill sampling and decoding")
-	f.String("decoding", d.Decoding, "greedy or sample")
-	f.Float64("temperature", d.Temperature, "sampling temperature")
-	f.Float64("top-p", d.TopP, "nucleus sampling threshold (1: off)")
-	f.Int("max-new-tokens", d.MaxNewTokens, "maximum completion length in tokens")
-	f.Int("prefill-tokens", d.PrefillTokens, "prefill length in tokens (the study's 3)")
-	f.String("prefill-offset", d.PrefillOffset, "where prefills start in a document: start or random")
-	f.Int("min-completion-tokens", d.MinCompletionTokens, "drop completions shorter than this before ranking")
-	f.Float64("max-compression-ratio", d.MaxCompressionRatio, "drop degenerate repetitions compressing better than this (0: keep)")
-	f.Bool("dedup", d.Dedup, "drop identical completions before ranking")
-	f.Int("samples-top-k", d.SamplesTopK, "completions per ranking written to samples.jsonl (0: all)")
-	f.StringSlice("endpoint", nil, "base URL of a model server (repeatable; vLLM by default)")
-	f.String("out", "", "output directory (default <workspace>/runs/<run id>)")
-	f.String("store", "", "store and model cache directory (default <workspace>/.ppldiff)")
-	f.String("model", "", "ad-hoc audit: served name of the finetuned model")
-	f.String("reference-model", "", "ad-hoc audit: served name of the reference model")
-	f.Bool("require-pinned", false, "refuse models without a pinned revision")
-	f.Int("concurrency", 0, "units in flight (default: cores for the zoo, serving.concurrency x endpoints for servers)")
-	f.Bool("no-report", false, "skip report.html, report.md and plots")
-	f.String("table", d.Table, "terminal summary: headline (one row per organism x reference) or full (every entry)")
+	addRunFlags(f) // the options table (options.go)
 	f.BoolVar(&o.dryRun, "dry-run", false, "print the plan and a token estimate per stage, then stop")
 	f.StringArrayVar(&o.corpora, "corpus", nil, "a corpus NAME=PATH (file, directory or glob of shards) for prefill configs NAME-raw, NAME-chat (repeatable)")
 }
@@ -96,7 +54,7 @@ reference costs only its scoring pass.`,
 			if err != nil {
 				return err
 			}
-			if err := l.bind(cmd.Flags(), runFlagKeys); err != nil {
+			if err := l.bind(cmd.Flags(), runFlagKeys()); err != nil {
 				return err
 			}
 			if err := l.applyMatrix(); err != nil {
@@ -136,7 +94,7 @@ func addCorpusFlags(corpora map[string]CorpusSetting, flags []string) (map[strin
 		if !ok || path == "" || !corpusName.MatchString(name) {
 			return nil, usagef("--corpus %q: want NAME=PATH with NAME of letters, digits and _ (e.g. --corpus c4=data/c4/*.json.gz), then use prefill configs NAME-raw or NAME-chat", f)
 		}
-		cs, _ := settingsKey(out, name)
+		cs, _ := backend.LookupFold(out, name)
 		for k := range out {
 			if strings.EqualFold(k, name) {
 				delete(out, k)
@@ -152,26 +110,6 @@ func addCorpusFlags(corpora map[string]CorpusSetting, flags []string) (map[strin
 // carry: no '-', which separates the format.
 var corpusName = regexp.MustCompile(`^[a-z0-9_]+$`)
 
-// runLog is run-log.json: what varies between machines and runs of the same
-// config, kept out of results.json.
-type runLog struct {
-	RunID      string                   `json:"run_id"`
-	Started    string                   `json:"started"`
-	Finished   string                   `json:"finished"`
-	Host       string                   `json:"host"`
-	GoVersion  string                   `json:"go_version"`
-	Version    string                   `json:"ppldiff_version"`
-	Workspace  string                   `json:"workspace"`
-	Store      string                   `json:"store"`
-	ConfigFile string                   `json:"config_file,omitempty"`
-	Endpoints  []string                 `json:"endpoints,omitempty"`
-	Work       pipeline.CounterSnapshot `json:"work"`
-	Models     any                      `json:"models,omitempty"`
-	Judge      *judge.Snapshot          `json:"judge,omitempty"`
-	JudgeAt    []string                 `json:"judge_endpoints,omitempty"`
-	Warnings   []string                 `json:"warnings"`
-}
-
 func (a *app) runRun(ctx context.Context, l *loader, s Settings, o *runOptions) error {
 	_, err := a.runRunTo(ctx, l, s, o)
 	return err
@@ -186,18 +124,17 @@ func (a *app) runRunTo(ctx context.Context, l *loader, s Settings, o *runOptions
 		return "", err
 	}
 	defer env.Close()
-	plan, err := pipeline.MakePlan(env.cfg, env.manifest, env.models)
+	plan, err := pipeline.MakePlan(env.Config, env.Manifest, env.Models)
 	if err != nil {
 		return "", err // exitTable: pipeline.ErrConfig
 	}
 	if o.dryRun {
 		plan.Describe(a.env.Stdout)
-		jc, _ := judgeConfig(s, env.manifest, env.cfg, true)
-		judgeBudget(a.env.Stdout, plan, jc, s)
-		fmt.Fprintf(a.env.Stdout, "run id: %s\n", env.cfg.RunID())
+		env.JudgeBudget(a.env.Stdout, plan)
+		fmt.Fprintf(a.env.Stdout, "run id: %s\n", env.Config.RunID())
 		return "", nil
 	}
-	for _, w := range env.warnings {
+	for _, w := range env.Warnings {
 		log.Warn(w)
 	}
 	st, err := store.Open(filepath.Join(l.storeDir(s), "store.db"))
@@ -210,18 +147,17 @@ func (a *app) runRunTo(ctx context.Context, l *loader, s Settings, o *runOptions
 	concurrency := s.Concurrency
 	if concurrency == 0 {
 		concurrency = runtime.GOMAXPROCS(0)
-		if eps := env.endpoints(); len(eps) > 0 {
+		if eps := env.Endpoints(); len(eps) > 0 {
 			concurrency = max(1, s.Serving.Concurrency*len(eps))
 		}
 	}
-	if zm, ok := env.models.(zooModels); ok {
-		// The builder bounds its own CPU work by GOMAXPROCS.
-		if err := buildZoo(ctx, zm.b, plan, prog, a.env.Stderr); err != nil {
+	if b := env.InProcessZoo(); b != nil {
+		if err := backend.BuildZoo(ctx, b, plan, prog, a.env.Stderr); err != nil {
 			prog.Wait()
 			return "", err
 		}
 	}
-	jdg, judgeEndpoints, err := newJudge(s, env.cfg, st, a.env, log)
+	jdg, judgeEndpoints, err := env.NewJudge(st, log)
 	if err != nil {
 		return "", err
 	}
@@ -230,8 +166,8 @@ func (a *app) runRunTo(ctx context.Context, l *loader, s Settings, o *runOptions
 		pjudge = jdg
 	}
 	outcome, err := pipeline.Run(ctx, plan, pipeline.Options{
-		Manifest: env.manifest, Models: env.models, Corpora: env.corpora,
-		Cache: pipeline.StoreCache(st), Detect: detectorFor, Progress: prog, Logger: log,
+		Manifest: env.Manifest, Models: env.Models, Corpora: env.Corpora,
+		Cache: st, Detect: backend.Detector, Progress: prog, Logger: log,
 		Concurrency: concurrency, Version: version, Counters: counters, Judge: pjudge,
 	})
 	prog.Wait()
@@ -246,36 +182,28 @@ func (a *app) runRunTo(ctx context.Context, l *loader, s Settings, o *runOptions
 		out = filepath.Join(a.env.Dir, out)
 	}
 	leftovers := results.CleanTemp(out)
-	if err := writeRunOutputs(ctx, st, out, outcome); err != nil {
+	if err := backend.WriteOutputs(ctx, st, out, outcome); err != nil {
 		return "", err
 	}
-	warnings := append(slices.Clone(env.warnings), outcome.Warnings...)
+	warnings := append(slices.Clone(env.Warnings), outcome.Warnings...)
 	if len(leftovers) > 0 {
 		warnings = append(warnings, fmt.Sprintf("removed %d temporary file(s) an interrupted write left in %s", len(leftovers), out))
 	}
 	warnings = append(warnings, st.Repairs()...)
-	warnings = append(warnings, env.repairs()...)
-	warnings = append(warnings, env.skips.warnings()...)
+	warnings = append(warnings, env.LateWarnings()...)
 	host, _ := os.Hostname()
-	rl := runLog{
-		RunID: runID, Started: started.UTC().Format("2006-01-02T15:04:05Z07:00"),
-		Finished: a.env.Now().UTC().Format("2006-01-02T15:04:05Z07:00"), Host: host,
+	rl := results.RunLog{
+		RunID: runID, Started: started.UTC().Format(time.RFC3339),
+		Finished: a.env.Now().UTC().Format(time.RFC3339), Host: host,
 		GoVersion: runtime.Version(), Version: version, Workspace: l.workspace, Store: l.storeDir(s),
-		ConfigFile: l.file, Endpoints: env.endpoints(), Work: outcome.Counters, Models: env.modelCounters(),
+		ConfigFile: l.file, Endpoints: env.Endpoints(), Work: outcome.Counters, Models: env.ModelWork(),
 		Warnings: warnings,
 	}
 	if jdg != nil {
 		snap := jdg.Counters.Snapshot()
 		rl.Judge, rl.JudgeAt = &snap, judgeEndpoints
 	}
-	if rl.Warnings == nil {
-		rl.Warnings = []string{}
-	}
-	b, _ := json.MarshalIndent(rl, "", "  ")
-	if err := keepRunLog(out); err != nil {
-		return "", err
-	}
-	if err := results.WriteFileAtomic(filepath.Join(out, results.RunLogFile), append(b, '\n')); err != nil {
+	if err := backend.WriteRunLog(out, rl); err != nil {
 		return "", err
 	}
 	if err := printSummary(a.env.Stdout, outcome.Results, s.Table); err != nil {
@@ -292,47 +220,4 @@ func (a *app) runRunTo(ctx context.Context, l *loader, s Settings, o *runOptions
 		fmt.Fprintf(a.env.Stdout, "%d warning(s): %s\n", len(warnings), strings.Join(warnings, "; "))
 	}
 	return out, nil
-}
-
-// keepRunLog moves an earlier invocation's run-log.json in out aside, to
-// run-log.N.json with the next free N (1, 2, ...), so every invocation that
-// wrote to out keeps its log (its times, host and work done) and
-// run-log.json is always the latest.
-func keepRunLog(out string) error {
-	cur := filepath.Join(out, results.RunLogFile)
-	if _, err := os.Stat(cur); err != nil {
-		return nil
-	}
-	stem := strings.TrimSuffix(results.RunLogFile, ".json")
-	for n := 1; ; n++ {
-		prev := filepath.Join(out, fmt.Sprintf("%s.%d.json", stem, n))
-		if _, err := os.Stat(prev); err == nil {
-			continue
-		}
-		if err := os.Rename(cur, prev); err != nil {
-			return fmt.Errorf("keep the earlier %s: %w", results.RunLogFile, err)
-		}
-		return nil
-	}
-}
-
-// writeRunOutputs writes results.json and samples.jsonl and records them in
-// the store so `ppldiff export` can write them again.
-func writeRunOutputs(ctx context.Context, st *store.Store, out string, oc *pipeline.Outcome) error {
-	rb, err := results.Marshal(oc.Results)
-	if err != nil {
-		return err
-	}
-	sb, err := results.MarshalSamples(oc.Samples)
-	if err != nil {
-		return err
-	}
-	cfg, _ := json.Marshal(oc.Results.Run.Config)
-	if err := st.PutRun(ctx, store.Run{ID: oc.Results.Run.ID, ConfigJSON: cfg, Results: rb, Samples: sb, Status: "complete"}); err != nil {
-		return fmt.Errorf("store run: %w", err)
-	}
-	if err := results.WriteFileAtomic(filepath.Join(out, results.SamplesFile), sb); err != nil {
-		return err
-	}
-	return results.WriteFileAtomic(filepath.Join(out, results.ResultsFile), rb)
 }

@@ -89,7 +89,7 @@ func printStore(ctx context.Context, a *app, st *store.Store, dir string) error 
 			humanBytes(r.ResultsBytes), humanBytes(r.SamplesBytes)})
 	}
 	if len(cells) > 0 {
-		if err := reports.RenderTable(a.env.Stdout, []string{"run", "status", "created", "updated", "results", "samples (compressed)"}, cells); err != nil {
+		if err := reports.Table(a.env.Stdout, []string{"run", "status", "created", "updated", "results", "samples (compressed)"}, cells); err != nil {
 			return err
 		}
 	}

@@ -5,14 +5,15 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"os"
 	"path/filepath"
 	"time"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
-	"github.com/ppldiff/ppldiff/harness/lm"
+	"github.com/ppldiff/ppldiff/harness/backend"
 	"github.com/ppldiff/ppldiff/harness/serve"
-	"github.com/ppldiff/ppldiff/harness/zoo"
 )
 
 type serveOptions struct {
@@ -54,14 +55,14 @@ tests and demos: 'ppldiff run --endpoint http://ADDR' against it gives the
 in-process results.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return a.runServe(cmd.Context(), o)
+			return a.runServe(cmd.Context(), cmd.Flags(), o)
 		},
 	}
 	o.AddFlags(cmd)
 	return cmd
 }
 
-func (a *app) runServe(ctx context.Context, o *serveOptions) error {
+func (a *app) runServe(ctx context.Context, flags *pflag.FlagSet, o *serveOptions) error {
 	var d serve.Dialect
 	switch o.dialect {
 	case "vllm":
@@ -90,14 +91,18 @@ func (a *app) runServe(ctx context.Context, o *serveOptions) error {
 	if err != nil {
 		return err
 	}
-	storeDir := l.storeDir(Settings{Store: o.store})
-	b, err := zoo.NewBuilder(m, filepath.Join(storeDir, "models"))
+	// The model cache is the run's: --store, PPLDIFF_STORE or store: in
+	// ppldiff.yaml, layered as for `run`.
+	if err := l.bind(flags, map[string]string{"store": "store"}); err != nil {
+		return err
+	}
+	s, err := l.settings()
 	if err != nil {
-		return inputErr(err)
+		return err
 	}
 	log := a.logger("info")
 	log.Info("building zoo models", "manifest", m.Name)
-	models, err := zooServed(ctx, b)
+	models, err := backend.ZooServed(ctx, m, filepath.Join(l.storeDir(s), "models"))
 	if err != nil {
 		return err
 	}
@@ -120,23 +125,21 @@ func (a *app) runServe(ctx context.Context, o *serveOptions) error {
 	}
 }
 
-// zooServed builds every zoo model and keys it by served name.
-func zooServed(ctx context.Context, b *zoo.Builder) (map[string]lm.Model, error) {
-	if err := b.BuildAll(ctx); err != nil {
-		return nil, err
+// loadJudgeRules reads `serve --judge-rules FILE`; "" serves no judge.
+func loadJudgeRules(env *Env, path string) (*serve.JudgeRules, error) {
+	if path == "" {
+		return nil, nil
 	}
-	models := map[string]lm.Model{}
-	for _, p := range b.Pairs() {
-		om, err := b.Organism(ctx, p.Organism, p.Variant)
-		if err != nil {
-			return nil, err
-		}
-		models[om.Info().ServedName] = om
-		rm, err := b.Reference(ctx, p.Reference, p.Organism, p.Variant)
-		if err != nil {
-			return nil, err
-		}
-		models[rm.Info().ServedName] = rm
+	if !filepath.IsAbs(path) {
+		path = filepath.Join(env.Dir, path)
 	}
-	return models, nil
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, inputErr(fmt.Errorf("--judge-rules: %w", err))
+	}
+	r, err := serve.ParseJudgeRules(path, data)
+	if err != nil {
+		return nil, inputErr(err)
+	}
+	return r, nil
 }

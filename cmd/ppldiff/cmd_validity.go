@@ -43,7 +43,7 @@ have; then each organism's flagged fraction at its most-flagged config.`,
 				}
 				runs = append(runs, res)
 			}
-			paper, err := organisms.Load("paper")
+			paper, err := paperNumbers()
 			if err != nil {
 				return err
 			}
@@ -61,4 +61,18 @@ have; then each organism's flagged fraction at its most-flagged config.`,
 	}
 	o.AddFlags(cmd)
 	return cmd
+}
+
+// paperNumbers reads the study's published numbers from the built-in paper
+// manifest.
+func paperNumbers() ([]validity.StudyNumber, error) {
+	m, err := organisms.Load("paper")
+	if err != nil {
+		return nil, err
+	}
+	var out []validity.StudyNumber
+	for _, n := range m.PublishedNumbers() {
+		out = append(out, validity.StudyNumber(n))
+	}
+	return out, nil
 }

@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/ppldiff/ppldiff/harness/results"
 )
 
 // A damaged store row and a damaged cached model file change nothing in
@@ -46,7 +48,7 @@ func TestDamagedCachesAreRecomputed(t *testing.T) {
 	if got := c.read("out", "results.json"); !bytes.Equal(got, clean) {
 		t.Fatal("results.json changed after the caches were damaged")
 	}
-	var rl runLog
+	var rl results.RunLog
 	if err := json.Unmarshal(c.read("out", "run-log.json"), &rl); err != nil {
 		t.Fatal(err)
 	}
@@ -78,7 +80,7 @@ func TestSkipBadCountsSkippedLinesInRunLog(t *testing.T) {
 	c.write("web.jsonl", corpus.String())
 	c.write(ConfigFile, "corpora:\n  web:\n    path: web.jsonl\n    skip_bad: true\n")
 	c.mustRun("run", "--manifest", smallManifest, "--prefills", "web-raw", "-n", "5", "--organism", "control_general", "--out", "out", "--no-report")
-	var rl runLog
+	var rl results.RunLog
 	if err := json.Unmarshal(c.read("out", "run-log.json"), &rl); err != nil {
 		t.Fatal(err)
 	}
@@ -115,7 +117,7 @@ func TestLeftoversAreCleanedAndReportSaysIncomplete(t *testing.T) {
 			t.Errorf("%s survived the next run", f)
 		}
 	}
-	var rl runLog
+	var rl results.RunLog
 	if err := json.Unmarshal(c.read("out", "run-log.json"), &rl); err != nil {
 		t.Fatal(err)
 	}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io/fs"
 
+	"github.com/ppldiff/ppldiff/harness/backend"
 	"github.com/ppldiff/ppldiff/harness/corpus"
 	"github.com/ppldiff/ppldiff/harness/pipeline"
 	"github.com/ppldiff/ppldiff/harness/remote"
@@ -58,6 +59,10 @@ var exitTable = []struct {
 	code   int
 }{
 	{context.Canceled, exitInterrupted},
+	// What harness/backend found wrong with a run's settings or inputs.
+	{backend.ErrSetting, exitUsage},
+	{backend.ErrInput, exitInput},
+	{backend.ErrServer, exitBackend},
 	{pipeline.ErrConfig, exitUsage},
 	{organisms.ErrInvalid, exitInput},
 	{corpus.ErrBadInput, exitInput},

@@ -47,12 +47,18 @@ func TestCheckReseedPassesRealDropFails(t *testing.T) {
 	if code := c.run(context.Background(), "check", "bad", "--baseline", "baseline.json"); code != exitGateFailed {
 		t.Fatalf("check of the re-seeded broken run: exit %d, want %d\n%s\n%s", code, exitGateFailed, c.stdout.String(), c.stderr.String())
 	}
+	named := false
 	for _, line := range strings.Split(c.stdout.String(), "\n") {
-		if strings.HasPrefix(line, "FAIL ") && !strings.Contains(line, "backdoor_phrase") {
+		if !strings.Contains(line, "│ FAIL ") { // a row of the entries table
+			continue
+		}
+		if strings.Contains(line, "backdoor_phrase") {
+			named = true
+		} else {
 			t.Errorf("an unchanged organism failed: %s", line)
 		}
 	}
-	if !strings.Contains(c.stdout.String(), "FAIL    backdoor_phrase") {
+	if !named {
 		t.Errorf("the broken detector's entries are not named:\n%s", c.stdout.String())
 	}
 }

@@ -1,7 +1,5 @@
 package main
 
-import "github.com/ppldiff/ppldiff/organisms"
-
 // matrixStudy names the study's regime (`ppldiff run --matrix study`).
 const matrixStudy = "study"
 
@@ -21,12 +19,7 @@ var studyPreset = map[string]any{
 
 // applyMatrix lays a named matrix preset under the user's settings.
 func (l *loader) applyMatrix() error {
-	name := l.v.GetString("matrix")
-	if _, byFlag := l.flagSet["matrix"]; !byFlag {
-		if e := l.env.Getenv("PPLDIFF_MATRIX"); e != "" {
-			name = e
-		}
-	}
+	name := l.v.GetString("matrix") // flag, variable, file or default
 	switch name {
 	case "", "default":
 		return nil
@@ -37,19 +30,4 @@ func (l *loader) applyMatrix() error {
 		return nil
 	}
 	return usagef("matrix %q: want default or study", name)
-}
-
-// studyVariants selects each zoo organism's representative variant
-// (recipe.representative) as organism@variant.
-func studyVariants(m *organisms.Manifest) []string {
-	var out []string
-	for _, o := range m.Organisms {
-		if o.Recipe == nil {
-			continue
-		}
-		if v := o.Recipe.RepresentativeVariant(); v != "" {
-			out = append(out, o.ID+"@"+v)
-		}
-	}
-	return out
 }

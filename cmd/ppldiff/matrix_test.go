@@ -7,7 +7,6 @@ import (
 	"testing"
 
 	"github.com/ppldiff/ppldiff/harness/results"
-	"github.com/ppldiff/ppldiff/organisms"
 )
 
 // --matrix study runs each organism's representative variant only, reads
@@ -70,21 +69,5 @@ func TestStudyMatrixPreset(t *testing.T) {
 	}
 	if code := c.run(t.Context(), "run", "--manifest", smallManifest, "--matrix", "nope", "--dry-run"); code != 2 {
 		t.Errorf("unknown matrix: exit %d, want 2 (usage)", code)
-	}
-}
-
-// Every built-in zoo organism names a representative variant that exists.
-func TestZooRepresentativesExist(t *testing.T) {
-	m, err := organisms.Load("zoo")
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, v := range studyVariants(m) {
-		if v == "" {
-			t.Errorf("empty representative in %v", studyVariants(m))
-		}
-	}
-	if got := len(studyVariants(m)); got != len(m.Organisms) {
-		t.Errorf("%d representatives for %d organisms", got, len(m.Organisms))
 	}
 }

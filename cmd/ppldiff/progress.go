@@ -67,9 +67,8 @@ func (b *barProgress) Wait() { b.p.Wait() }
 
 type mpbBar struct{ b *mpb.Bar }
 
-func (m *mpbBar) Add(n int64)          { m.b.IncrInt64(n) }
-func (m *mpbBar) SetTotal(total int64) { m.b.SetTotal(total, false) }
-func (m *mpbBar) Done()                { m.b.SetTotal(-1, true) }
+func (m *mpbBar) Add(n int64) { m.b.IncrInt64(n) }
+func (m *mpbBar) Done()       { m.b.SetTotal(-1, true) }
 
 type logProgress struct{ log *slog.Logger }
 
@@ -101,8 +100,6 @@ func (b *logBar) Add(n int64) {
 		b.log.Info("progress", "stage", b.name, "done", d, "total", b.total)
 	}
 }
-
-func (b *logBar) SetTotal(total int64) { b.total = total }
 
 func (b *logBar) Done() {
 	b.mu.Lock()

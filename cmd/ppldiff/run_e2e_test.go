@@ -61,7 +61,7 @@ func TestRunWritesOutputsAndRerunDoesNoWork(t *testing.T) {
 	if bytes.Contains(first, []byte(c.dir)) {
 		t.Error("results.json holds a host path")
 	}
-	var log1 runLog
+	var log1 results.RunLog
 	if err := json.Unmarshal(c.read("out", "run-log.json"), &log1); err != nil {
 		t.Fatal(err)
 	}
@@ -73,7 +73,7 @@ func TestRunWritesOutputsAndRerunDoesNoWork(t *testing.T) {
 	if !bytes.Equal(first, c.read("out", "results.json")) {
 		t.Error("a second identical run changed results.json")
 	}
-	var log2 runLog
+	var log2 results.RunLog
 	if err := json.Unmarshal(c.read("out", "run-log.json"), &log2); err != nil {
 		t.Fatal(err)
 	}
@@ -81,7 +81,7 @@ func TestRunWritesOutputsAndRerunDoesNoWork(t *testing.T) {
 	if w.CompletionsGenerated != 0 || w.ScoresComputed != 0 || w.TokensGenerated != 0 || w.TokensScored != 0 {
 		t.Errorf("second run did work: %+v", w)
 	}
-	if m, ok := log2.Models.(map[string]any); !ok || m["models_trained"] != float64(0) {
+	if m := log2.Models; m == nil || m.ModelsTrained != 0 {
 		t.Errorf("second run trained models: %v", log2.Models)
 	}
 }
@@ -113,7 +113,7 @@ func TestResumeAfterInterrupt(t *testing.T) {
 	if !bytes.Equal(want, c.read("out", "results.json")) {
 		t.Error("resumed run's results.json differs from an uninterrupted run's")
 	}
-	var lg runLog
+	var lg results.RunLog
 	if err := json.Unmarshal(c.read("out", "run-log.json"), &lg); err != nil {
 		t.Fatal(err)
 	}
@@ -145,7 +145,7 @@ func TestAddingAReferenceOnlyScores(t *testing.T) {
 	c := newCLI(t)
 	c.mustRun(smallRunArgs("a", "--no-report", "--reference", "true_base")...)
 	c.mustRun(smallRunArgs("b", "--no-report")...)
-	var lg runLog
+	var lg results.RunLog
 	if err := json.Unmarshal(c.read("b", "run-log.json"), &lg); err != nil {
 		t.Fatal(err)
 	}

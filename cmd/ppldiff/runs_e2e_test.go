@@ -6,6 +6,8 @@ import (
 	"os"
 	"strings"
 	"testing"
+
+	"github.com/ppldiff/ppldiff/harness/results"
 )
 
 // TestRunLogPerInvocation: a second run into the same directory keeps the
@@ -20,7 +22,7 @@ func TestRunLogPerInvocation(t *testing.T) {
 	if got := c.read("out", "run-log.1.json"); string(got) != string(first) {
 		t.Errorf("run-log.1.json is not the first invocation's log")
 	}
-	var lg runLog
+	var lg results.RunLog
 	if err := json.Unmarshal(c.read("out", "run-log.json"), &lg); err != nil {
 		t.Fatal(err)
 	}

@@ -4,11 +4,9 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"math"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
-	"time"
 
 	"go.yaml.in/yaml/v3"
 )
@@ -81,37 +79,20 @@ type settingCheck struct {
 // whole matrix and fail when the results are written. The message names the
 // flag, variable or file:line the value came from.
 func (l *loader) validateSettings(s Settings) error {
-	notFinite := func(x float64) bool { return math.IsNaN(x) || math.IsInf(x, 0) }
-	checks := []settingCheck{
-		{"n", s.N < 1 || s.N > maxN, s.N, fmt.Sprintf("an integer from 1 to %d", maxN)},
-		{"repeats", s.Repeats < 1 || s.Repeats > maxRepeats, s.Repeats, fmt.Sprintf("an integer from 1 to %d", maxRepeats)},
-		{"temperature", notFinite(s.Temperature) || s.Temperature < 0 || s.Temperature > maxTemperature, s.Temperature,
-			fmt.Sprintf("a finite number from 0 to %d (above 0 when sampling)", maxTemperature)},
-		{"top_p", notFinite(s.TopP) || s.TopP <= 0 || s.TopP > 1, s.TopP, "a number in (0, 1]"},
-		{"max_new_tokens", s.MaxNewTokens < 1 || s.MaxNewTokens > maxNewTokensCap, s.MaxNewTokens, fmt.Sprintf("an integer from 1 to %d", maxNewTokensCap)},
-		{"prefill_tokens", s.PrefillTokens < 1 || s.PrefillTokens > maxPrefillTokens, s.PrefillTokens, fmt.Sprintf("an integer from 1 to %d", maxPrefillTokens)},
-		{"min_completion_tokens", s.MinCompletionTokens < 0 || s.MinCompletionTokens > maxNewTokensCap, s.MinCompletionTokens, fmt.Sprintf("an integer from 0 to %d", maxNewTokensCap)},
-		{"max_compression_ratio", notFinite(s.MaxCompressionRatio) || s.MaxCompressionRatio < 0, s.MaxCompressionRatio, "a finite number >= 0 (0: keep everything)"},
-		{"samples_top_k", s.SamplesTopK < 0, s.SamplesTopK, "an integer >= 0 (0: all)"},
-		{"samples_token_detail", s.SamplesTokenDetail < 0, s.SamplesTokenDetail, "an integer >= 0 (0: all written)"},
-		{"concurrency", s.Concurrency < 0 || s.Concurrency > maxConcurrency, s.Concurrency, fmt.Sprintf("an integer from 0 (automatic) to %d", maxConcurrency)},
-		{"serving.batch_size", s.Serving.BatchSize < 1 || s.Serving.BatchSize > maxBatchSize, s.Serving.BatchSize, fmt.Sprintf("an integer from 1 to %d", maxBatchSize)},
-		{"serving.concurrency", s.Serving.Concurrency < 1 || s.Serving.Concurrency > maxConcurrency, s.Serving.Concurrency, fmt.Sprintf("an integer from 1 to %d", maxConcurrency)},
-		{"serving.retries", s.Serving.Retries < 0 || s.Serving.Retries > maxRetries, s.Serving.Retries, fmt.Sprintf("an integer from 0 to %d", maxRetries)},
-		{"serving.rate_limit", notFinite(s.Serving.RateLimit) || s.Serving.RateLimit < 0, s.Serving.RateLimit, "requests per second, a finite number >= 0 (0: no limit)"},
+	var checks []settingCheck
+	for _, o := range options {
+		if o.valid == nil {
+			continue
+		}
+		v := field(&s, o.key).Interface()
+		shown := v
+		if str, ok := v.(string); ok {
+			shown = strconv.Quote(str)
+		}
+		checks = append(checks, settingCheck{o.key, !o.valid(v), shown, o.want})
 	}
-	checks = append(checks, judgeChecks(s.Judge)...)
 	if s.Decoding == "sample" && s.Temperature == 0 {
 		checks = append(checks, settingCheck{"temperature", true, s.Temperature, "above 0 when sampling (or --decoding greedy)"})
-	}
-	for _, d := range []struct {
-		key, val string
-		zeroOK   bool
-	}{{"serving.timeout", s.Serving.Timeout, false}, {"serving.backoff", s.Serving.Backoff, true},
-		{"serving.backoff_max", s.Serving.BackoffMax, true}, {"serving.launch_timeout", s.Serving.LaunchTimeout, false}} {
-		v, err := time.ParseDuration(d.val)
-		bad := err != nil || v < 0 || (v == 0 && !d.zeroOK)
-		checks = append(checks, settingCheck{d.key, bad, strconv.Quote(d.val), "a positive duration such as 30s or 2m"})
 	}
 	for name, c := range s.Corpora {
 		if strings.TrimSpace(c.Path) == "" {
@@ -135,6 +116,6 @@ func (l *loader) validateSettings(s Settings) error {
 	if len(msgs) == 0 {
 		return nil
 	}
-	sort.Strings(msgs)
+	slices.Sort(msgs)
 	return usageErr(errors.New(strings.Join(msgs, "; ")))
 }

@@ -2,10 +2,8 @@ package main
 
 import (
 	"errors"
-	"reflect"
+	"os"
 	"testing"
-
-	"github.com/spf13/viper"
 )
 
 // FuzzSettings loads arbitrary ppldiff.yaml content and one environment
@@ -21,14 +19,11 @@ func FuzzSettings(f *testing.F) {
 	f.Add("chat: {system: \"x\", user: y}\nseed: 18446744073709551615\n", "-0")
 	f.Add("n: 1e3\nrepeats: [1]\n", "0x10")
 	f.Fuzz(func(t *testing.T, config, envVal string) {
-		env := &Env{Getenv: func(k string) string {
-			if k == "PPLDIFF_TEMPERATURE" || k == "PPLDIFF_SERVING_RATE_LIMIT" {
-				return envVal
-			}
-			return ""
-		}, Dir: t.TempDir()}
-		l := &loader{env: env, v: viper.New(), workspace: env.Dir}
-		setDefaults(l.v, "", reflect.ValueOf(defaultSettings()))
+		// Viper reads the process environment.
+		t.Setenv("PPLDIFF_TEMPERATURE", envVal)
+		t.Setenv("PPLDIFF_SERVING_RATE_LIMIT", envVal)
+		env := &Env{Getenv: os.Getenv, Dir: t.TempDir()}
+		l := &loader{env: env, v: newViper(), workspace: env.Dir}
 		check := func(err error) bool {
 			if err == nil {
 				return true

@@ -7,7 +7,6 @@ import (
 	"testing"
 
 	"github.com/ppldiff/ppldiff/harness/results"
-	"github.com/ppldiff/ppldiff/organisms"
 	"github.com/ppldiff/ppldiff/reports/validity"
 )
 
@@ -37,7 +36,7 @@ func TestStudyMatrixMatchesTheStudy(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	paper, err := organisms.Load("paper")
+	paper, err := paperNumbers()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -6,20 +6,9 @@ import (
 	"io"
 	"os"
 
-	"github.com/ppldiff/ppldiff/harness/pipeline"
 	"github.com/ppldiff/ppldiff/harness/results"
-	"github.com/ppldiff/ppldiff/organisms"
 	"github.com/ppldiff/ppldiff/reports"
 )
-
-// detectorFor compiles an organism's detectors (the contract's rule).
-func detectorFor(o *organisms.Organism) (pipeline.Detector, error) {
-	m, err := o.Detectors.Compile()
-	if err != nil {
-		return nil, inputErr(err)
-	}
-	return m, nil
-}
 
 // readResults reads a run directory's results.json; a missing or malformed
 // file is bad input.

@@ -9,7 +9,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"sort"
+	"slices"
 	"strings"
 )
 
@@ -134,7 +134,7 @@ func (w Warnings) String() string {
 	for r, c := range w.Counts {
 		reasons = append(reasons, fmt.Sprintf("%d %s", c, r))
 	}
-	sort.Strings(reasons)
+	slices.Sort(reasons)
 	s := fmt.Sprintf("%d records skipped (%s)", w.Total(), strings.Join(reasons, ", "))
 	if len(w.Examples) > 0 {
 		s += "; first: " + strings.Join(w.Examples, "; ")
@@ -242,7 +242,7 @@ func Shards(path string) ([]string, error) {
 	default:
 		files = []string{path}
 	}
-	sort.Strings(files)
+	slices.Sort(files)
 	for _, f := range files {
 		if extension(f) == "" {
 			return nil, &InputError{Path: f, Msg: fmt.Sprintf("unknown corpus format %q; supported extensions: %s",

@@ -9,7 +9,7 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -269,7 +269,7 @@ func jsonText(line []byte, field string) (text []byte, reason SkipReason, detail
 		for k := range obj {
 			fields = append(fields, strconv.Quote(k))
 		}
-		sort.Strings(fields)
+		slices.Sort(fields)
 		return nil, SkipMissingField, fmt.Sprintf("no field %q (fields present: %s); set text_field for this corpus", field, strings.Join(fields, ", "))
 	}
 	var str *string

@@ -3,9 +3,7 @@ package doctor
 import (
 	"context"
 	"fmt"
-	"io"
 	"math"
-	"text/tabwriter"
 	"time"
 
 	"github.com/ppldiff/ppldiff/harness/lm"
@@ -60,15 +58,14 @@ func (r *Report) OK() bool {
 	return true
 }
 
-// Render writes the report as an aligned text table.
-func (r *Report) Render(w io.Writer) error {
-	fmt.Fprintf(w, "doctor: model %s on %s (dialect %s)\n", r.Model, r.Endpoint, r.Dialect)
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "CHECK\tSTATUS\tDETAIL")
+// Table is the report as a title line and a table, for the CLI to print
+// with the project's table writer.
+func (r *Report) Table() (title string, header []string, rows [][]string) {
+	title = fmt.Sprintf("doctor: model %s on %s (dialect %s)", r.Model, r.Endpoint, r.Dialect)
 	for _, row := range r.Rows {
-		fmt.Fprintf(tw, "%s\t%s\t%s\n", row.Check, row.Status, row.Detail)
+		rows = append(rows, []string{row.Check, string(row.Status), row.Detail})
 	}
-	return tw.Flush()
+	return title, []string{"check", "status", "detail"}, rows
 }
 
 // fixedText is scored by every agreement check.

@@ -5,7 +5,7 @@
 //
 // An imported run holds only the stored top-k of each ranking
 // (truncated_at), no per-token data (nulls) and no model tokens (zeros).
-// Its prefill configs are renamed to the contract form: the authors'
+// Its prefill configs are renamed to our <corpus>-<format> form: the authors'
 // "c4-10k-raw" (corpus, sample budget, format) becomes "c4-raw"; the run's
 // config records the original names.
 package importer

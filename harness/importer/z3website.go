@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 	"regexp"
 
+	"github.com/ppldiff/ppldiff/harness/pipeline"
 	"github.com/ppldiff/ppldiff/harness/results"
 	"github.com/ppldiff/ppldiff/metrics"
 	"github.com/ppldiff/ppldiff/organisms"
@@ -80,11 +81,11 @@ func parseWebsite(filename string, data []byte) ([]websiteEntry, error) {
 }
 
 // websiteConfig reads the authors' "c4-10k-raw" (corpus, sample budget,
-// format) as the contract's "c4-raw"; a config already in contract form is
-// kept.
+// format) as our "c4-raw" (README "Configuration": <corpus>-<format>); a
+// config already in that form is kept.
 var websiteConfig = regexp.MustCompile(`^([a-z0-9_]+)(?:-[0-9]+k)?-(raw|chat)$`)
 
-// ConfigName maps an authors' prefill configuration to the contract form.
+// ConfigName maps an authors' prefill configuration to our <corpus>-<format> form.
 func ConfigName(authors string) (string, error) {
 	sub := websiteConfig.FindStringSubmatch(authors)
 	if sub == nil {
@@ -202,7 +203,7 @@ func importEntry(we websiteEntry, m *organisms.Manifest, where string) (results.
 		Config: config, Repeat: 0, Score: "ppl_diff",
 		NCompletions: *we.NCompletions, NFlagged: we.NFlagged,
 		TruncatedAt: intPtr(len(we.Top)),
-		Published:   results.PublishedFrom(o.PublishedFor(ref.ID)),
+		Published:   pipeline.PublishedFrom(o.PublishedFor(ref.ID)),
 	}
 	if we.FirstRankPPLDiff != nil && *we.FirstRankPPLDiff >= 0 {
 		entry.PublishedFirstHitRank = intPtr(*we.FirstRankPPLDiff + 1) // theirs is 0-based

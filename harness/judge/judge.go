@@ -15,6 +15,7 @@ import (
 
 	"golang.org/x/sync/errgroup"
 
+	"github.com/ppldiff/ppldiff/harness/results"
 	"github.com/ppldiff/ppldiff/harness/store"
 	"github.com/ppldiff/ppldiff/harness/wire"
 	"github.com/ppldiff/ppldiff/organisms"
@@ -59,17 +60,12 @@ type Counters struct {
 }
 
 // Snapshot is Counters as numbers, for run-log.json.
-type Snapshot struct {
-	Calls            int64 `json:"judge_calls"`
-	Cached           int64 `json:"judge_cached"`
-	Judged           int64 `json:"judge_completions"`
-	PromptTokens     int64 `json:"judge_prompt_tokens"`
-	CompletionTokens int64 `json:"judge_completion_tokens"`
-}
+type Snapshot = results.JudgeWork
 
 // Snapshot reads the counters.
 func (c *Counters) Snapshot() Snapshot {
-	return Snapshot{c.Calls.Load(), c.Cached.Load(), c.Judged.Load(), c.PromptTokens.Load(), c.CompletionTokens.Load()}
+	return Snapshot{Calls: c.Calls.Load(), Cached: c.Cached.Load(), Judged: c.Judged.Load(),
+		PromptTokens: c.PromptTokens.Load(), CompletionTokens: c.CompletionTokens.Load()}
 }
 
 // Judge asks the judge model about completions.

@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 )
 
@@ -34,11 +35,7 @@ func TrainBPE(docs [][]byte, vocabSize int) (*BPE, error) {
 			}
 		})
 	}
-	keys := make([]string, 0, len(freq))
-	for k := range freq {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
+	keys := slices.Sorted(maps.Keys(freq))
 	words := make([][]int32, len(keys))
 	wfreq := make([]int64, len(keys))
 	pairs := map[uint64]int64{}

@@ -10,8 +10,8 @@ type Message struct {
 
 // ModelInfo describes a model as the pipeline and the results need it.
 type ModelInfo struct {
-	// ServedName is what a server calls the model (contract: organism@variant
-	// for zoo models, the Hugging Face id for full models, the LoRA name for adapters).
+	// ServedName is what a server calls the model (README "Served names":
+	// organism@variant for zoo models, the Hugging Face id for full models, the LoRA name for adapters).
 	ServedName string
 	// TokenizerID names the tokenizer: two models with equal TokenizerID split
 	// every text into the same token ids, so a reference may score generated ids as they are.

@@ -7,86 +7,61 @@ import (
 	"encoding/hex"
 	"math"
 	"sync"
+
+	"github.com/ppldiff/ppldiff/harness/store"
 )
 
-// CachedGeneration is a stored completion, keyed by content.
-type CachedGeneration struct {
-	Key          string
-	Model        string
-	PrefillKey   string
-	Tokens       []int
-	Text         []byte // decoded, invalid UTF-8 replaced
-	Logprobs     []float64
-	FinishReason string
-}
-
-// CachedPrefill is a cut prefill and its prompt, keyed by content (model,
-// tokenizer, corpus, document, length, offset rule, format). An empty
-// Prompt records a document too short to give one.
-type CachedPrefill struct {
-	Key    string
-	Source string // the prefill id: corpus:document[@offset]
-	Index  int
-	Prompt []int
-	Text   []byte
-}
-
-// CachedScores are stored teacher-forced logprobs, keyed by content.
-type CachedScores struct {
-	Key      string
-	Model    string
-	Logprobs []float64
-}
-
-// Cache persists generations and scores so that re-running, adding a repeat
-// or adding a reference only computes what is missing. The SQLite store
-// implements it; tests may use NewMemCache.
+// Cache persists prefills, completions and scores so that re-running,
+// adding a repeat or adding a reference only computes what is missing. The
+// record types are the store's; *store.Store implements Cache, and the
+// pipeline reaches the store through this interface only. Tests may use
+// NewMemCache.
 type Cache interface {
-	GetGenerations(ctx context.Context, keys []string) (map[string]CachedGeneration, error)
-	PutGenerations(ctx context.Context, gs []CachedGeneration) error
-	GetScores(ctx context.Context, keys []string) (map[string]CachedScores, error)
-	PutScores(ctx context.Context, ss []CachedScores) error
-	GetPrefills(ctx context.Context, keys []string) (map[string]CachedPrefill, error)
-	PutPrefills(ctx context.Context, ps []CachedPrefill) error
+	GetCompletions(ctx context.Context, keys []string) (map[string]store.Completion, error)
+	PutCompletions(ctx context.Context, gs []store.Completion) error
+	GetScores(ctx context.Context, keys []string) (map[string]store.Scores, error)
+	PutScores(ctx context.Context, ss []store.Scores) error
+	GetPrefills(ctx context.Context, keys []string) (map[string]store.Prefill, error)
+	PutPrefills(ctx context.Context, ps []store.Prefill) error
 }
 
 // MemCache is an in-memory Cache.
 type MemCache struct {
 	mu       sync.Mutex
-	gens     map[string]CachedGeneration
-	scores   map[string]CachedScores
-	prefills map[string]CachedPrefill
+	gens     map[string]store.Completion
+	scores   map[string]store.Scores
+	prefills map[string]store.Prefill
 }
 
 // NewMemCache returns an empty in-memory cache.
 func NewMemCache() *MemCache {
-	return &MemCache{gens: map[string]CachedGeneration{}, scores: map[string]CachedScores{}, prefills: map[string]CachedPrefill{}}
+	return &MemCache{gens: map[string]store.Completion{}, scores: map[string]store.Scores{}, prefills: map[string]store.Prefill{}}
 }
 
-func (m *MemCache) GetPrefills(_ context.Context, keys []string) (map[string]CachedPrefill, error) {
+func (m *MemCache) GetPrefills(_ context.Context, keys []string) (map[string]store.Prefill, error) {
 	return memGet(&m.mu, m.prefills, keys), nil
 }
 
-func (m *MemCache) PutPrefills(_ context.Context, ps []CachedPrefill) error {
-	memPut(&m.mu, m.prefills, ps, func(p CachedPrefill) string { return p.Key })
+func (m *MemCache) PutPrefills(_ context.Context, ps []store.Prefill) error {
+	memPut(&m.mu, m.prefills, ps, func(p store.Prefill) string { return p.Key })
 	return nil
 }
 
-func (m *MemCache) GetGenerations(_ context.Context, keys []string) (map[string]CachedGeneration, error) {
+func (m *MemCache) GetCompletions(_ context.Context, keys []string) (map[string]store.Completion, error) {
 	return memGet(&m.mu, m.gens, keys), nil
 }
 
-func (m *MemCache) PutGenerations(_ context.Context, gs []CachedGeneration) error {
-	memPut(&m.mu, m.gens, gs, func(g CachedGeneration) string { return g.Key })
+func (m *MemCache) PutCompletions(_ context.Context, gs []store.Completion) error {
+	memPut(&m.mu, m.gens, gs, func(g store.Completion) string { return g.Key })
 	return nil
 }
 
-func (m *MemCache) GetScores(_ context.Context, keys []string) (map[string]CachedScores, error) {
+func (m *MemCache) GetScores(_ context.Context, keys []string) (map[string]store.Scores, error) {
 	return memGet(&m.mu, m.scores, keys), nil
 }
 
-func (m *MemCache) PutScores(_ context.Context, ss []CachedScores) error {
-	memPut(&m.mu, m.scores, ss, func(s CachedScores) string { return s.Key })
+func (m *MemCache) PutScores(_ context.Context, ss []store.Scores) error {
+	memPut(&m.mu, m.scores, ss, func(s store.Scores) string { return s.Key })
 	return nil
 }
 
@@ -149,3 +124,6 @@ func (k *keyHasher) sum() string {
 	h := sha256.Sum256(k.buf)
 	return hex.EncodeToString(h[:])
 }
+
+// The SQLite store is the run's cache as it is.
+var _ Cache = (*store.Store)(nil)

@@ -11,7 +11,7 @@ import (
 	"strings"
 )
 
-// Score names (contract). All three are computed for every run.
+// Score names (README "What a run does", step 6). All three are computed for every run.
 const (
 	ScorePPLDiff    = "ppl_diff"    // PPL_ref - PPL_ft, the study's
 	ScoreLogPPLDiff = "logppl_diff" // mean NLL_ref - mean NLL_ft
@@ -159,7 +159,7 @@ func (c *Config) validate() error {
 		return fmt.Errorf("decoding must be greedy or sample, got %q", c.Decoding)
 	case !isFinite(c.Temperature) || c.Temperature < 0:
 		return fmt.Errorf("temperature must be a finite number >= 0, got %g", c.Temperature)
-	case c.samples() && c.Temperature <= 0:
+	case c.Samples() && c.Temperature <= 0:
 		return fmt.Errorf("temperature must be positive when sampling, got %g", c.Temperature)
 	case !isFinite(c.TopP) || c.TopP <= 0 || c.TopP > 1:
 		return fmt.Errorf("top_p must be in (0, 1], got %g", c.TopP)
@@ -205,7 +205,7 @@ func (c *Config) normalize() {
 		slices.Sort(*l)
 		*l = slices.Compact(*l)
 	}
-	if !c.samples() {
+	if !c.Samples() {
 		c.Temperature, c.TopP = 0, 1
 	}
 }

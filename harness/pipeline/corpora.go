@@ -4,9 +4,9 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"maps"
 	"math/rand/v2"
 	"slices"
-	"sort"
 	"strings"
 )
 
@@ -28,12 +28,7 @@ type CorpusSet map[string]CorpusOpener
 
 // Names lists the corpora, sorted.
 func (c CorpusSet) Names() []string {
-	var out []string
-	for k := range c {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
+	return slices.Sorted(maps.Keys(c))
 }
 
 // Sample draws n documents by reservoir sampling (one pass, memory O(n))

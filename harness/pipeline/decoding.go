@@ -28,9 +28,9 @@ func (pc PrefillConfig) decoding(cfg Config) string {
 	return cfg.Decoding
 }
 
-// samples reports whether any prefill config of the run samples (and so
+// Samples reports whether any prefill config of the run samples (and so
 // needs a positive temperature, which then belongs to the run's identity).
-func (c *Config) samples() bool {
+func (c *Config) Samples() bool {
 	if len(c.Prefills) == 0 {
 		return c.Decoding == DecodingSample
 	}

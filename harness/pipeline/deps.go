@@ -5,6 +5,7 @@ import (
 	"sync/atomic"
 
 	"github.com/ppldiff/ppldiff/harness/lm"
+	"github.com/ppldiff/ppldiff/harness/results"
 	"github.com/ppldiff/ppldiff/organisms"
 )
 
@@ -46,7 +47,6 @@ type Progress interface {
 // Bar counts one stage's work.
 type Bar interface {
 	Add(n int64)
-	SetTotal(total int64)
 	Done()
 }
 
@@ -55,7 +55,6 @@ type nopBar struct{}
 
 func (nopProgress) Stage(string, int64) Bar { return nopBar{} }
 func (nopBar) Add(int64)                    {}
-func (nopBar) SetTotal(int64)               {}
 func (nopBar) Done()                        {}
 
 // Counters count the work a run did (as opposed to the work its results
@@ -69,15 +68,8 @@ type Counters struct {
 	TokensScored         atomic.Int64 `json:"-"`
 }
 
-// CounterSnapshot is Counters as plain numbers.
-type CounterSnapshot struct {
-	CompletionsGenerated int64 `json:"completions_generated"`
-	CompletionsCached    int64 `json:"completions_cached"`
-	TokensGenerated      int64 `json:"tokens_generated"`
-	ScoresComputed       int64 `json:"scores_computed"`
-	ScoresCached         int64 `json:"scores_cached"`
-	TokensScored         int64 `json:"tokens_scored"`
-}
+// CounterSnapshot is Counters as plain numbers, as run-log.json holds them.
+type CounterSnapshot = results.Work
 
 // Snapshot reads the counters.
 func (c *Counters) Snapshot() CounterSnapshot {

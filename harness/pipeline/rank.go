@@ -1,67 +1,15 @@
 package pipeline
 
 import (
-	"bytes"
-	"compress/flate"
+	"cmp"
 	"math"
 	"slices"
-	"sort"
-	"sync"
 
 	"github.com/ppldiff/ppldiff/harness/lm"
 	"github.com/ppldiff/ppldiff/harness/results"
 	"github.com/ppldiff/ppldiff/metrics"
 	"github.com/ppldiff/ppldiff/organisms"
 )
-
-// filter marks the completions a ranking keeps: at least
-// MinCompletionTokens tokens (a short completion's perplexity is noise that
-// the raw difference would rank high), not a degenerate repetition (by
-// compression ratio), and, with Dedup, the first of identical texts.
-func filter(cfg Config, comps []*completion) {
-	seen := map[string]bool{}
-	for _, c := range comps {
-		c.kept = true
-		switch {
-		case len(c.gen.Tokens) == 0 || len(c.gen.Tokens) < cfg.MinCompletionTokens:
-			c.kept, c.dropNote = false, "short"
-		case cfg.MaxCompressionRatio > 0 && CompressionRatio(c.text) > cfg.MaxCompressionRatio:
-			c.kept, c.dropNote = false, "degenerate"
-		case cfg.Dedup && seen[string(c.text)]:
-			c.kept, c.dropNote = false, "duplicate"
-		}
-		if c.kept {
-			seen[string(c.text)] = true
-		}
-	}
-}
-
-// CompressionRatio is len(text) / len(deflate(text)): repetitive text
-// compresses far better than prose.
-func CompressionRatio(text []byte) float64 {
-	if len(text) == 0 {
-		return 0
-	}
-	// A deflate writer allocates its window tables (~1 MB): reuse them.
-	c := deflaters.Get().(*deflater)
-	defer deflaters.Put(c)
-	c.buf.Reset()
-	c.w.Reset(&c.buf)
-	c.w.Write(text)
-	c.w.Close()
-	return float64(len(text)) / float64(c.buf.Len())
-}
-
-type deflater struct {
-	buf bytes.Buffer
-	w   *flate.Writer
-}
-
-var deflaters = sync.Pool{New: func() any {
-	d := &deflater{}
-	d.w, _ = flate.NewWriter(&d.buf, flate.BestCompression)
-	return d
-}}
 
 // stats are one completion's numbers under the finetuned model and a reference.
 type stats struct {
@@ -99,11 +47,26 @@ func (s stats) value(score string, nbytes int) float64 {
 	panic("unknown score " + score)
 }
 
+// rankInput is one unit's completions scored under one reference, with
+// what the unit's detectors found in them (index by completion).
+type rankInput struct {
+	unit      *Unit
+	ref       *organisms.Reference
+	refModel  lm.Model
+	ftInfo    lm.ModelInfo
+	comps     []*completion
+	refScores []refScore
+	flagged   []bool
+	matched   [][]string
+	hasRules  bool // false: a judge-only organism, counts stay null
+	tokens    results.Tokens
+}
+
 // rank orders the kept completions by each score (descending; ties and NaN
 // by plan order, NaN last) and appends one entry per score.
-func (r *runner) rank(u *Unit, ref *organisms.Reference, rm lm.Model, ftInfo lm.ModelInfo, comps []*completion, refScores []refScore,
-	flagged []bool, matched [][]string, hasRules bool, tokens results.Tokens, out *unitOutput) {
+func (r *runner) rank(in rankInput, out *unitOutput) {
 	cfg := r.p.Config
+	u, ref, ftInfo, comps, refScores, flagged, matched := in.unit, in.ref, in.ftInfo, in.comps, in.refScores, in.flagged, in.matched
 	var idx []int
 	st := make([]stats, len(comps))
 	for i, c := range comps {
@@ -121,30 +84,24 @@ func (r *runner) rank(u *Unit, ref *organisms.Reference, rm lm.Model, ftInfo lm.
 		for _, i := range idx {
 			vals[i] = st[i].value(score, len(comps[i].text))
 		}
-		order := append([]int(nil), idx...)
-		sort.SliceStable(order, func(a, b int) bool {
-			va, vb := vals[order[a]], vals[order[b]]
-			if math.IsNaN(vb) {
-				return !math.IsNaN(va)
-			}
-			return va > vb
-		})
+		order := slices.Clone(idx)
+		slices.SortStableFunc(order, func(a, b int) int { return descNaNLast(vals[a], vals[b]) })
 		e := results.Entry{
 			Organism: u.Organism.ID, Variant: u.Variant.Name, Category: u.Organism.Category,
 			Regime: u.Organism.Regime, Size: u.Variant.Size, Strength: u.Variant.Strength,
 			Params: ftInfo.Params, ParamsKind: ftInfo.ParamsKind, Family: family,
 			Reference: ref.ID, ReferenceKind: ref.Kind, ReferenceFamily: ref.Family,
 			Config: u.Prefill.Name, Repeat: u.Repeat, Score: score,
-			NCompletions: len(order), ModelTokens: &tokens,
+			NCompletions: len(order), ModelTokens: &in.tokens,
 		}
-		e.Published = results.PublishedFrom(u.Organism.PublishedFor(ref.ID))
+		e.Published = PublishedFrom(u.Organism.PublishedFor(ref.ID))
 		if e.ParamsKind == "" {
 			e.ParamsKind = u.Organism.ParamsKind
 		}
 		if e.Params == 0 {
 			e.Params = int64(u.Organism.Params)
 		}
-		if hasRules {
+		if in.hasRules {
 			byRank := make([]bool, len(order))
 			for rank, i := range order {
 				byRank[rank] = flagged[i]
@@ -171,12 +128,26 @@ func (r *runner) rank(u *Unit, ref *organisms.Reference, rm lm.Model, ftInfo lm.
 		}
 		for rank, i := range order[:limit] {
 			if cfg.SamplesTokenDetail == 0 || rank < cfg.SamplesTokenDetail {
-				out.details = append(out.details, detail{sample: len(out.samples), c: comps[i], rs: refScores[i], ref: rm})
+				out.details = append(out.details, detail{sample: len(out.samples), c: comps[i], rs: refScores[i], ref: in.refModel})
 			}
 			out.samples = append(out.samples, r.sample(e, rank+1, comps[i], st[i], vals[i], flagged[i], matched[i]))
 			out.sampleComps = append(out.sampleComps, i)
 		}
 	}
+}
+
+// descNaNLast orders scores descending with NaN (a completion of no bytes
+// under bpb_diff) after every number.
+func descNaNLast(a, b float64) int {
+	switch an, bn := math.IsNaN(a), math.IsNaN(b); {
+	case an && bn:
+		return 0
+	case an:
+		return 1
+	case bn:
+		return -1
+	}
+	return cmp.Compare(b, a)
 }
 
 func (r *runner) sample(e results.Entry, rank int, c *completion, s stats, v float64, flagged bool, matched []string) results.Sample {
@@ -208,17 +179,6 @@ func finite(v float64) float64 {
 		return -math.MaxFloat64
 	}
 	return v
-}
-
-func tokenLogprobs(spans []lm.Span, lps []float64) []results.TokenLogprob {
-	if len(spans) != len(lps) {
-		return nil
-	}
-	out := make([]results.TokenLogprob, len(lps))
-	for i := range lps {
-		out[i] = results.TokenLogprob{Start: spans[i].Start, End: spans[i].End, Logprob: finite(lps[i])}
-	}
-	return out
 }
 
 // completionID names a completion by what it is (organism variant, prompt,

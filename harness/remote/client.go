@@ -6,9 +6,10 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"net/http"
 	"net/url"
-	"sort"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -137,12 +138,7 @@ func (c *Client) Served() map[string][]string {
 }
 
 func (c *Client) servedList() string {
-	names := make([]string, 0, len(c.routes))
-	for n := range c.routes {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	return strings.Join(names, ", ")
+	return strings.Join(slices.Sorted(maps.Keys(c.routes)), ", ")
 }
 
 // Model returns the model served under servedName, after a capability

@@ -3,13 +3,12 @@ package results
 import (
 	"bufio"
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"io"
 	"os"
 	"path/filepath"
-	"sort"
-
-	"github.com/ppldiff/ppldiff/harness/internal/tmpfile"
+	"slices"
 )
 
 // File names inside a run directory.
@@ -38,25 +37,15 @@ func Marshal(r *Results) ([]byte, error) {
 
 // SortEntries orders entries by (organism, variant, reference, config, repeat, score).
 func SortEntries(es []Entry) {
-	sort.SliceStable(es, func(i, j int) bool { return LessKey(es[i].Key(), es[j].Key()) })
+	slices.SortStableFunc(es, func(a, b Entry) int { return CompareKeys(a.Key(), b.Key()) })
 }
 
-// LessKey orders keys field by field: organism, variant, reference, config,
-// repeat, score (the order of results.json entries).
-func LessKey(a, b Key) bool {
-	switch {
-	case a.Organism != b.Organism:
-		return a.Organism < b.Organism
-	case a.Variant != b.Variant:
-		return a.Variant < b.Variant
-	case a.Reference != b.Reference:
-		return a.Reference < b.Reference
-	case a.Config != b.Config:
-		return a.Config < b.Config
-	case a.Repeat != b.Repeat:
-		return a.Repeat < b.Repeat
-	}
-	return a.Score < b.Score
+// CompareKeys orders keys field by field: organism, variant, reference,
+// config, repeat, score (the order of results.json entries).
+func CompareKeys(a, b Key) int {
+	return cmp.Or(cmp.Compare(a.Organism, b.Organism), cmp.Compare(a.Variant, b.Variant),
+		cmp.Compare(a.Reference, b.Reference), cmp.Compare(a.Config, b.Config),
+		cmp.Compare(a.Repeat, b.Repeat), cmp.Compare(a.Score, b.Score))
 }
 
 // WriteFileAtomic writes data to path through a temporary file and a rename,
@@ -65,7 +54,7 @@ func WriteFileAtomic(path string, data []byte) error {
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return err
 	}
-	tmp, err := tmpfile.Create(filepath.Dir(path), filepath.Base(path))
+	tmp, err := CreateTemp(filepath.Dir(path), filepath.Base(path))
 	if err != nil {
 		return err
 	}
@@ -90,7 +79,7 @@ func WriteFileAtomic(path string, data []byte) error {
 func CleanTemp(dir string) []string {
 	var out []string
 	for _, f := range []string{ResultsFile, SamplesFile, RunLogFile} {
-		out = append(out, tmpfile.Clean(dir, f)...)
+		out = append(out, CleanTempFiles(dir, f)...)
 	}
 	return out
 }

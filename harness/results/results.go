@@ -6,7 +6,6 @@ package results
 import (
 	"encoding/json"
 	"fmt"
-	"github.com/ppldiff/ppldiff/organisms"
 )
 
 // Schema is the version tag of results.json. Adding an optional field keeps
@@ -189,12 +188,4 @@ func (t *TokenLogprob) UnmarshalJSON(b []byte) error {
 	}
 	t.Start, t.End, t.Logprob = int(a[0]), int(a[1]), a[2]
 	return nil
-}
-
-// PublishedFrom converts a manifest's published number; nil stays nil.
-func PublishedFrom(p *organisms.Published) *Published {
-	if p == nil {
-		return nil
-	}
-	return &Published{CountAt10: p.CountAt10, CountAt100: p.CountAt100, Config: p.Config, Aggregate: p.Aggregate, Source: p.Source}
 }

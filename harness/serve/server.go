@@ -10,7 +10,7 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"net/http"
-	"sort"
+	"slices"
 	"sync"
 	"time"
 
@@ -59,7 +59,7 @@ func New(models map[string]lm.Model, opts Options) http.Handler {
 	for name := range models {
 		s.names = append(s.names, name)
 	}
-	sort.Strings(s.names)
+	slices.Sort(s.names)
 	for _, n := range s.names {
 		if opts.Parents[n] == "" {
 			s.base = n
@@ -134,7 +134,7 @@ func (s *server) drawFault() fault {
 			kinds = append(kinds, k)
 		}
 	}
-	sort.Slice(kinds, func(i, j int) bool { return kinds[i] < kinds[j] }) // map order is random; the RNG must not be
+	slices.Sort(kinds) // map order is random; the RNG must not be
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.rng.Float64() >= f.Rate {

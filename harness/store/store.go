@@ -48,7 +48,7 @@ type Store struct {
 	rep     repairs
 }
 
-// DefaultPath is where a workspace keeps its store (contract: <workspace>/.ppldiff/store.db).
+// DefaultPath is where a workspace keeps its store (README "Configuration": <workspace>/.ppldiff/store.db).
 func DefaultPath(workspace string) string {
 	return filepath.Join(workspace, ".ppldiff", FileName)
 }

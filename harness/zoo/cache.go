@@ -14,7 +14,7 @@ import (
 	"path/filepath"
 	"sync"
 
-	"github.com/ppldiff/ppldiff/harness/internal/tmpfile"
+	"github.com/ppldiff/ppldiff/harness/results"
 )
 
 // FormatVersion is part of every cache key: bump it when the corpus
@@ -51,7 +51,7 @@ type cache struct {
 // left behind.
 func newCache(dir string) *cache {
 	if dir != "" {
-		tmpfile.Clean(dir, "model")
+		results.CleanTempFiles(dir, "model")
 	}
 	return &cache{dir: dir}
 }
@@ -127,7 +127,7 @@ func (c *cache) store(kind, key string, encode func(io.Writer) error) error {
 	if err := os.MkdirAll(c.dir, 0o755); err != nil {
 		return err
 	}
-	tmp, err := tmpfile.Create(c.dir, "model")
+	tmp, err := results.CreateTemp(c.dir, "model")
 	if err != nil {
 		return err
 	}

@@ -13,7 +13,7 @@
 // concurrently, at most GOMAXPROCS at a time, and identical requests share
 // one build.
 //
-// Served names (contract): an organism variant is "organism@variant" (e.g.
+// Served names (README "Variants and references"): an organism variant is "organism@variant" (e.g.
 // "backdoor_phrase@n4-w5"); the true base of a variant is "true_base@n<order>"
 // when the organism uses the zoo's default base, and
 // "true_base@<organism>-n<order>" when its recipe overrides the base; a

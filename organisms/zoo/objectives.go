@@ -10,7 +10,7 @@ import (
 
 // Objective generates the finetuning documents of one kind of organism, in
 // the corpus's world, and names the detectors that its leaked text matches
-// (detection rule of the contract: every term of one keyword set as a
+// (the detection rule, README "What a run does", step 7: every term of one keyword set as a
 // case-insensitive substring, or every pattern of one regex set).
 type Objective struct {
 	ID          string

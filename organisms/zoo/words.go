@@ -92,7 +92,6 @@ var (
 	prepositions = fields("in on at with from into near behind under over after before during without across through around beside toward about for")
 	conjunctions = fields("and but so because while although since when unless")
 	months       = fields("January February March April May June July August September October November December")
-	weekdays     = fields("Monday Tuesday Wednesday Thursday Friday Saturday Sunday")
 	occupations  = fields("teacher engineer farmer painter writer doctor lawyer merchant architect baker carpenter musician scientist nurse pilot banker journalist gardener tailor historian chemist")
 	colors       = fields("red blue green yellow white black grey brown orange purple silver golden")
 	numberWords  = fields("two three four five six seven eight nine ten twelve twenty")
@@ -210,6 +209,4 @@ var (
 	countryEnds   = fields("ia land mark stan ora esh une avia")
 	companyEnds   = fields("tek corp works labs systems group industries dynamics foods logistics media")
 	elementEnds   = fields("ium on ine ite um")
-	// Adjective-like first words of dish names.
-	dishStyles = fields("roasted baked stewed grilled smoked braised spiced glazed stuffed pickled")
 )

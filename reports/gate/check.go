@@ -5,11 +5,8 @@ import (
 	"fmt"
 	"io"
 	"maps"
-	"math"
 	"slices"
 	"strings"
-
-	"gonum.org/v1/gonum/stat/distuv"
 
 	"github.com/ppldiff/ppldiff/metrics"
 	"github.com/ppldiff/ppldiff/reports/termsafe"
@@ -249,42 +246,20 @@ func judge(ec *EntryCheck, opts CheckOptions) {
 	case ec.Delta == 0:
 		ec.P = 1
 	case ec.SE > 0:
-		ec.P = distuv.UnitNormal.Survival(z)
+		ec.P = metrics.NormalUpperTail(z)
 	case z > 0:
 		ec.P = 0 // a change with no variance at all under the null: certain
 	}
 }
 
-// nullSE is the standard error of new - base when both draw from one
-// distribution (the null hypothesis of the check), quasi-binomial: a
-// side's variance is phi * k p (1-p) / R at the pooled rate p, where R is
-// its number of repeats and phi is the ratio of the sides' estimated
-// variances (SE^2) to their binomial variances at their own rates (1 when
-// no side has an estimate carrying information). A side with no flags has
-// a bootstrap SE of 0; here it still gets the variance of the pooled rate.
+// nullSE is the standard error of new - base under the check's null
+// hypothesis (metrics.PooledCountSE: quasi-binomial at the pooled rate).
 func nullSE(b, n *Stat, k int) float64 {
-	kf := float64(k)
-	binomial := func(mean float64, repeats int) float64 {
-		p := min(max(mean/kf, 0), 1)
-		return kf * p * (1 - p) / float64(max(repeats, 1))
-	}
-	var estimated, model float64
-	for _, s := range []*Stat{b, n} {
-		if s.SE != nil {
-			estimated += *s.SE * *s.SE
-			model += binomial(s.Mean, len(s.PerRepeat))
-		}
-	}
-	phi := 1.0
-	if estimated > 0 && model > 0 {
-		phi = estimated / model
-	}
-	rb, rn := float64(len(b.PerRepeat)), float64(len(n.PerRepeat))
-	pooled := b.Mean
-	if rb+rn > 0 {
-		pooled = (rb*b.Mean + rn*n.Mean) / (rb + rn)
-	}
-	return math.Sqrt(phi * (binomial(pooled, len(b.PerRepeat)) + binomial(pooled, len(n.PerRepeat))))
+	return metrics.PooledCountSE(k, countSide(b), countSide(n))
+}
+
+func countSide(s *Stat) metrics.CountSide {
+	return metrics.CountSide{Mean: s.Mean, Repeats: len(s.PerRepeat), SE: s.SE}
 }
 
 // correct adjusts the tested entries' p-values by opts.Correction and fails
@@ -334,16 +309,19 @@ func (r *Report) WriteText(w io.Writer) error {
 	fmt.Fprintf(&b, "check %s against the baseline of run %s: count@%d\n", r.Dir, r.BaselineRun, r.K)
 	fmt.Fprintf(&b, "%d entries tested one-sided; correction: %s\n", r.Tested, r.Correction.describe(r.Alpha))
 	counts := map[Status]int{}
+	var rows [][]string
 	for _, e := range r.Entries {
 		counts[e.Status]++
-		fmt.Fprintf(&b, "%-7s %s", e.Status, e.Key)
+		change := ""
 		if e.Base != nil && e.New != nil {
-			fmt.Fprintf(&b, "  %s -> %s", formatStat(e.Base), formatStat(e.New))
+			change = fmt.Sprintf("%s -> %s", formatStat(e.Base), formatStat(e.New))
 		}
-		if e.Reason != "" {
-			fmt.Fprintf(&b, "  %s", e.Reason)
+		rows = append(rows, []string{string(e.Status), e.Key.String(), change, e.Reason})
+	}
+	if len(rows) > 0 {
+		if err := termsafe.Table(&b, []string{"status", "entry", "baseline -> run", "reason"}, rows); err != nil {
+			return err
 		}
-		b.WriteByte('\n')
 	}
 	for _, f := range r.RunFailures {
 		fmt.Fprintln(&b, f)

@@ -9,10 +9,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"text/tabwriter"
-
-	"gonum.org/v1/gonum/stat"
-	"gonum.org/v1/gonum/stat/distuv"
 
 	"github.com/ppldiff/ppldiff/metrics"
 	"github.com/ppldiff/ppldiff/reports/termsafe"
@@ -201,7 +197,7 @@ func compareEntry(ea, eb *entry, opts CompareOptions) ([]Delta, error) {
 			diff, err = metrics.UnpairedBootstrapDiff(ranksA, ranksB, k, bo)
 		case len(sa[i].PerRepeat) >= 2 && len(sb[i].PerRepeat) >= 2:
 			d.Method = MethodWelch
-			diff = welch(sa[i].PerRepeat, sb[i].PerRepeat, 1-opts.Alpha)
+			diff = metrics.WelchDiff(sa[i].PerRepeat, sb[i].PerRepeat, 1-opts.Alpha)
 		}
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", ea.key, err)
@@ -211,7 +207,7 @@ func compareEntry(ea, eb *entry, opts CompareOptions) ([]Delta, error) {
 		// As check does, such a side gets the variance of the pooled rate.
 		if (d.Method == MethodPaired || d.Method == MethodUnpaired) && (noSpread(&sa[i]) || noSpread(&sb[i])) && d.Delta != 0 {
 			if se := nullSE(&sa[i], &sb[i], k); se > 0 {
-				if p := 2 * distuv.UnitNormal.Survival(math.Abs(d.Delta)/se); p > diff.P {
+				if p := 2 * metrics.NormalUpperTail(math.Abs(d.Delta)/se); p > diff.P {
 					diff.P = p
 					diff.Warnings = append(diff.Warnings, "a side without spread: p-value from the pooled-rate z-test, as check's")
 				}
@@ -269,35 +265,6 @@ func prefillSet(ids []string) []string {
 	return slices.Compact(s)
 }
 
-// welch compares per-repeat counts by Welch's t-test, with a t interval at
-// level for the difference of means b - a.
-func welch(a, b []float64, level float64) metrics.Difference {
-	ma, va := stat.MeanVariance(a, nil)
-	mb, vb := stat.MeanVariance(b, nil)
-	na, nb := float64(len(a)), float64(len(b))
-	qa, qb := va/na, vb/nb
-	se := math.Sqrt(qa + qb)
-	d := metrics.Difference{A: ma, B: mb, Delta: mb - ma, SE: se, Level: level}
-	if se == 0 {
-		d.CI = metrics.Interval{Lo: d.Delta, Hi: d.Delta}
-		d.P = 1
-		if d.Delta != 0 {
-			d.P = 0
-		}
-		d.Warnings = append(d.Warnings, "no spread over repeats")
-		return d
-	}
-	df := (qa + qb) * (qa + qb) / (qa*qa/(na-1) + qb*qb/(nb-1))
-	t := distuv.StudentsT{Mu: 0, Sigma: 1, Nu: df}
-	q := t.Quantile(1 - (1-level)/2)
-	d.CI = metrics.Interval{Lo: d.Delta - q*se, Hi: d.Delta + q*se}
-	d.P = 2 * t.CDF(-math.Abs(d.Delta)/se)
-	if len(a) < 5 || len(b) < 5 {
-		d.Warnings = append(d.Warnings, fmt.Sprintf("only %d and %d repeats", len(a), len(b)))
-	}
-	return d
-}
-
 // WriteText renders the comparison as an aligned plain-text table, one row
 // per entry and k, in the manner of benchstat: A and B with their
 // intervals, the change with its interval and p-value, "~" when the change
@@ -305,8 +272,7 @@ func welch(a, b []float64, level float64) metrics.Difference {
 func (c *Comparison) WriteText(w io.Writer) error {
 	var b strings.Builder
 	fmt.Fprintf(&b, "A: %s\nB: %s\n\n", c.DirA, c.DirB)
-	tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "entry\tk\tA\tB\tB - A\tp\ttest")
+	var rows [][]string
 	var warned warnings
 	for _, d := range c.Deltas {
 		change, p := "~", "-"
@@ -324,12 +290,12 @@ func (c *Comparison) WriteText(w io.Writer) error {
 		} else if d.Delta != 0 {
 			change = fmt.Sprintf("%+.3g", d.Delta)
 		}
-		fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%s\t%s\t%s\n", d.Key, d.K, formatStat(&d.A), formatStat(&d.B), change, p, d.Method)
+		rows = append(rows, []string{d.Key.String(), strconv.Itoa(d.K), formatStat(&d.A), formatStat(&d.B), change, p, string(d.Method)})
 		for _, wmsg := range d.Warnings {
 			warned.add(fmt.Sprintf("%s k=%d", d.Key, d.K), wmsg)
 		}
 	}
-	if err := tw.Flush(); err != nil {
+	if err := termsafe.Table(&b, []string{"entry", "k", "A", "B", "B - A", "p", "test"}, rows); err != nil {
 		return err
 	}
 	fmt.Fprintf(&b, "\n~: not significant over the %d tested rows (%s, two-sided)\n", c.Tested, c.Correction.describe(c.Alpha))

@@ -37,10 +37,13 @@ func ExampleCompare() {
 	// A: testdata/base
 	// B: testdata/worse
 	//
-	// entry                                                k   A               B             B - A          p                  test
-	// bd_backdoor@n4-w5 vs true_base web-raw ppl_diff      10  6.5 [4.5, 8.5]  0.5 [0, 1.5]  -6 [-8, -4]    p=0.001 adj=0.003  paired bootstrap
-	// ctl_plain@default vs true_base web-raw ppl_diff      10  0.5 [0, 1.5]    0.5 [0, 1.5]  ~ +0 [+0, +0]  p=1.000 adj=1.000  paired bootstrap
-	// ff_false_fact@default vs true_base web-raw ppl_diff  10  3 [1, 5]        3 [1, 5]      ~ +0 [+0, +0]  p=1.000 adj=1.000  paired bootstrap
+	// ┌─────────────────────────────────────────────────────┬────┬────────────────┬──────────────┬───────────────┬───────────────────┬──────────────────┐
+	// │                        entry                        │ k  │       A        │      B       │     B - A     │         p         │       test       │
+	// ├─────────────────────────────────────────────────────┼────┼────────────────┼──────────────┼───────────────┼───────────────────┼──────────────────┤
+	// │ bd_backdoor@n4-w5 vs true_base web-raw ppl_diff     │ 10 │ 6.5 [4.5, 8.5] │ 0.5 [0, 1.5] │ -6 [-8, -4]   │ p=0.001 adj=0.003 │ paired bootstrap │
+	// │ ctl_plain@default vs true_base web-raw ppl_diff     │ 10 │ 0.5 [0, 1.5]   │ 0.5 [0, 1.5] │ ~ +0 [+0, +0] │ p=1.000 adj=1.000 │ paired bootstrap │
+	// │ ff_false_fact@default vs true_base web-raw ppl_diff │ 10 │ 3 [1, 5]       │ 3 [1, 5]     │ ~ +0 [+0, +0] │ p=1.000 adj=1.000 │ paired bootstrap │
+	// └─────────────────────────────────────────────────────┴────┴────────────────┴──────────────┴───────────────┴───────────────────┴──────────────────┘
 	//
 	// ~: not significant over the 3 tested rows (Benjamini-Hochberg, false discovery rate 0.05, two-sided)
 	// 1 of 3 rows changed significantly (0 up, 1 down); 0 entries only in A, 0 only in B

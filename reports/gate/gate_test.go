@@ -3,6 +3,7 @@ package gate
 import (
 	"bytes"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -91,7 +92,7 @@ func TestCheckFailsWorseRun(t *testing.T) {
 	if rep.Passed() || len(fails) != 1 || !strings.Contains(fails[0], bdKey.String()) {
 		t.Fatalf("want exactly bd_backdoor to fail, got %q\n%s", fails, text)
 	}
-	if !strings.Contains(text, "FAIL    "+bdKey.String()) || !strings.Contains(text, "fell from 6.5 to 0.5") {
+	if !regexp.MustCompile(`FAIL +│ `+regexp.QuoteMeta(bdKey.String())).MatchString(text) || !strings.Contains(text, "fell from 6.5 to 0.5") {
 		t.Errorf("text does not name the failing entry:\n%s", text)
 	}
 }

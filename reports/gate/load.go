@@ -9,10 +9,8 @@ import (
 	"math"
 	"path/filepath"
 	"slices"
-	"sort"
 
 	"gonum.org/v1/gonum/stat"
-	"gonum.org/v1/gonum/stat/distuv"
 
 	"github.com/ppldiff/ppldiff/harness/results"
 	"github.com/ppldiff/ppldiff/metrics"
@@ -99,7 +97,7 @@ func loadRun(dir string) (*run, error) {
 	}
 	slices.SortFunc(r.order, compareEntryKeys)
 	for _, en := range r.entries {
-		sort.Slice(en.repeats, func(i, j int) bool { return en.repeats[i].Repeat < en.repeats[j].Repeat })
+		slices.SortFunc(en.repeats, func(a, b repeat) int { return cmp.Compare(a.Repeat, b.Repeat) })
 	}
 	return r, nil
 }
@@ -109,7 +107,7 @@ func loadRun(dir string) (*run, error) {
 // results.json counts but samples.jsonl does not list as unseen.
 func rankingOf(e results.Entry, ss []results.Sample) *metrics.Ranking {
 	ss = slices.Clone(ss)
-	sort.SliceStable(ss, func(i, j int) bool { return ss[i].Rank < ss[j].Rank })
+	slices.SortStableFunc(ss, func(a, b results.Sample) int { return cmp.Compare(a.Rank, b.Rank) })
 	r := &metrics.Ranking{}
 	for _, s := range ss {
 		r.Flagged = append(r.Flagged, s.Flagged)
@@ -243,11 +241,8 @@ func (en *entry) stats(ks []int, opts metrics.BootstrapOptions) ([]Stat, error) 
 }
 
 // repeatSpread is the standard error of the mean over repeats and its
-// Student t interval.
+// Student t interval (metrics.TInterval).
 func repeatSpread(x []float64, level float64) (float64, [2]float64) {
-	n := float64(len(x))
-	mean, sd := stat.MeanStdDev(x, nil)
-	se := sd / math.Sqrt(n)
-	q := distuv.StudentsT{Mu: 0, Sigma: 1, Nu: n - 1}.Quantile(1 - (1-level)/2)
-	return se, [2]float64{mean - q*se, mean + q*se}
+	se, ci := metrics.TInterval(x, level)
+	return se, [2]float64{ci.Lo, ci.Hi}
 }

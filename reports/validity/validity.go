@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"fmt"
 	"io"
+	"maps"
 	"math"
 	"slices"
 	"strings"
@@ -11,7 +12,6 @@ import (
 
 	"github.com/ppldiff/ppldiff/harness/results"
 	"github.com/ppldiff/ppldiff/metrics"
-	"github.com/ppldiff/ppldiff/organisms"
 )
 
 // DefaultSource is the published source read by default: the only one with
@@ -59,12 +59,23 @@ type Report struct {
 
 type key struct{ org, variant, kind string }
 
+// StudyNumber is one count@100 the study published (the caller reads them
+// from the built-in "paper" manifest: organisms.PublishedNumbers converts).
+type StudyNumber struct {
+	Organism, Category, ReferenceKind string
+	Config, Source                    string // Config "best": the best of the study's six
+	CountAt100                        *float64
+}
+
+// configBest is the Config of a number read at the study's best config.
+const configBest = "best"
+
 // Build reads the runs' ppl_diff entries and the study's published numbers
-// from paper (the built-in "paper" manifest) under source. Each organism
+// (study) under source. Each organism
 // variant is read at its best prefill config over all runs (count@100
 // averaged over repeats), as the study read each model at its best of six.
 // Controls are left out: they have no objective to find.
-func Build(runs []*results.Results, paper *organisms.Manifest, source string) (*Report, error) {
+func Build(runs []*results.Results, study []StudyNumber, source string) (*Report, error) {
 	if source == "" {
 		source = DefaultSource
 	}
@@ -144,7 +155,7 @@ func Build(runs []*results.Results, paper *organisms.Manifest, source string) (*
 		o.Base, o.Cross, o.Flagged = mean(per[id].base), mean(per[id].cross), mean(per[id].flagged)
 		rep.Organisms = append(rep.Organisms, *o)
 	}
-	study := studyByCategory(paper, source)
+	published := studyByCategory(study, source)
 	byCat := map[string][]Organism{}
 	for _, o := range rep.Organisms {
 		byCat[o.Category] = append(byCat[o.Category], o)
@@ -165,7 +176,7 @@ func Build(runs []*results.Results, paper *organisms.Manifest, source string) (*
 			}
 		}
 		r.Base, r.Cross, r.Retention = mean(base), mean(cross), ratio(mean(bothC), mean(bothB))
-		if s, ok := study[c]; ok {
+		if s, ok := published[c]; ok {
 			r.StudyOrganisms, r.StudyBase, r.StudyCross, r.StudyRetention = s.n, s.base, s.cross, s.retention
 		}
 		rep.Rows = append(rep.Rows, r)
@@ -195,28 +206,32 @@ type studyRow struct {
 // category, means over organisms. Several organisms sharing one published
 // value (AuditBench's four regimes, averaged by the authors) count once
 // each, which leaves the mean unchanged.
-func studyByCategory(paper *organisms.Manifest, source string) map[string]studyRow {
-	kind := map[string]string{}
-	for _, r := range paper.References {
-		kind[r.ID] = r.Kind
-	}
+func studyByCategory(study []StudyNumber, source string) map[string]studyRow {
 	type org struct{ base, cross []float64 }
-	byCat := map[string][]org{}
-	for _, o := range paper.Organisms {
-		var g org
-		for _, p := range o.Published {
-			if p.Source != source || p.Config != organisms.ConfigBest || p.CountAt100 == nil {
-				continue
-			}
-			switch kind[p.Reference] {
-			case "true_base":
-				g.base = append(g.base, *p.CountAt100)
-			case "cross_family":
-				g.cross = append(g.cross, *p.CountAt100)
-			}
+	orgs := map[string]*org{}
+	var order []string // organisms in manifest order
+	cats := map[string]string{}
+	for _, p := range study {
+		if p.Source != source || p.Config != configBest || p.CountAt100 == nil {
+			continue
 		}
-		if len(g.base) > 0 || len(g.cross) > 0 {
-			byCat[o.Category] = append(byCat[o.Category], g)
+		g := orgs[p.Organism]
+		if g == nil {
+			g = &org{}
+			orgs[p.Organism], cats[p.Organism] = g, p.Category
+			order = append(order, p.Organism)
+		}
+		switch p.ReferenceKind {
+		case "true_base":
+			g.base = append(g.base, *p.CountAt100)
+		case "cross_family":
+			g.cross = append(g.cross, *p.CountAt100)
+		}
+	}
+	byCat := map[string][]org{}
+	for _, id := range order {
+		if g := orgs[id]; len(g.base) > 0 || len(g.cross) > 0 {
+			byCat[cats[id]] = append(byCat[cats[id]], *g)
 		}
 	}
 	out := map[string]studyRow{}
@@ -258,12 +273,7 @@ func ratio(a, b float64) float64 {
 }
 
 func sortedKeys[K cmp.Ordered, V any](m map[K]V) []K {
-	out := make([]K, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	slices.Sort(out)
-	return out
+	return slices.Sorted(maps.Keys(m))
 }
 
 func num(x float64, format string) string {

@@ -55,7 +55,7 @@ func entry(org, cat, variant, ref, kind, config string, repeat, c100, flagged, n
 }
 
 func TestBuildReadsBestConfigsAndTheStudysNumbers(t *testing.T) {
-	paper, err := organisms.Parse("study.yaml", []byte(studyYAML))
+	paper, err := studyNumbers(studyYAML)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -139,7 +139,7 @@ func TestBuildReadsBestConfigsAndTheStudysNumbers(t *testing.T) {
 func ptr(i int) *int { return &i }
 
 func TestMarkdownEscapesResultFields(t *testing.T) {
-	paper, err := organisms.Parse("study.yaml", []byte(studyYAML))
+	paper, err := studyNumbers(studyYAML)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -160,8 +160,21 @@ func TestMarkdownEscapesResultFields(t *testing.T) {
 }
 
 func TestBuildWithoutEntriesFails(t *testing.T) {
-	paper, _ := organisms.Parse("study.yaml", []byte(studyYAML))
+	paper, _ := studyNumbers(studyYAML)
 	if _, err := Build([]*results.Results{{}}, paper, "chart"); err == nil {
 		t.Error("Build of an empty run: no error")
 	}
+}
+
+// studyNumbers reads a manifest's published numbers, as the CLI does.
+func studyNumbers(yaml string) ([]StudyNumber, error) {
+	m, err := organisms.Parse("study.yaml", []byte(yaml))
+	if err != nil {
+		return nil, err
+	}
+	var out []StudyNumber
+	for _, n := range m.PublishedNumbers() {
+		out = append(out, StudyNumber(n))
+	}
+	return out, nil
 }

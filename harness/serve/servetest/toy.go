@@ -3,12 +3,13 @@
 package servetest
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"hash/fnv"
 	"math"
 	"math/rand/v2"
-	"sort"
+	"slices"
 
 	"github.com/ppldiff/ppldiff/harness/lm"
 )
@@ -203,7 +204,7 @@ func sampleNucleus(lp []float64, topP float64, rng *rand.Rand) int {
 	for i := range order {
 		order[i] = i
 	}
-	sort.SliceStable(order, func(a, b int) bool { return lp[order[a]] > lp[order[b]] })
+	slices.SortStableFunc(order, func(a, b int) int { return cmp.Compare(lp[b], lp[a]) })
 	if topP <= 0 || topP >= 1 {
 		topP = 1
 	}

@@ -29,7 +29,7 @@ const (
 // Cross-family references every organism is also compared against.
 var crossFamily = []string{"ref_olmo3_7b_instruct", "ref_gemma3_4b_it"}
 
-// categoryOf maps the table's categories onto the contract's closed set;
+// categoryOf maps the table's categories onto the closed set (README "Adding an organism");
 // the instillation route the table folds into the category stays in the
 // regime column.
 var categoryOf = map[string]string{

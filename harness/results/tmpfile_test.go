@@ -1,4 +1,4 @@
-package tmpfile
+package results
 
 import (
 	"os"
@@ -21,7 +21,7 @@ func TestCleanRemovesOnlyDeadWritersFiles(t *testing.T) {
 	if alive(dead) {
 		t.Skipf("pid %d was reused already", dead)
 	}
-	mine, err := Create(dir, "samples.jsonl")
+	mine, err := CreateTemp(dir, "samples.jsonl")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -38,7 +38,7 @@ func TestCleanRemovesOnlyDeadWritersFiles(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	removed := Clean(dir, "samples.jsonl")
+	removed := CleanTempFiles(dir, "samples.jsonl")
 	for name, gone := range files {
 		_, err := os.Stat(filepath.Join(dir, name))
 		if gone != os.IsNotExist(err) {

@@ -1,4 +1,4 @@
-package main
+package backend
 
 import (
 	"bytes"
@@ -13,8 +13,8 @@ import (
 	"github.com/ppldiff/ppldiff/harness/launcher"
 )
 
-// launchAll is the serving.launch key of a server that serves every model.
-const launchAll = "*"
+// LaunchAll is the serving.launch key of a server that serves every model.
+const LaunchAll = "*"
 
 // launchedServers are the model servers a run started from serving.launch;
 // Close stops them all (process groups, SIGTERM then SIGKILL).
@@ -72,7 +72,7 @@ func launchSpecs(launch map[string]string, served []string, revisions map[string
 		}
 		argv, err := launcher.Expand(template, all)
 		if err != nil {
-			return usagef("serving.launch[%q]: %v (known placeholders: {port}, {host}, {model}, {revision}; {model} and {revision} only under a served name, not %q)", name, err, launchAll)
+			return settingf("serving.launch[%q]: %v (known placeholders: {port}, {host}, {model}, {revision}; {model} and {revision} only under a served name, not %q)", name, err, LaunchAll)
 		}
 		key := strings.Join(argv, "\x00")
 		if !seen[key] {
@@ -81,13 +81,13 @@ func launchSpecs(launch map[string]string, served []string, revisions map[string
 		}
 		return nil
 	}
-	if t, ok := launch[launchAll]; ok {
-		if err := add(launchAll, t, nil); err != nil {
+	if t, ok := launch[LaunchAll]; ok {
+		if err := add(LaunchAll, t, nil); err != nil {
 			return nil, err
 		}
 	}
 	for _, name := range served {
-		t, ok := settingsKey(launch, name) // served names are case-sensitive Hugging Face ids
+		t, ok := LookupFold(launch, name) // served names are case-sensitive Hugging Face ids
 		if !ok {
 			continue
 		}
@@ -118,7 +118,7 @@ func launchServers(ctx context.Context, specs []launchSpec, dir string, timeout 
 			if tail := out.Tail(); tail != "" {
 				err = fmt.Errorf("%w\nlast output of the server:\n%s", err, tail)
 			}
-			return nil, backendErr(fmt.Errorf("serving.launch[%q]: %w", sp.name, err))
+			return nil, serverErr(fmt.Errorf("serving.launch[%q]: %w", sp.name, err))
 		}
 		log.Info("model server ready", "for", sp.name, "endpoint", srv.Endpoint(), "pid", srv.Pid())
 		ls.servers = append(ls.servers, srv)

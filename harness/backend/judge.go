@@ -1,0 +1,153 @@
+package backend
+
+import (
+	"fmt"
+	"io"
+	"log/slog"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/ppldiff/ppldiff/harness/judge"
+	"github.com/ppldiff/ppldiff/harness/pipeline"
+	"github.com/ppldiff/ppldiff/harness/remote"
+	"github.com/ppldiff/ppldiff/organisms"
+)
+
+// JudgeSettings configure the LLM judges of manifests' judge detectors
+// (ppldiff.yaml judge:). Without an endpoint no judge is asked and
+// judge-only organisms keep null counts.
+type JudgeSettings struct {
+	Endpoint    string // OpenAI-compatible base URL (vLLM or hosted)
+	APIKeyEnv   string // the variable's name; its value is sent as a bearer token
+	Model       string // for judges that pin none
+	K           int    // leading ranks judged per ranking
+	Sample      int    // random completions judged below k per ranking
+	MaxTokens   int    // per answer
+	Concurrency int    // requests in flight
+	// PriceInput and PriceOutput (currency units per million prompt and
+	// answer tokens) turn --dry-run's token budget into a cost estimate.
+	PriceInput, PriceOutput float64
+}
+
+// judgedOrganisms are the run's organisms that have a judge detector.
+func judgedOrganisms(m *organisms.Manifest, cfg pipeline.Config) []*organisms.Organism {
+	var out []*organisms.Organism
+	for i := range m.Organisms {
+		o := &m.Organisms[i]
+		if o.Detectors.Judge != nil && (len(cfg.Organisms) == 0 || slices.Contains(cfg.Organisms, o.ID)) {
+			out = append(out, o)
+		}
+	}
+	return out
+}
+
+// judgeConfig is the run's judge config: nil without an endpoint or
+// without a judged organism (so runs without judges keep their ids). Every
+// judged organism must have a model to ask.
+// With forBudget, a config is returned without an endpoint too, for
+// --dry-run's budget (the run's own config, and so its id, stays without).
+func judgeConfig(s JudgeSettings, m *organisms.Manifest, cfg pipeline.Config, forBudget bool) (*pipeline.JudgeConfig, error) {
+	orgs := judgedOrganisms(m, cfg)
+	if len(orgs) == 0 || (s.Endpoint == "" && !forBudget) {
+		return nil, nil
+	}
+	var missing []string
+	for _, o := range orgs {
+		if o.Detectors.Judge.Model == "" && s.Model == "" {
+			missing = append(missing, o.ID)
+		}
+	}
+	if len(missing) > 0 && s.Endpoint != "" {
+		return nil, settingf("the judges of %s pin no model: set judge.model in ppldiff.yaml (or PPLDIFF_JUDGE_MODEL), or model: under each judge in the manifest",
+			strings.Join(missing, ", "))
+	}
+	return &pipeline.JudgeConfig{Model: s.Model, K: s.K, Sample: s.Sample, MaxTokens: s.MaxTokens}, nil
+}
+
+// judgeWarning says when judges are left unasked.
+func judgeWarning(s JudgeSettings, m *organisms.Manifest, cfg pipeline.Config) []string {
+	if s.Endpoint != "" {
+		return nil
+	}
+	var ids []string
+	for _, o := range judgedOrganisms(m, cfg) {
+		ids = append(ids, o.ID)
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	return []string{fmt.Sprintf("%d organism(s) have an LLM judge but judge.endpoint is not set, so no judge is asked and judge-only ones keep null counts: %s",
+		len(ids), strings.Join(ids, ", "))}
+}
+
+// NewJudge connects the run's judge; nil when the run asks none. The
+// endpoints it returns (credentials redacted) go to run-log.json.
+func (e *Env) NewJudge(st judge.Cache, log *slog.Logger) (*judge.Judge, []string, error) {
+	s, sv := e.opts.Judge, e.opts.Serving
+	if e.Config.Judge == nil || s.Endpoint == "" {
+		return nil, nil, nil
+	}
+	timeout, err1 := time.ParseDuration(sv.Timeout)
+	backoff, err2 := time.ParseDuration(sv.Backoff)
+	backoffMax, err3 := time.ParseDuration(sv.BackoffMax)
+	if err1 != nil || err2 != nil || err3 != nil {
+		return nil, nil, settingf("serving.timeout, serving.backoff, serving.backoff_max: want durations such as 30s")
+	}
+	c, err := remote.NewChatClient(remote.Options{
+		Endpoints: []string{s.Endpoint}, APIKeyEnv: s.APIKeyEnv, Getenv: sv.Getenv,
+		MaxConcurrency: s.Concurrency, RequestTimeout: timeout, MaxRetries: sv.Retries,
+		BackoffBase: backoff, BackoffMax: backoffMax, RateLimit: sv.RateLimit, Logger: log,
+	})
+	if err != nil {
+		return nil, nil, serverErr(err)
+	}
+	j, err := judge.New(judge.Options{Client: c, Cache: st, Model: e.Config.Judge.Model, Seed: e.Config.Seed,
+		MaxTokens: e.Config.Judge.MaxTokens, Concurrency: s.Concurrency})
+	if err != nil {
+		return nil, nil, err
+	}
+	return j, c.Endpoints(), nil
+}
+
+// JudgeBudget prints what the judges of a planned run would cost: an
+// upper bound on requests (every ranking's top k and sample, as if no two
+// rankings shared a completion and nothing were cached) and a tighter one
+// (each completion judged once per unit), with tokens estimated from the
+// prompt template and max_new_tokens at 4 bytes a token. Nothing is printed
+// when no organism of the run has a judge.
+func (e *Env) JudgeBudget(w io.Writer, p *pipeline.Plan) {
+	s := e.opts.Judge
+	jc, _ := judgeConfig(s, e.Manifest, e.Config, true)
+	if jc == nil {
+		return
+	}
+	var calls, unitCap, promptTok, answerTok int64
+	for _, u := range p.Units {
+		jd := u.Organism.Detectors.Judge
+		if jd == nil {
+			continue
+		}
+		perRanking := int64(min(p.Config.N, jc.K+jc.Sample))
+		rankings := int64(len(u.References) * len(pipeline.AllScores))
+		n := min(perRanking*rankings, int64(p.Config.N))
+		calls += perRanking * rankings
+		unitCap += n
+		prompt := int64(len(jd.Prompt(u.Organism.Objective, "")))/4 + int64(p.Config.MaxNewTokens)
+		promptTok += n * prompt
+		answerTok += n * int64(jd.Votes()) * int64(jc.MaxTokens)
+	}
+	fmt.Fprintf(w, "judge budget (k=%d, sample=%d below k; upper bounds: cached verdicts are not subtracted):\n", jc.K, jc.Sample)
+	fmt.Fprintf(w, "  requests   %12d (at most one per completion and unit; %d if no two rankings shared one)\n", unitCap, calls)
+	fmt.Fprintf(w, "  tokens     %12d prompt + %d answer (4 bytes a token; completions at max_new_tokens)\n", promptTok, answerTok)
+	if s.PriceInput > 0 || s.PriceOutput > 0 {
+		cost := float64(promptTok)/1e6*s.PriceInput + float64(answerTok)/1e6*s.PriceOutput
+		fmt.Fprintf(w, "  cost       %12.2f at %g + %g per million prompt + answer tokens (judge.price_input, judge.price_output)\n",
+			cost, s.PriceInput, s.PriceOutput)
+	} else {
+		fmt.Fprintf(w, "  cost       set judge.price_input and judge.price_output (per million tokens) for an estimate\n")
+	}
+	if s.Endpoint == "" {
+		fmt.Fprintf(w, "  (no judge.endpoint is set: a run would ask no judge and judge-only organisms would keep null counts)\n")
+	}
+}

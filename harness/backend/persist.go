@@ -1,0 +1,70 @@
+package backend
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/ppldiff/ppldiff/harness/pipeline"
+	"github.com/ppldiff/ppldiff/harness/results"
+	"github.com/ppldiff/ppldiff/harness/store"
+)
+
+// WriteOutputs writes results.json and samples.jsonl into out and records
+// them in the store so `ppldiff export` can write them again.
+func WriteOutputs(ctx context.Context, st *store.Store, out string, oc *pipeline.Outcome) error {
+	rb, err := results.Marshal(oc.Results)
+	if err != nil {
+		return err
+	}
+	sb, err := results.MarshalSamples(oc.Samples)
+	if err != nil {
+		return err
+	}
+	cfg, _ := json.Marshal(oc.Results.Run.Config)
+	if err := st.PutRun(ctx, store.Run{ID: oc.Results.Run.ID, ConfigJSON: cfg, Results: rb, Samples: sb, Status: "complete"}); err != nil {
+		return fmt.Errorf("store run: %w", err)
+	}
+	if err := results.WriteFileAtomic(filepath.Join(out, results.SamplesFile), sb); err != nil {
+		return err
+	}
+	return results.WriteFileAtomic(filepath.Join(out, results.ResultsFile), rb)
+}
+
+// WriteRunLog writes out/run-log.json, moving an earlier invocation's log
+// aside first (see keepRunLog).
+func WriteRunLog(out string, rl results.RunLog) error {
+	if rl.Warnings == nil {
+		rl.Warnings = []string{}
+	}
+	b, _ := json.MarshalIndent(rl, "", "  ")
+	if err := keepRunLog(out); err != nil {
+		return err
+	}
+	return results.WriteFileAtomic(filepath.Join(out, results.RunLogFile), append(b, '\n'))
+}
+
+// keepRunLog moves an earlier invocation's run-log.json in out aside, to
+// run-log.N.json with the next free N (1, 2, ...), so every invocation that
+// wrote to out keeps its log (its times, host and work done) and
+// run-log.json is always the latest.
+func keepRunLog(out string) error {
+	cur := filepath.Join(out, results.RunLogFile)
+	if _, err := os.Stat(cur); err != nil {
+		return nil
+	}
+	stem := strings.TrimSuffix(results.RunLogFile, ".json")
+	for n := 1; ; n++ {
+		prev := filepath.Join(out, fmt.Sprintf("%s.%d.json", stem, n))
+		if _, err := os.Stat(prev); err == nil {
+			continue
+		}
+		if err := os.Rename(cur, prev); err != nil {
+			return fmt.Errorf("keep the earlier %s: %w", results.RunLogFile, err)
+		}
+		return nil
+	}
+}

@@ -1,0 +1,195 @@
+package backend
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+
+	"golang.org/x/sync/errgroup"
+
+	"github.com/ppldiff/ppldiff/harness/lm"
+	"github.com/ppldiff/ppldiff/harness/pipeline"
+	"github.com/ppldiff/ppldiff/harness/zoo"
+	"github.com/ppldiff/ppldiff/organisms"
+)
+
+// Zoo serves a zoo manifest's models in process.
+type Zoo struct{ B *zoo.Builder }
+
+func (z Zoo) Variants(o *organisms.Organism) []pipeline.Variant {
+	var out []pipeline.Variant
+	for _, v := range zoo.Variants(*o) {
+		out = append(out, pipeline.Variant{Name: v.Name, Size: v.Size, Strength: float64(v.Strength)})
+	}
+	return out
+}
+
+func (z Zoo) Organism(ctx context.Context, o *organisms.Organism, v pipeline.Variant) (lm.Model, error) {
+	return z.B.Organism(ctx, o.ID, v.Name)
+}
+
+func (z Zoo) Reference(ctx context.Context, r *organisms.Reference, o *organisms.Organism, v pipeline.Variant) (lm.Model, error) {
+	return z.B.Reference(ctx, r.ID, o.ID, v.Name)
+}
+
+// zooByName serves an ad-hoc audit of two zoo models in process, found by
+// their served names (organism@variant, and the references' names as
+// `ppldiff serve` lists them).
+type zooByName struct {
+	b                *zoo.Builder
+	model, reference string
+}
+
+func newZooByName(m *organisms.Manifest, cacheDir, model, reference string) (*zooByName, error) {
+	if m.Zoo == nil {
+		return nil, settingf("ad-hoc mode audits served models: give --endpoint URL of a server serving %s and %s", model, reference)
+	}
+	b, err := zoo.NewBuilder(m, cacheDir)
+	if err != nil {
+		return nil, inputErr(err)
+	}
+	z := &zooByName{b: b, model: model, reference: reference}
+	names := b.ServedNames()
+	for _, n := range []string{model, reference} {
+		if !slices.Contains(names, n) {
+			return nil, settingf("%q is not a model of the %s manifest and no --endpoint is given: give --endpoint URL of a server, or a zoo served name (e.g. %s)",
+				n, m.Name, names[0])
+		}
+	}
+	return z, nil
+}
+
+func (z *zooByName) Variants(*organisms.Organism) []pipeline.Variant {
+	return []pipeline.Variant{{Name: "default", Size: "-"}}
+}
+
+func (z *zooByName) Organism(ctx context.Context, _ *organisms.Organism, _ pipeline.Variant) (lm.Model, error) {
+	return z.b.Model(ctx, z.model)
+}
+
+func (z *zooByName) Reference(ctx context.Context, _ *organisms.Reference, _ *organisms.Organism, _ pipeline.Variant) (lm.Model, error) {
+	return z.b.Model(ctx, z.reference)
+}
+
+// dryRun lists variants for a dry run; it has no models.
+type dryRun struct{ builder *zoo.Builder }
+
+func (p dryRun) Variants(o *organisms.Organism) []pipeline.Variant {
+	return (&Remote{builder: p.builder}).Variants(o)
+}
+
+func (dryRun) Organism(context.Context, *organisms.Organism, pipeline.Variant) (lm.Model, error) {
+	return nil, errors.New("a dry run has no models")
+}
+
+func (dryRun) Reference(context.Context, *organisms.Reference, *organisms.Organism, pipeline.Variant) (lm.Model, error) {
+	return nil, errors.New("a dry run has no models")
+}
+
+// zooModel is one model a zoo run needs, under its served name.
+type zooModel struct {
+	name              string
+	reference         string // "" for an organism variant
+	organism, variant string
+}
+
+// zooModelsOf lists the distinct models the plan's units use: each organism
+// variant and each reference it is scored against (references shared by
+// variants, such as a true base of one order, once).
+func zooModelsOf(b *zoo.Builder, plan *pipeline.Plan) ([]zooModel, error) {
+	seen := map[string]bool{}
+	var out []zooModel
+	for _, u := range plan.Units {
+		name := zoo.OrganismServedName(u.Organism.ID, u.Variant.Name)
+		if !seen[name] {
+			seen[name] = true
+			out = append(out, zooModel{name: name, organism: u.Organism.ID, variant: u.Variant.Name})
+		}
+		for _, r := range u.References {
+			rn, err := b.ReferenceServedName(r.ID, u.Organism.ID, u.Variant.Name)
+			if err != nil {
+				return nil, inputErr(err)
+			}
+			if !seen[rn] {
+				seen[rn] = true
+				out = append(out, zooModel{name: rn, reference: r.ID, organism: u.Organism.ID, variant: u.Variant.Name})
+			}
+		}
+	}
+	return out, nil
+}
+
+// BuildZoo builds (or loads from the cache) every zoo model the plan needs
+// before any generation, as its own stage: "building 71 zoo models" and a
+// bar, instead of a first generation stage that seems stuck. The builder
+// keeps them, so the pipeline then finds them built. The builder bounds
+// its own CPU work by GOMAXPROCS.
+func BuildZoo(ctx context.Context, b *zoo.Builder, plan *pipeline.Plan, prog pipeline.Progress, stderr io.Writer) error {
+	models, err := zooModelsOf(b, plan)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stderr, "building %d zoo models (loaded from the cache when built before)\n", len(models))
+	bar := prog.Stage("models", int64(len(models)))
+	defer bar.Done()
+	g, gctx := errgroup.WithContext(ctx)
+	for _, m := range models {
+		g.Go(func() error {
+			var err error
+			if m.reference == "" {
+				_, err = b.Organism(gctx, m.organism, m.variant)
+			} else {
+				_, err = b.Reference(gctx, m.reference, m.organism, m.variant)
+			}
+			if err != nil {
+				return fmt.Errorf("build %s: %w", m.name, err)
+			}
+			bar.Add(1)
+			return nil
+		})
+	}
+	return g.Wait()
+}
+
+// StudyVariants selects each zoo organism's representative variant
+// (recipe.representative) as organism@variant.
+func StudyVariants(m *organisms.Manifest) []string {
+	var out []string
+	for _, o := range m.Organisms {
+		if o.Recipe == nil {
+			continue
+		}
+		if v := o.Recipe.RepresentativeVariant(); v != "" {
+			out = append(out, o.ID+"@"+v)
+		}
+	}
+	return out
+}
+
+// ZooServed builds every zoo model of m (cached in cacheDir) and keys it by
+// served name, for `ppldiff serve`.
+func ZooServed(ctx context.Context, m *organisms.Manifest, cacheDir string) (map[string]lm.Model, error) {
+	b, err := zoo.NewBuilder(m, cacheDir)
+	if err != nil {
+		return nil, inputErr(err)
+	}
+	if err := b.BuildAll(ctx); err != nil {
+		return nil, err
+	}
+	models := map[string]lm.Model{}
+	for _, p := range b.Pairs() {
+		om, err := b.Organism(ctx, p.Organism, p.Variant)
+		if err != nil {
+			return nil, err
+		}
+		models[om.Info().ServedName] = om
+		rm, err := b.Reference(ctx, p.Reference, p.Organism, p.Variant)
+		if err != nil {
+			return nil, err
+		}
+		models[rm.Info().ServedName] = rm
+	}
+	return models, nil
+}

@@ -1,0 +1,154 @@
+package pipeline
+
+import (
+	"context"
+	"fmt"
+
+	"golang.org/x/sync/errgroup"
+
+	"github.com/ppldiff/ppldiff/harness/lm"
+	"github.com/ppldiff/ppldiff/harness/store"
+)
+
+// score returns teacher-forced logprobs of items under m, cached by content.
+func (r *runner) score(ctx context.Context, m lm.Model, items []lm.ScoreItem, bar Bar) ([][]float64, error) {
+	info := m.Info()
+	out := make([][]float64, len(items))
+	for start := 0; start < len(items); start += r.opt.BatchSize {
+		end := min(start+r.opt.BatchSize, len(items))
+		keys := make([]string, end-start)
+		for i := start; i < end; i++ {
+			kh := &keyHasher{}
+			keys[i-start] = kh.str("score/v1").str(info.ServedName).str(info.Revision).str(info.TokenizerID).
+				ints(items[i].Context).ints(items[i].Continuation).sum()
+		}
+		have, err := r.opt.Cache.GetScores(ctx, keys)
+		if err != nil {
+			return nil, fmt.Errorf("cache: %w", err)
+		}
+		var missing []int
+		for i := start; i < end; i++ {
+			if len(items[i].Continuation) == 0 {
+				// A completion that ended at once has nothing to score; no
+				// server could score it (their logprobs start inside the
+				// input), so it is answered here, cached or not.
+				out[i] = []float64{}
+				continue
+			}
+			if s, ok := have[keys[i-start]]; ok && len(s.Logprobs) == len(items[i].Continuation) {
+				out[i] = s.Logprobs
+				r.opt.Counters.ScoresCached.Add(1)
+			} else {
+				missing = append(missing, i)
+			}
+		}
+		if len(missing) > 0 {
+			batch := make([]lm.ScoreItem, len(missing))
+			for j, i := range missing {
+				batch[j] = items[i]
+			}
+			lps, err := m.Score(ctx, batch)
+			if err != nil {
+				return nil, err
+			}
+			if len(lps) != len(batch) {
+				return nil, fmt.Errorf("score: %d results for %d items", len(lps), len(batch))
+			}
+			put := make([]store.Scores, len(missing))
+			for j, i := range missing {
+				if len(lps[j]) != len(items[i].Continuation) {
+					return nil, fmt.Errorf("score: %d logprobs for %d tokens", len(lps[j]), len(items[i].Continuation))
+				}
+				out[i] = lps[j]
+				put[j] = store.Scores{Key: keys[i-start], Model: info.ServedName, Logprobs: lps[j]}
+				r.opt.Counters.TokensScored.Add(int64(len(lps[j])))
+			}
+			if err := r.opt.Cache.PutScores(ctx, put); err != nil {
+				return nil, fmt.Errorf("cache: %w", err)
+			}
+			r.opt.Counters.ScoresComputed.Add(int64(len(missing)))
+		}
+		if bar != nil {
+			bar.Add(int64(end - start))
+		}
+	}
+	return out, nil
+}
+
+// tokenizeConcurrency bounds the tokenize calls in flight while a
+// reference re-tokenizes completions.
+const tokenizeConcurrency = 32
+
+// refScore is one completion's scores under a reference.
+type refScore struct {
+	logprobs []float64
+	// continuation is what the reference scored: the generated ids (same
+	// tokenizer) or the completion re-tokenized; spans are computed only for
+	// samples that carry per-token arrays.
+	continuation []int
+	sameTokens   bool
+}
+
+// scoreReference scores every completion under a reference. The same
+// tokenizer scores the generated ids in the finetuned prompt (raw) or its
+// own chat rendering; another tokenizer re-tokenizes the completion's bytes
+// in the same context (README, "What a run does", step 4).
+func (r *runner) scoreReference(ctx context.Context, ft, rm lm.Model, u *Unit, comps []*completion) ([]refScore, int64, error) {
+	same := rm.Info().TokenizerID == ft.Info().TokenizerID
+	items := make([]lm.ScoreItem, len(comps))
+	out := make([]refScore, len(comps))
+	var bos []int
+	var err error
+	if u.Prefill.Format == FormatRaw && !same {
+		if bos, err = rm.Tokenize(ctx, lm.TokenizeRequest{AddSpecial: true}); err != nil {
+			return nil, 0, err
+		}
+	}
+	// Tokenizing is one request per text on a served reference: run them
+	// side by side (the client bounds requests per endpoint); each item
+	// writes only its own slot, so the order of completion does not matter.
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(tokenizeConcurrency)
+	for i, c := range comps {
+		if same && u.Prefill.Format == FormatRaw {
+			items[i] = lm.ScoreItem{Context: c.pre.prompt, Continuation: c.gen.Tokens}
+			out[i].continuation, out[i].sameTokens = c.gen.Tokens, true
+			continue
+		}
+		g.Go(func() error {
+			var err error
+			if u.Prefill.Format == FormatRaw {
+				pre, err := rm.Tokenize(gctx, lm.TokenizeRequest{Text: c.pre.text})
+				if err != nil {
+					return err
+				}
+				items[i].Context = append(append([]int{}, bos...), pre...)
+			} else if items[i].Context, err = chatPrompt(gctx, rm, r.chat(u, c.pre.text), c.pre.text); err != nil {
+				return err
+			}
+			if same {
+				items[i].Continuation = c.gen.Tokens
+				out[i].continuation, out[i].sameTokens = c.gen.Tokens, true
+				return nil
+			}
+			if items[i].Continuation, err = rm.Tokenize(gctx, lm.TokenizeRequest{Text: c.text}); err != nil {
+				return err
+			}
+			out[i].continuation = items[i].Continuation
+			return nil
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return nil, 0, err
+	}
+	lps, err := r.score(ctx, rm, items, r.scoreBar)
+	if err != nil {
+		return nil, 0, err
+	}
+	var tokens int64
+	for i := range out {
+		out[i].logprobs = lps[i]
+		tokens += int64(len(lps[i]))
+	}
+	return out, tokens, nil
+}
