@@ -39,6 +39,7 @@ var runFlagKeys = map[string]string{
 	"dedup": "dedup", "samples-top-k": "samples_top_k", "endpoint": "endpoints", "out": "out",
 	"store": "store", "model": "model", "reference-model": "reference_model",
 	"require-pinned": "require_pinned", "concurrency": "concurrency", "no-report": "no_report", "table": "table",
+	"budget": "budget",
 }
 
 func (o *runOptions) AddFlags(cmd *cobra.Command) {
@@ -63,6 +64,7 @@ func (o *runOptions) AddFlags(cmd *cobra.Command) {
 	f.Int("min-completion-tokens", d.MinCompletionTokens, "drop completions shorter than this before ranking")
 	f.Float64("max-compression-ratio", d.MaxCompressionRatio, "drop degenerate repetitions compressing better than this (0: keep)")
 	f.Bool("dedup", d.Dedup, "drop identical completions before ranking")
+	f.String("budget", pipeline.BudgetFixed, "fixed (n prefills per config) or adaptive (rounds that stop once each organism variant x reference's count@100 is decided; writes budget.json)")
 	f.Int("samples-top-k", d.SamplesTopK, "completions per ranking written to samples.jsonl (0: all)")
 	f.StringSlice("endpoint", nil, "base URL of a model server (repeatable; vLLM by default)")
 	f.String("out", "", "output directory (default <workspace>/runs/<run id>)")
@@ -234,6 +236,9 @@ func (a *app) runRunTo(ctx context.Context, l *loader, s Settings, o *runOptions
 	}
 	leftovers := results.CleanTemp(out)
 	if err := writeRunOutputs(ctx, st, out, outcome); err != nil {
+		return "", err
+	}
+	if err := writeBudget(a.env.Stdout, out, outcome.Budget); err != nil {
 		return "", err
 	}
 	warnings := append(slices.Clone(env.warnings), outcome.Warnings...)

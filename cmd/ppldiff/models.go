@@ -213,7 +213,7 @@ func settingsToConfig(s Settings) pipeline.Config {
 		Decoding: s.Decoding, Temperature: s.Temperature, TopP: s.TopP, MaxNewTokens: s.MaxNewTokens,
 		ChatSystem: s.Chat.System, ChatUser: s.Chat.User,
 		MinCompletionTokens: s.MinCompletionTokens, MaxCompressionRatio: s.MaxCompressionRatio,
-		Dedup: s.Dedup, SamplesTopK: s.SamplesTopK,
+		Dedup: s.Dedup, Budget: s.Budget, SamplesTopK: s.SamplesTopK,
 		Model: s.Model, ReferenceModel: s.ReferenceModel,
 	}
 }

@@ -46,6 +46,7 @@ type Settings struct {
 	MinCompletionTokens int      `mapstructure:"min_completion_tokens" yaml:"min_completion_tokens"`
 	MaxCompressionRatio float64  `mapstructure:"max_compression_ratio" yaml:"max_compression_ratio"`
 	Dedup               bool     `mapstructure:"dedup" yaml:"dedup"`
+	Budget              string   `mapstructure:"budget" yaml:"budget"` // fixed or adaptive
 	SamplesTopK         int      `mapstructure:"samples_top_k" yaml:"samples_top_k"`
 	SamplesScores       []string `mapstructure:"samples_scores" yaml:"samples_scores"`
 	SamplesTokenDetail  int      `mapstructure:"samples_token_detail" yaml:"samples_token_detail"`
@@ -115,7 +116,7 @@ func defaultSettings() Settings {
 		Decoding: d.Decoding, Temperature: d.Temperature, TopP: d.TopP, MaxNewTokens: d.MaxNewTokens,
 		PrefillTokens: d.PrefillTokens, PrefillOffset: d.PrefillOffset,
 		MinCompletionTokens: d.MinCompletionTokens, MaxCompressionRatio: d.MaxCompressionRatio,
-		Dedup: d.Dedup, SamplesTopK: d.SamplesTopK, SamplesScores: d.SamplesScores,
+		Dedup: d.Dedup, Budget: pipeline.BudgetFixed, SamplesTopK: d.SamplesTopK, SamplesScores: d.SamplesScores,
 		SamplesTokenDetail: d.SamplesTokenDetail, LogLevel: "info", Table: tableHeadline,
 		Serving: ServingSettings{Dialect: "vllm", BatchSize: 32, Concurrency: 8, Timeout: "120s", Retries: 12,
 			Backoff: "250ms", BackoffMax: "10s", LaunchTimeout: "10m"},

@@ -77,6 +77,11 @@ type Config struct {
 	// zoo corpus records its recipe hash).
 	Corpora map[string]string `json:"corpora"`
 
+	// Budget is "" (or "fixed"): N prefills per config; "adaptive":
+	// rounds that stop once count@100 is decided (adaptive.go). Empty for
+	// a fixed run, so its run id is what it was before budgets existed.
+	Budget string `json:"budget,omitempty"`
+
 	// Ad-hoc audit of a model outside any manifest.
 	Model          string `json:"model,omitempty"`
 	ReferenceModel string `json:"reference_model,omitempty"`
@@ -164,6 +169,8 @@ func (c *Config) validate() error {
 		return fmt.Errorf("prefill_offset must be start or random, got %q", c.PrefillOffset)
 	case len(c.Prefills) == 0:
 		return fmt.Errorf("no prefill configs: give --prefills, e.g. zoo-raw")
+	case c.Budget != "" && c.Budget != BudgetFixed && c.Budget != BudgetAdaptive:
+		return fmt.Errorf("budget must be fixed or adaptive, got %q", c.Budget)
 	case (c.Model == "") != (c.ReferenceModel == ""):
 		return fmt.Errorf("ad-hoc mode needs both --model and --reference-model")
 	}
@@ -198,6 +205,9 @@ func (c *Config) normalize() {
 	}
 	if c.Decoding == DecodingGreedy {
 		c.Temperature, c.TopP = 0, 1
+	}
+	if c.Budget == BudgetFixed {
+		c.Budget = ""
 	}
 }
 

@@ -51,12 +51,51 @@ type Outcome struct {
 	Samples  []results.Sample
 	Counters CounterSnapshot
 	Warnings []string
+	Budget   *BudgetReport // an adaptive run's spending; nil for a fixed one
 }
 
 // Run executes the plan: prefills, generation, scoring under the finetuned
 // model and every reference, ranking, detection. Work done is persisted to
 // the cache batch by batch, so a cancelled run resumes where it stopped.
 func Run(ctx context.Context, p *Plan, opt Options) (*Outcome, error) {
+	if p.Config.Budget == BudgetAdaptive {
+		return RunAdaptive(ctx, p, opt)
+	}
+	r, err := newRunner(p, &opt)
+	if err != nil {
+		return nil, err
+	}
+	r.genBar = opt.Progress.Stage("generate", int64(len(p.Units))*int64(p.Config.N))
+	r.scoreBar = opt.Progress.Stage("score", r.refUnits*int64(p.Config.N))
+
+	outs := make([]*unitOutput, len(p.Units))
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(opt.Concurrency)
+	for i := range p.Units {
+		g.Go(func() error {
+			u := &p.Units[i]
+			out, err := r.runUnit(gctx, u)
+			if err != nil {
+				return fmt.Errorf("%s@%s %s repeat %d: %w", u.Organism.ID, u.Variant.Name, u.Prefill.Name, u.Repeat, err)
+			}
+			outs[i] = out
+			return nil
+		})
+	}
+	err = g.Wait()
+	r.genBar.Done()
+	r.scoreBar.Done()
+	if err != nil {
+		if ctxErr := ctx.Err(); ctxErr != nil {
+			return nil, errors.Join(ctxErr, err)
+		}
+		return nil, err
+	}
+	return r.outcome(outs), nil
+}
+
+// newRunner fills opt's defaults and resolves every organism's detectors.
+func newRunner(p *Plan, opt *Options) (*runner, error) {
 	if opt.Progress == nil {
 		opt.Progress = nopProgress{}
 	}
@@ -75,8 +114,9 @@ func Run(ctx context.Context, p *Plan, opt Options) (*Outcome, error) {
 	if opt.Concurrency <= 0 {
 		opt.Concurrency = runtime.GOMAXPROCS(0)
 	}
-	r := &runner{p: p, opt: opt, detectors: map[string]Detector{}}
+	r := &runner{p: p, opt: *opt, detectors: map[string]Detector{}}
 	for _, u := range p.Units {
+		r.refUnits += int64(len(u.References))
 		if _, ok := r.detectors[u.Organism.ID]; ok {
 			continue
 		}
@@ -86,36 +126,12 @@ func Run(ctx context.Context, p *Plan, opt Options) (*Outcome, error) {
 		}
 		r.detectors[u.Organism.ID] = d
 	}
-	nRefs := int64(0)
-	for _, u := range p.Units {
-		nRefs += int64(len(u.References))
-	}
-	r.genBar = opt.Progress.Stage("generate", int64(len(p.Units))*int64(p.Config.N))
-	r.scoreBar = opt.Progress.Stage("score", nRefs*int64(p.Config.N))
+	return r, nil
+}
 
-	outs := make([]*unitOutput, len(p.Units))
-	g, gctx := errgroup.WithContext(ctx)
-	g.SetLimit(opt.Concurrency)
-	for i := range p.Units {
-		g.Go(func() error {
-			u := &p.Units[i]
-			out, err := r.runUnit(gctx, u)
-			if err != nil {
-				return fmt.Errorf("%s@%s %s repeat %d: %w", u.Organism.ID, u.Variant.Name, u.Prefill.Name, u.Repeat, err)
-			}
-			outs[i] = out
-			return nil
-		})
-	}
-	err := g.Wait()
-	r.genBar.Done()
-	r.scoreBar.Done()
-	if err != nil {
-		if ctxErr := ctx.Err(); ctxErr != nil {
-			return nil, errors.Join(ctxErr, err)
-		}
-		return nil, err
-	}
+// outcome gathers the units' outputs into sorted results.
+func (r *runner) outcome(outs []*unitOutput) *Outcome {
+	p, opt := r.p, r.opt
 	res := &results.Results{
 		Schema: results.Schema,
 		Run:    results.Run{ID: p.Config.RunID(), PpldiffVersion: opt.Version, Config: p.Config.AsMap()},
@@ -128,7 +144,7 @@ func Run(ctx context.Context, p *Plan, opt Options) (*Outcome, error) {
 	}
 	results.SortEntries(res.Entries)
 	oc.Counters = opt.Counters.Snapshot()
-	return oc, nil
+	return oc
 }
 
 type runner struct {
@@ -138,6 +154,7 @@ type runner struct {
 	genBar    Bar
 	scoreBar  Bar
 	mu        sync.Mutex
+	refUnits  int64 // unit x reference pairs of the plan
 }
 
 type unitOutput struct {
