@@ -320,6 +320,7 @@ func pickConfigs(aus []*aUnit, pairs []*aPair) {
 		}
 		picked = append(picked, au.u.Prefill.Name)
 	}
+	slices.Sort(picked) // plan order follows the flags' order; budget.json must not
 	for _, pr := range pairs {
 		pr.Picked = picked
 	}
