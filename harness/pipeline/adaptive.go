@@ -3,7 +3,6 @@ package pipeline
 import (
 	"cmp"
 	"context"
-	"errors"
 	"fmt"
 	"math/rand/v2"
 	"slices"
@@ -140,13 +139,7 @@ func RunAdaptive(ctx context.Context, p *Plan, opt Options) (*Outcome, error) {
 			return nil
 		})
 	}
-	err = g.Wait()
-	r.genBar.Done()
-	r.scoreBar.Done()
-	if err != nil {
-		if ctxErr := ctx.Err(); ctxErr != nil {
-			return nil, errors.Join(ctxErr, err)
-		}
+	if err := r.endStages(ctx, g.Wait()); err != nil {
 		return nil, err
 	}
 	oc := r.outcome(slices.Concat(outs...))
@@ -380,23 +373,13 @@ func decidePair(aus []*aUnit, pr *aPair) (resume bool) {
 // prefills (cheap, and cached), without generating anything.
 func (r *runner) adaptiveUnit(ctx context.Context, u *Unit) (*aUnit, error) {
 	cfg := r.p.Config
-	ft, err := r.opt.Models.Organism(ctx, u.Organism, u.Variant)
-	if err != nil {
-		return nil, err
-	}
-	docs, corpusHash, err := r.opt.Corpora.Sample(ctx, u.Prefill.Corpus, prefillOversample*cfg.N, cfg.Seed+uint64(u.Repeat))
-	if err != nil {
-		return nil, err
-	}
-	pres, err := r.prefills(ctx, ft, u, docs, corpusHash)
+	ft, pres, err := r.unitPrefills(ctx, u)
 	if err != nil {
 		return nil, err
 	}
 	au := &aUnit{u: u, ft: ft, ftInfo: ft.Info(), pres: pres, comps: make([]*completion, len(pres)),
 		flagged: make([]bool, len(pres)), matched: make([][]string, len(pres)), refs: map[string]*aRef{}}
-	if len(pres) < cfg.N {
-		au.warning = fmt.Sprintf("%s: corpus %q gave %d prefills of the %d asked", u.Prefill.Name, u.Prefill.Corpus, len(pres), cfg.N)
-	}
+	au.warning = shortCorpus(u, len(pres), cfg.N)
 	// The subsets' order: seeded by the run's seed and repeat only, so it
 	// is the same for every organism and reference.
 	au.order = rand.New(rand.NewPCG(cfg.Seed+uint64(u.Repeat), 0x6164617074697665)).Perm(len(pres)) // "adaptive"
@@ -439,24 +422,11 @@ func (r *runner) adaptiveStep(ctx context.Context, au *aUnit, m int, refIDs []st
 		if err != nil {
 			return err
 		}
-		if au.ftInfo.RawGenerationLogprobs {
-			for _, c := range comps {
-				c.lpFT = c.gen.Logprobs
-			}
-		} else {
-			items := make([]lm.ScoreItem, len(comps))
-			for i, c := range comps {
-				items[i] = lm.ScoreItem{Context: c.pre.prompt, Continuation: c.gen.Tokens}
-			}
-			lps, err := r.score(ctx, au.ft, items, nil)
-			if err != nil {
-				return fmt.Errorf("scoring under the finetuned model: %w", err)
-			}
-			for i, c := range comps {
-				c.lpFT = lps[i]
-				au.spent.ScoreFT += int64(len(c.gen.Tokens))
-			}
+		ftTokens, err := r.scoreFT(ctx, au.ft, comps)
+		if err != nil {
+			return err
 		}
+		au.spent.ScoreFT += ftTokens
 		det := r.detectors[u.Organism.ID]
 		for i, j := range fresh {
 			au.comps[j] = comps[i]

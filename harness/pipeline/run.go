@@ -82,16 +82,23 @@ func Run(ctx context.Context, p *Plan, opt Options) (*Outcome, error) {
 			return nil
 		})
 	}
-	err = g.Wait()
+	if err := r.endStages(ctx, g.Wait()); err != nil {
+		return nil, err
+	}
+	return r.outcome(outs), nil
+}
+
+// endStages closes the progress bars and says, for a run that failed
+// because it was cancelled, that it was.
+func (r *runner) endStages(ctx context.Context, err error) error {
 	r.genBar.Done()
 	r.scoreBar.Done()
 	if err != nil {
 		if ctxErr := ctx.Err(); ctxErr != nil {
-			return nil, errors.Join(ctxErr, err)
+			return errors.Join(ctxErr, err)
 		}
-		return nil, err
 	}
-	return r.outcome(outs), nil
+	return err
 }
 
 // newRunner fills opt's defaults and resolves every organism's detectors.
@@ -185,51 +192,26 @@ type completion struct {
 
 func (r *runner) runUnit(ctx context.Context, u *Unit) (*unitOutput, error) {
 	cfg := r.p.Config
-	ft, err := r.opt.Models.Organism(ctx, u.Organism, u.Variant)
+	ft, pres, err := r.unitPrefills(ctx, u)
 	if err != nil {
 		return nil, err
 	}
 	ftInfo := ft.Info()
-	// Oversample: prefills whose prompt repeats an earlier one are dropped
-	// (their completions would repeat too) and replaced from the spare docs.
-	docs, corpusHash, err := r.opt.Corpora.Sample(ctx, u.Prefill.Corpus, prefillOversample*cfg.N, cfg.Seed+uint64(u.Repeat))
-	if err != nil {
-		return nil, err
-	}
-	pres, err := r.prefills(ctx, ft, u, docs, corpusHash)
-	if err != nil {
-		return nil, err
-	}
 	comps, err := r.generate(ctx, ft, u, pres)
 	if err != nil {
 		return nil, err
 	}
 	out := &unitOutput{}
-	if len(pres) < cfg.N {
-		out.warnings = append(out.warnings, fmt.Sprintf("%s: corpus %q gave %d prefills of the %d asked", u.Prefill.Name, u.Prefill.Corpus, len(pres), cfg.N))
+	if w := shortCorpus(u, len(pres), cfg.N); w != "" {
+		out.warnings = append(out.warnings, w)
 	}
-	// The finetuned model's own scores: from generation when they are raw.
-	var genTokens, ftScored int64
+	var genTokens int64
 	for _, c := range comps {
 		genTokens += int64(len(c.gen.Tokens))
 	}
-	if ftInfo.RawGenerationLogprobs {
-		for _, c := range comps {
-			c.lpFT = c.gen.Logprobs
-		}
-	} else {
-		items := make([]lm.ScoreItem, len(comps))
-		for i, c := range comps {
-			items[i] = lm.ScoreItem{Context: c.pre.prompt, Continuation: c.gen.Tokens}
-		}
-		lps, err := r.score(ctx, ft, items, nil)
-		if err != nil {
-			return nil, fmt.Errorf("scoring under the finetuned model: %w", err)
-		}
-		for i, c := range comps {
-			c.lpFT = lps[i]
-			ftScored += int64(len(c.gen.Tokens))
-		}
+	ftScored, err := r.scoreFT(ctx, ft, comps)
+	if err != nil {
+		return nil, err
 	}
 	filter(cfg, comps)
 	det := r.detectors[u.Organism.ID]
