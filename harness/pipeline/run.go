@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"math/rand/v2"
 	"runtime"
 	"slices"
@@ -309,10 +310,10 @@ func (r *runner) prefills(ctx context.Context, ft lm.Model, u *Unit, docs []Docu
 		}
 		keys[i] = kh.sum()
 	}
-	cached, err := r.opt.Cache.GetPrefills(ctx, keys)
-	if err != nil {
-		return nil, fmt.Errorf("cache: %w", err)
-	}
+	// Most of the oversampled documents are never visited: read the cache
+	// a little past what N prefills usually need, and more only on demand.
+	cached := map[string]CachedPrefill{}
+	fetched := 0
 	var bos []int
 	seen := map[string]bool{}
 	type indexed struct {
@@ -325,8 +326,18 @@ func (r *runner) prefills(ctx context.Context, ft lm.Model, u *Unit, docs []Docu
 		if len(picked) == cfg.N {
 			break
 		}
+		if i == fetched {
+			end := min(len(keys), fetched+max(64, cfg.N+cfg.N/8))
+			got, err := r.opt.Cache.GetPrefills(ctx, keys[fetched:end])
+			if err != nil {
+				return nil, fmt.Errorf("cache: %w", err)
+			}
+			maps.Copy(cached, got)
+			fetched = end
+		}
 		cp, ok := cached[keys[i]]
 		if !ok {
+			var err error
 			if bos == nil {
 				if bos, err = ft.Tokenize(ctx, lm.TokenizeRequest{AddSpecial: true}); err != nil {
 					return nil, fmt.Errorf("tokenize: %w", err)
