@@ -298,8 +298,8 @@ func (r *runner) prefills(ctx context.Context, ft lm.Model, u *Unit, docs []Docu
 	docs = slices.Clone(docs)
 	shuffle := rand.New(rand.NewPCG(cfg.Seed+uint64(u.Repeat), 0x64656475702d6f72)) // "dedup-or"
 	shuffle.Shuffle(len(docs), func(i, j int) { docs[i], docs[j] = docs[j], docs[i] })
-	keys := make([]string, len(docs))
-	for i, d := range docs {
+	keys := make([]string, len(docs)) // filled chunk by chunk, as documents are visited
+	key := func(d Document) string {
 		kh := (&keyHasher{}).str("prefill/v1").str(info.ServedName).str(info.Revision).str(info.TokenizerID).
 			str(corpusHash).u64(uint64(d.Index)).u64(uint64(cfg.PrefillTokens)).str(cfg.PrefillOffset).str(u.Prefill.Format)
 		if cfg.PrefillOffset == "random" {
@@ -308,7 +308,7 @@ func (r *runner) prefills(ctx context.Context, ft lm.Model, u *Unit, docs []Docu
 		if u.Prefill.Format == FormatChat {
 			kh.str(cfg.ChatSystem).str(u.Organism.SystemPrompt).str(cfg.ChatUser)
 		}
-		keys[i] = kh.sum()
+		return kh.sum()
 	}
 	// Most of the oversampled documents are never visited: read the cache
 	// a little past what N prefills usually need, and more only on demand.
@@ -328,6 +328,9 @@ func (r *runner) prefills(ctx context.Context, ft lm.Model, u *Unit, docs []Docu
 		}
 		if i == fetched {
 			end := min(len(keys), fetched+max(64, cfg.N+cfg.N/8))
+			for j := fetched; j < end; j++ {
+				keys[j] = key(docs[j])
+			}
 			got, err := r.opt.Cache.GetPrefills(ctx, keys[fetched:end])
 			if err != nil {
 				return nil, fmt.Errorf("cache: %w", err)
