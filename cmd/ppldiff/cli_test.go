@@ -45,10 +45,10 @@ func (c *cli) runObserved(ctx context.Context, observe func(string, int64), args
 	// Viper reads settings from the process environment: c.env is put
 	// there for the call (and taken out again when the test ends).
 	// Variables of the test's own process (PPLDIFF_*) are hidden, so the
-	// tests stay hermetic.
+	// tests stay hermetic; reexecEnv stays, for a child the run launches.
 	for _, kv := range os.Environ() {
 		k, _, _ := strings.Cut(kv, "=")
-		if _, mine := c.env[k]; strings.HasPrefix(k, "PPLDIFF_") && !mine {
+		if _, mine := c.env[k]; strings.HasPrefix(k, "PPLDIFF_") && !mine && k != reexecEnv {
 			c.t.Setenv(k, "")
 			os.Unsetenv(k)
 		}

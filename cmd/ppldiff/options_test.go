@@ -33,7 +33,7 @@ func settingKeys(t reflect.Type, prefix string) []string {
 
 // Fields of pipeline.Config that the run computes rather than reads from
 // an option.
-var computedConfig = []string{"ManifestSHA256", "Corpora"}
+var computedConfig = []string{"ManifestSHA256", "Corpora", "Judge"}
 
 // TestOptionTable walks the options table: each setting is declared there
 // once, and the table reaches Settings, pipeline.Config, the `run` flags,
