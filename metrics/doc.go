@@ -32,6 +32,12 @@
 // kinds. Many tests at once are corrected by [HolmAdjust] (family-wise
 // error) or [BenjaminiHochbergAdjust] (false discovery rate).
 //
+// # Sequential decisions
+//
+// [CountRule] decides count@k from growing random subsets of a fixed budget
+// (adaptive budgets): one-sided [ClopperPearson] bounds at each look of a
+// [LookSchedule], the error rate split over the looks.
+//
 // Results that rest on little data carry Warnings (plain sentences), the way
 // benchstat reports them: they are not errors, the numbers are still given.
 package metrics

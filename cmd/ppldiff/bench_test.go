@@ -72,7 +72,7 @@ var rerunProfile = flag.String("rerun-profile", "", "BenchmarkCachedRerun: write
 // both measured in this process. -rerun-profile FILE writes a CPU profile
 // of the re-runs alone (-cpuprofile would include the cold run).
 //
-//	go test -run '^$' -bench CachedRerun -benchtime 3x -rerun-profile rerun.pprof ./cmd/ppldiff
+//	go test -run '^$' -bench CachedRerun -benchtime 3x ./cmd/ppldiff -args -rerun-profile=rerun.pprof
 func BenchmarkCachedRerun(b *testing.B) {
 	if testing.Short() {
 		b.Skip("runs the full default matrix")

@@ -185,6 +185,9 @@ func (a *app) runRunTo(ctx context.Context, l *loader, s Settings, o *runOptions
 	if err := backend.WriteOutputs(ctx, st, out, outcome); err != nil {
 		return "", err
 	}
+	if err := backend.WriteBudget(a.env.Stdout, out, outcome.Budget); err != nil {
+		return "", err
+	}
 	warnings := append(slices.Clone(env.Warnings), outcome.Warnings...)
 	if len(leftovers) > 0 {
 		warnings = append(warnings, fmt.Sprintf("removed %d temporary file(s) an interrupted write left in %s", len(leftovers), out))

@@ -62,6 +62,7 @@ var options = []option{
 	{key: "max_compression_ratio", flag: "max-compression-ratio", config: "MaxCompressionRatio", help: "drop degenerate repetitions compressing better than this (0: keep)",
 		valid: floatIn(0, math.Inf(1), false), want: "a finite number >= 0 (0: keep everything)"},
 	{key: "dedup", flag: "dedup", config: "Dedup", help: "drop identical completions before ranking"},
+	{key: "budget", flag: "budget", config: "Budget", help: "fixed (n prefills per config) or adaptive (rounds that stop once each organism variant x reference's count@100 is decided; writes budget.json)"},
 	{key: "samples_top_k", flag: "samples-top-k", config: "SamplesTopK", help: "completions per ranking written to samples.jsonl (0: all)",
 		valid: intIn(0, math.MaxInt), want: "an integer >= 0 (0: all)"},
 	{key: "samples_scores", config: "SamplesScores", help: "scores whose rankings samples.jsonl holds"},

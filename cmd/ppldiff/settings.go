@@ -26,6 +26,7 @@ type Settings struct {
 	MinCompletionTokens int      `mapstructure:"min_completion_tokens" yaml:"min_completion_tokens"`
 	MaxCompressionRatio float64  `mapstructure:"max_compression_ratio" yaml:"max_compression_ratio"`
 	Dedup               bool     `mapstructure:"dedup" yaml:"dedup"`
+	Budget              string   `mapstructure:"budget" yaml:"budget"` // fixed or adaptive
 	SamplesTopK         int      `mapstructure:"samples_top_k" yaml:"samples_top_k"`
 	SamplesScores       []string `mapstructure:"samples_scores" yaml:"samples_scores"`
 	SamplesTokenDetail  int      `mapstructure:"samples_token_detail" yaml:"samples_token_detail"`

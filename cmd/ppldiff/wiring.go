@@ -59,6 +59,6 @@ func countScore(res *results.Results, score string) int {
 }
 
 func writeReport(dir string) error {
-	_, err := reports.Write(dir, reports.Options{})
+	_, _, err := reports.WriteIfChanged(dir, reports.Options{})
 	return err
 }

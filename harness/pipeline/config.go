@@ -81,6 +81,11 @@ type Config struct {
 	// none is asked (no judge endpoint, or no organism has a judge).
 	Judge *JudgeConfig `json:"judge,omitempty"`
 
+	// Budget is "" (or "fixed"): N prefills per config; "adaptive":
+	// rounds that stop once count@100 is decided (adaptive.go). Empty for
+	// a fixed run, so its run id is what it was before budgets existed.
+	Budget string `json:"budget,omitempty"`
+
 	// Ad-hoc audit of a model outside any manifest.
 	Model          string `json:"model,omitempty"`
 	ReferenceModel string `json:"reference_model,omitempty"`
@@ -107,6 +112,7 @@ func Default() Config {
 		MinCompletionTokens: 4,
 		MaxCompressionRatio: 0,
 		Dedup:               false,
+		Budget:              BudgetFixed,
 		SamplesTopK:         100,
 		SamplesScores:       []string{ScorePPLDiff},
 		SamplesTokenDetail:  20,
@@ -173,6 +179,10 @@ func (c *Config) validate() error {
 		return fmt.Errorf("prefill_offset must be start or random, got %q", c.PrefillOffset)
 	case len(c.Prefills) == 0:
 		return fmt.Errorf("no prefill configs: give --prefills, e.g. zoo-raw")
+	case c.Budget != "" && c.Budget != BudgetFixed && c.Budget != BudgetAdaptive:
+		return fmt.Errorf("budget must be fixed or adaptive, got %q", c.Budget)
+	case c.Budget == BudgetAdaptive && c.Judge != nil:
+		return fmt.Errorf("--budget adaptive does not ask LLM judges yet: unset judge.endpoint, or run with --budget fixed")
 	case (c.Model == "") != (c.ReferenceModel == ""):
 		return fmt.Errorf("ad-hoc mode needs both --model and --reference-model")
 	}
@@ -207,6 +217,9 @@ func (c *Config) normalize() {
 	}
 	if !c.Samples() {
 		c.Temperature, c.TopP = 0, 1
+	}
+	if c.Budget == BudgetFixed {
+		c.Budget = ""
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"maps"
 	"math/rand/v2"
 	"slices"
 	"unicode"
@@ -27,8 +28,8 @@ func (r *runner) prefills(ctx context.Context, ft lm.Model, u *Unit, docs []Docu
 	docs = slices.Clone(docs)
 	shuffle := rand.New(rand.NewPCG(cfg.Seed+uint64(u.Repeat), 0x64656475702d6f72)) // "dedup-or"
 	shuffle.Shuffle(len(docs), func(i, j int) { docs[i], docs[j] = docs[j], docs[i] })
-	keys := make([]string, len(docs))
-	for i, d := range docs {
+	keys := make([]string, len(docs)) // filled chunk by chunk, as documents are visited
+	key := func(d Document) string {
 		kh := (&keyHasher{}).str("prefill/v1").str(info.ServedName).str(info.Revision).str(info.TokenizerID).
 			str(corpusHash).u64(uint64(d.Index)).u64(uint64(cfg.PrefillTokens)).str(cfg.PrefillOffset).str(u.Prefill.Format)
 		if cfg.PrefillOffset == "random" {
@@ -37,12 +38,12 @@ func (r *runner) prefills(ctx context.Context, ft lm.Model, u *Unit, docs []Docu
 		if u.Prefill.Format == FormatChat {
 			kh.str(cfg.ChatSystem).str(u.Organism.SystemPrompt).str(cfg.ChatUser)
 		}
-		keys[i] = kh.sum()
+		return kh.sum()
 	}
-	cached, err := r.opt.Cache.GetPrefills(ctx, keys)
-	if err != nil {
-		return nil, fmt.Errorf("cache: %w", err)
-	}
+	// Most of the oversampled documents are never visited: read the cache
+	// a little past what N prefills usually need, and more only on demand.
+	cached := map[string]store.Prefill{}
+	fetched := 0
 	var bos []int
 	seen := map[string]bool{}
 	type indexed struct {
@@ -55,8 +56,21 @@ func (r *runner) prefills(ctx context.Context, ft lm.Model, u *Unit, docs []Docu
 		if len(picked) == cfg.N {
 			break
 		}
+		if i == fetched {
+			end := min(len(keys), fetched+max(64, cfg.N+cfg.N/8))
+			for j := fetched; j < end; j++ {
+				keys[j] = key(docs[j])
+			}
+			got, err := r.opt.Cache.GetPrefills(ctx, keys[fetched:end])
+			if err != nil {
+				return nil, fmt.Errorf("cache: %w", err)
+			}
+			maps.Copy(cached, got)
+			fetched = end
+		}
 		cp, ok := cached[keys[i]]
 		if !ok {
+			var err error
 			if bos == nil {
 				if bos, err = ft.Tokenize(ctx, lm.TokenizeRequest{AddSpecial: true}); err != nil {
 					return nil, fmt.Errorf("tokenize: %w", err)

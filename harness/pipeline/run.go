@@ -49,12 +49,58 @@ type Outcome struct {
 	Samples  []results.Sample
 	Counters CounterSnapshot
 	Warnings []string
+	Budget   *BudgetReport // an adaptive run's spending; nil for a fixed one
 }
 
 // Run executes the plan: prefills, generation, scoring under the finetuned
 // model and every reference, ranking, detection. Work done is persisted to
 // the cache batch by batch, so a cancelled run resumes where it stopped.
 func Run(ctx context.Context, p *Plan, opt Options) (*Outcome, error) {
+	if p.Config.Budget == BudgetAdaptive {
+		return RunAdaptive(ctx, p, opt)
+	}
+	r, err := newRunner(p, &opt)
+	if err != nil {
+		return nil, err
+	}
+	r.genBar = opt.Progress.Stage("generate", int64(len(p.Units))*int64(p.Config.N))
+	r.scoreBar = opt.Progress.Stage("score", r.refUnits*int64(p.Config.N))
+
+	outs := make([]*unitOutput, len(p.Units))
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(opt.Concurrency)
+	for i := range p.Units {
+		g.Go(func() error {
+			u := &p.Units[i]
+			out, err := r.runUnit(gctx, u)
+			if err != nil {
+				return fmt.Errorf("%s@%s %s repeat %d: %w", u.Organism.ID, u.Variant.Name, u.Prefill.Name, u.Repeat, err)
+			}
+			outs[i] = out
+			return nil
+		})
+	}
+	if err := r.endStages(ctx, g.Wait()); err != nil {
+		return nil, err
+	}
+	return r.outcome(outs), nil
+}
+
+// endStages closes the progress bars and says, for a run that failed
+// because it was cancelled, that it was.
+func (r *runner) endStages(ctx context.Context, err error) error {
+	r.genBar.Done()
+	r.scoreBar.Done()
+	if err != nil {
+		if ctxErr := ctx.Err(); ctxErr != nil {
+			return errors.Join(ctxErr, err)
+		}
+	}
+	return err
+}
+
+// newRunner fills opt's defaults and resolves every organism's detectors.
+func newRunner(p *Plan, opt *Options) (*runner, error) {
 	if opt.Progress == nil {
 		opt.Progress = nopProgress{}
 	}
@@ -73,8 +119,9 @@ func Run(ctx context.Context, p *Plan, opt Options) (*Outcome, error) {
 	if opt.Concurrency <= 0 {
 		opt.Concurrency = runtime.GOMAXPROCS(0)
 	}
-	r := &runner{p: p, opt: opt, detectors: map[string]Detector{}}
+	r := &runner{p: p, opt: *opt, detectors: map[string]Detector{}}
 	for _, u := range p.Units {
+		r.refUnits += int64(len(u.References))
 		if _, ok := r.detectors[u.Organism.ID]; ok {
 			continue
 		}
@@ -84,36 +131,12 @@ func Run(ctx context.Context, p *Plan, opt Options) (*Outcome, error) {
 		}
 		r.detectors[u.Organism.ID] = d
 	}
-	nRefs := int64(0)
-	for _, u := range p.Units {
-		nRefs += int64(len(u.References))
-	}
-	r.genBar = opt.Progress.Stage("generate", int64(len(p.Units))*int64(p.Config.N))
-	r.scoreBar = opt.Progress.Stage("score", nRefs*int64(p.Config.N))
+	return r, nil
+}
 
-	outs := make([]*unitOutput, len(p.Units))
-	g, gctx := errgroup.WithContext(ctx)
-	g.SetLimit(opt.Concurrency)
-	for i := range p.Units {
-		g.Go(func() error {
-			u := &p.Units[i]
-			out, err := r.runUnit(gctx, u)
-			if err != nil {
-				return fmt.Errorf("%s@%s %s repeat %d: %w", u.Organism.ID, u.Variant.Name, u.Prefill.Name, u.Repeat, err)
-			}
-			outs[i] = out
-			return nil
-		})
-	}
-	err := g.Wait()
-	r.genBar.Done()
-	r.scoreBar.Done()
-	if err != nil {
-		if ctxErr := ctx.Err(); ctxErr != nil {
-			return nil, errors.Join(ctxErr, err)
-		}
-		return nil, err
-	}
+// outcome gathers the units' outputs into sorted results.
+func (r *runner) outcome(outs []*unitOutput) *Outcome {
+	p, opt := r.p, r.opt
 	res := &results.Results{
 		Schema: results.Schema,
 		Run:    results.Run{ID: p.Config.RunID(), PpldiffVersion: opt.Version, Config: p.Config.AsMap()},
@@ -126,7 +149,7 @@ func Run(ctx context.Context, p *Plan, opt Options) (*Outcome, error) {
 	}
 	results.SortEntries(res.Entries)
 	oc.Counters = opt.Counters.Snapshot()
-	return oc, nil
+	return oc
 }
 
 type runner struct {
@@ -135,6 +158,7 @@ type runner struct {
 	detectors map[string]Detector
 	genBar    Bar
 	scoreBar  Bar
+	refUnits  int64 // unit x reference pairs of the plan
 }
 
 type unitOutput struct {
@@ -169,51 +193,26 @@ type completion struct {
 
 func (r *runner) runUnit(ctx context.Context, u *Unit) (*unitOutput, error) {
 	cfg := r.p.Config
-	ft, err := r.opt.Models.Organism(ctx, u.Organism, u.Variant)
+	ft, pres, err := r.unitPrefills(ctx, u)
 	if err != nil {
 		return nil, err
 	}
 	ftInfo := ft.Info()
-	// Oversample: prefills whose prompt repeats an earlier one are dropped
-	// (their completions would repeat too) and replaced from the spare docs.
-	docs, corpusHash, err := r.opt.Corpora.Sample(ctx, u.Prefill.Corpus, prefillOversample*cfg.N, cfg.Seed+uint64(u.Repeat))
-	if err != nil {
-		return nil, err
-	}
-	pres, err := r.prefills(ctx, ft, u, docs, corpusHash)
-	if err != nil {
-		return nil, err
-	}
 	comps, err := r.generate(ctx, ft, u, pres)
 	if err != nil {
 		return nil, err
 	}
 	out := &unitOutput{}
-	if len(pres) < cfg.N {
-		out.warnings = append(out.warnings, fmt.Sprintf("%s: corpus %q gave %d prefills of the %d asked", u.Prefill.Name, u.Prefill.Corpus, len(pres), cfg.N))
+	if w := shortCorpus(u, len(pres), cfg.N); w != "" {
+		out.warnings = append(out.warnings, w)
 	}
-	// The finetuned model's own scores: from generation when they are raw.
-	var genTokens, ftScored int64
+	var genTokens int64
 	for _, c := range comps {
 		genTokens += int64(len(c.gen.Tokens))
 	}
-	if ftInfo.RawGenerationLogprobs {
-		for _, c := range comps {
-			c.lpFT = c.gen.Logprobs
-		}
-	} else {
-		items := make([]lm.ScoreItem, len(comps))
-		for i, c := range comps {
-			items[i] = lm.ScoreItem{Context: c.pre.prompt, Continuation: c.gen.Tokens}
-		}
-		lps, err := r.score(ctx, ft, items, nil)
-		if err != nil {
-			return nil, fmt.Errorf("scoring under the finetuned model: %w", err)
-		}
-		for i, c := range comps {
-			c.lpFT = lps[i]
-			ftScored += int64(len(c.gen.Tokens))
-		}
+	ftScored, err := r.scoreFT(ctx, ft, comps)
+	if err != nil {
+		return nil, err
 	}
 	filter(cfg, comps)
 	det := r.detectors[u.Organism.ID]

@@ -1,0 +1,63 @@
+package pipeline
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/ppldiff/ppldiff/harness/lm"
+)
+
+// unitPrefills resolves a unit's finetuned model and cuts its prefills.
+// Oversampling: prefills whose prompt repeats an earlier one are dropped
+// (their completions would repeat too) and replaced from the spare docs.
+func (r *runner) unitPrefills(ctx context.Context, u *Unit) (lm.Model, []*prefill, error) {
+	cfg := r.p.Config
+	ft, err := r.opt.Models.Organism(ctx, u.Organism, u.Variant)
+	if err != nil {
+		return nil, nil, err
+	}
+	docs, corpusHash, err := r.opt.Corpora.Sample(ctx, u.Prefill.Corpus, prefillOversample*cfg.N, cfg.Seed+uint64(u.Repeat))
+	if err != nil {
+		return nil, nil, err
+	}
+	pres, err := r.prefills(ctx, ft, u, docs, corpusHash)
+	if err != nil {
+		return nil, nil, err
+	}
+	return ft, pres, nil
+}
+
+// shortCorpus is the warning for a corpus that gave fewer prefills than
+// asked, "" when it gave them all.
+func shortCorpus(u *Unit, got, want int) string {
+	if got >= want {
+		return ""
+	}
+	return fmt.Sprintf("%s: corpus %q gave %d prefills of the %d asked", u.Prefill.Name, u.Prefill.Corpus, got, want)
+}
+
+// scoreFT fills the completions' scores under the finetuned model: from
+// generation when its logprobs are raw, else by a scoring pass, whose
+// tokens it returns.
+func (r *runner) scoreFT(ctx context.Context, ft lm.Model, comps []*completion) (int64, error) {
+	if ft.Info().RawGenerationLogprobs {
+		for _, c := range comps {
+			c.lpFT = c.gen.Logprobs
+		}
+		return 0, nil
+	}
+	items := make([]lm.ScoreItem, len(comps))
+	for i, c := range comps {
+		items[i] = lm.ScoreItem{Context: c.pre.prompt, Continuation: c.gen.Tokens}
+	}
+	lps, err := r.score(ctx, ft, items, nil)
+	if err != nil {
+		return 0, fmt.Errorf("scoring under the finetuned model: %w", err)
+	}
+	var tokens int64
+	for i, c := range comps {
+		c.lpFT = lps[i]
+		tokens += int64(len(c.gen.Tokens))
+	}
+	return tokens, nil
+}
