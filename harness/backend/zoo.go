@@ -26,12 +26,14 @@ func (z Zoo) Variants(o *organisms.Organism) []pipeline.Variant {
 	return out
 }
 
+// Organism and Reference give lazy models: a run that finds every
+// completion and score cached loads no n-gram table (zoo.LazyOrganism).
 func (z Zoo) Organism(ctx context.Context, o *organisms.Organism, v pipeline.Variant) (lm.Model, error) {
-	return z.B.Organism(ctx, o.ID, v.Name)
+	return z.B.LazyOrganism(ctx, o.ID, v.Name)
 }
 
 func (z Zoo) Reference(ctx context.Context, r *organisms.Reference, o *organisms.Organism, v pipeline.Variant) (lm.Model, error) {
-	return z.B.Reference(ctx, r.ID, o.ID, v.Name)
+	return z.B.LazyReference(ctx, r.ID, o.ID, v.Name)
 }
 
 // zooByName serves an ad-hoc audit of two zoo models in process, found by
@@ -121,17 +123,18 @@ func zooModelsOf(b *zoo.Builder, plan *pipeline.Plan) ([]zooModel, error) {
 	return out, nil
 }
 
-// BuildZoo builds (or loads from the cache) every zoo model the plan needs
+// BuildZoo builds every zoo model the plan needs that is not cached yet,
 // before any generation, as its own stage: "building 71 zoo models" and a
-// bar, instead of a first generation stage that seems stuck. The builder
-// keeps them, so the pipeline then finds them built. The builder bounds
-// its own CPU work by GOMAXPROCS.
+// bar, instead of a first generation stage that seems stuck. Models built
+// before are not loaded here but on their first use (a fully cached run
+// loads none). The builder keeps them, so the pipeline then finds them.
+// The builder bounds its own CPU work by GOMAXPROCS.
 func BuildZoo(ctx context.Context, b *zoo.Builder, plan *pipeline.Plan, prog pipeline.Progress, stderr io.Writer) error {
 	models, err := zooModelsOf(b, plan)
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stderr, "building %d zoo models (loaded from the cache when built before)\n", len(models))
+	fmt.Fprintf(stderr, "building %d zoo models (those built before are loaded when first used)\n", len(models))
 	bar := prog.Stage("models", int64(len(models)))
 	defer bar.Done()
 	g, gctx := errgroup.WithContext(ctx)
@@ -139,9 +142,9 @@ func BuildZoo(ctx context.Context, b *zoo.Builder, plan *pipeline.Plan, prog pip
 		g.Go(func() error {
 			var err error
 			if m.reference == "" {
-				_, err = b.Organism(gctx, m.organism, m.variant)
+				_, err = b.LazyOrganism(gctx, m.organism, m.variant)
 			} else {
-				_, err = b.Reference(gctx, m.reference, m.organism, m.variant)
+				_, err = b.LazyReference(gctx, m.reference, m.organism, m.variant)
 			}
 			if err != nil {
 				return fmt.Errorf("build %s: %w", m.name, err)

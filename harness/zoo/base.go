@@ -78,11 +78,7 @@ func (b *Builder) base(ctx context.Context, r organisms.BaseRecipe) (*built, err
 	if err != nil {
 		return nil, err
 	}
-	key := cacheKey("base", struct {
-		World     uint64
-		Tokenizer string
-		Base      organisms.BaseRecipe
-	}{b.setup.Corpus.Seed, tok.key, r})
+	key := b.baseKey(tok.key, r)
 	v, err := b.once(ctx, key, func() (any, error) {
 		m := &built{tok: tok, key: key, style: r.Style}
 		err := b.busy(ctx, func() error {
@@ -118,6 +114,16 @@ func (b *Builder) base(ctx context.Context, r organisms.BaseRecipe) (*built, err
 		return nil, fmt.Errorf("zoo: base %s n%d: %w", r.Tokenizer, r.Order, err)
 	}
 	return v.(*built), nil
+}
+
+// baseKey is the cache key of a base recipe trained with the tokenizer
+// of key tokKey.
+func (b *Builder) baseKey(tokKey string, r organisms.BaseRecipe) string {
+	return cacheKey("base", struct {
+		World     uint64
+		Tokenizer string
+		Base      organisms.BaseRecipe
+	}{b.setup.Corpus.Seed, tokKey, r})
 }
 
 func (b *Builder) storeKN(key string, kn *lm.KN) error {

@@ -34,18 +34,28 @@ func (b *Builder) lookup(organismID, variant string) (*organisms.Organism, Varia
 }
 
 func (b *Builder) serve(m *built, name, family string) lm.Model {
-	chat := ChatTemplate
-	if st, ok := gen.LookupStyle(m.style); ok {
-		chat = StyleTemplate(st)
-	}
-	return lm.NewModel(lm.ModelInfo{
+	return lm.NewModel(modelInfo(name, family, m.tok, m.kn.Entries(), m.key), m.tok.tok, m.kn, chatOf(m.style))
+}
+
+// modelInfo is what a zoo model reports about itself: its revision is its
+// cache key, its size the entries of its n-gram tables.
+func modelInfo(name, family string, tok *builtTokenizer, entries int64, key string) lm.ModelInfo {
+	return lm.ModelInfo{
 		ServedName:  name,
-		TokenizerID: m.tok.tok.ID(),
+		TokenizerID: tok.tok.ID(),
 		Family:      family,
-		Params:      m.kn.Entries(),
+		Params:      entries,
 		ParamsKind:  "ngram_entries",
-		Revision:    m.key[:12],
-	}, m.tok.tok, m.kn, chat)
+		Revision:    key[:12],
+	}
+}
+
+// chatOf is the chat template of a family style ("" the zoo's own).
+func chatOf(style string) lm.ChatRenderer {
+	if st, ok := gen.LookupStyle(style); ok {
+		return StyleTemplate(st)
+	}
+	return ChatTemplate
 }
 
 // Organism returns the model of an organism variant, building it if needed.
@@ -92,19 +102,33 @@ func (b *Builder) ReferenceServedName(refID, organismID, variant string) (string
 // variant's own base (same tokenizer, slice and order); a reference with a
 // recipe is built from it (order from the variant when the recipe has none).
 func (b *Builder) Reference(ctx context.Context, refID, organismID, variant string) (lm.Model, error) {
+	name, br, err := b.referenceRecipe(refID, organismID, variant)
+	if err != nil {
+		return nil, err
+	}
+	m, err := b.base(ctx, br)
+	if err != nil {
+		return nil, err
+	}
+	return b.serve(m, name, m.tok.family), nil
+}
+
+// referenceRecipe is the served name and base recipe of reference refID as
+// organism variant (organismID, variant) sees it.
+func (b *Builder) referenceRecipe(refID, organismID, variant string) (string, organisms.BaseRecipe, error) {
+	var br organisms.BaseRecipe
 	ref, ok := b.m.Reference(refID)
 	if !ok {
-		return nil, fmt.Errorf("zoo: unknown reference %q", refID)
+		return "", br, fmt.Errorf("zoo: unknown reference %q", refID)
 	}
 	name, err := b.ReferenceServedName(refID, organismID, variant)
 	if err != nil {
-		return nil, err
+		return "", br, err
 	}
 	o, v, err := b.lookup(organismID, variant)
 	if err != nil {
-		return nil, err
+		return "", br, err
 	}
-	var br organisms.BaseRecipe
 	switch {
 	case ref.Recipe != nil:
 		order := ref.Recipe.Order
@@ -115,16 +139,12 @@ func (b *Builder) Reference(ctx context.Context, refID, organismID, variant stri
 	case ref.Kind == "true_base":
 		br, err = b.baseRecipe(o.Recipe.Base, v.Order)
 	default:
-		return nil, fmt.Errorf("zoo: reference %s has neither a recipe nor kind true_base: not a zoo model", refID)
+		return "", br, fmt.Errorf("zoo: reference %s has neither a recipe nor kind true_base: not a zoo model", refID)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("zoo: reference %s: %w", refID, err)
+		return "", br, fmt.Errorf("zoo: reference %s: %w", refID, err)
 	}
-	m, err := b.base(ctx, br)
-	if err != nil {
-		return nil, err
-	}
-	return b.serve(m, name, m.tok.family), nil
+	return name, br, nil
 }
 
 // Pair names one organism variant and one of its references.
