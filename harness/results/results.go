@@ -6,6 +6,7 @@ package results
 import (
 	"encoding/json"
 	"fmt"
+	"math"
 )
 
 // Schema is the version tag of results.json. Adding an optional field keeps
@@ -175,9 +176,13 @@ type Sample struct {
 	Judge        *SampleJudge   `json:"judge,omitempty"` // the judge's verdict, when it judged this completion
 }
 
-// MarshalJSON writes a token as [byte_start, byte_end, logprob].
+// MarshalJSON writes a token as [byte_start, byte_end, logprob], in the
+// bytes encoding/json writes for them (appendTokenJSON).
 func (t TokenLogprob) MarshalJSON() ([]byte, error) {
-	return json.Marshal([3]any{t.Start, t.End, t.Logprob})
+	if math.IsNaN(t.Logprob) || math.IsInf(t.Logprob, 0) {
+		return json.Marshal([3]any{t.Start, t.End, t.Logprob}) // its error
+	}
+	return t.appendJSON(make([]byte, 0, 32)), nil
 }
 
 // UnmarshalJSON reads [byte_start, byte_end, logprob].
