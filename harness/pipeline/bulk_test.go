@@ -2,10 +2,13 @@ package pipeline
 
 import (
 	"context"
+	"slices"
 	"sync/atomic"
 	"testing"
 
+	"github.com/ppldiff/ppldiff/harness/lm"
 	"github.com/ppldiff/ppldiff/harness/store"
+	"github.com/ppldiff/ppldiff/organisms"
 )
 
 // countingCache counts the reads a run asks of its cache.
@@ -58,5 +61,78 @@ func TestCachedRowsAreReadOncePerUnit(t *testing.T) {
 	}
 	if got := cache.scores.Load(); got != 2*units {
 		t.Errorf("%d score reads for %d units x 2 references", got, units)
+	}
+}
+
+// countingModel counts the chat prompts a model tokenizes.
+type countingModel struct {
+	lm.Model
+	chats *atomic.Int64
+}
+
+func (m countingModel) Tokenize(ctx context.Context, req lm.TokenizeRequest) ([]int, error) {
+	if len(req.Messages) > 0 {
+		m.chats.Add(1)
+	}
+	return m.Model.Tokenize(ctx, req)
+}
+
+// sharedRefVariants serves the test world's organism as two variants sharing
+// their references, as the zoo's variants of one order do.
+type sharedRefVariants struct{ *testWorld }
+
+func (sharedRefVariants) Variants(*organisms.Organism) []Variant {
+	return []Variant{{Name: "n3-w2", Size: "n3", Strength: 2}, {Name: "n3-w4", Size: "n3", Strength: 4}}
+}
+
+// A prefill's chat prompt under a reference is tokenized once, not once
+// per variant that shares the reference, and the results are the same.
+func TestReferenceContextsAreSharedByVariants(t *testing.T) {
+	w := newTestWorld(t)
+	var chats atomic.Int64
+	w.base = countingModel{w.base, &chats}
+	cfg := testConfig()
+	cfg.Prefills = []string{"test-chat"}
+	cfg.References = []string{"true_base"}
+	models := sharedRefVariants{w}
+	run := func(cfg Config) (*Plan, *Outcome) {
+		p, err := MakePlan(cfg, w.manifest, models)
+		if err != nil {
+			t.Fatal(err)
+		}
+		oc, err := Run(context.Background(), p, Options{Manifest: w.manifest, Models: models, Corpora: w.corpus, Cache: NewMemCache(),
+			Detect: compileDetector, Version: "test"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return p, oc
+	}
+	p, oc := run(cfg)
+	if len(p.Units) != 2 {
+		t.Fatalf("%d units, want one per variant", len(p.Units))
+	}
+	n := oc.Results.Entries[0].NCompletions
+	// The finetuned model and true_base share the tokenizer: the
+	// reference's chat prompts are its only chat tokenizing.
+	if got := chats.Load(); got < int64(n) || got >= int64(2*n) {
+		t.Errorf("%d chat prompts tokenized under the reference for %d prefills in each of 2 variants", got, n)
+	}
+	// Each variant run alone gives the same entries.
+	for _, e := range oc.Results.Entries {
+		cfg1 := cfg
+		cfg1.Variants = []string{e.Variant}
+		_, one := run(cfg1)
+		found := false
+		for _, f := range one.Results.Entries {
+			if f.Key() == e.Key() {
+				found = true
+				if f.NCompletions != e.NCompletions || *f.CountAt10 != *e.CountAt10 || !slices.Equal(f.FlaggedRanks, e.FlaggedRanks) {
+					t.Errorf("%v: in one run %+v, alone %+v", e.Key(), e, f)
+				}
+			}
+		}
+		if !found {
+			t.Errorf("%v: not in the run of its variant alone", e.Key())
+		}
 	}
 }

@@ -159,6 +159,7 @@ type runner struct {
 	genBar    Bar
 	scoreBar  Bar
 	refUnits  int64 // unit x reference pairs of the plan
+	contexts  contextMemo
 }
 
 type unitOutput struct {

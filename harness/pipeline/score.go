@@ -96,6 +96,8 @@ type refScore struct {
 // in the same context (README, "What a run does", step 4).
 func (r *runner) scoreReference(ctx context.Context, ft, rm lm.Model, u *Unit, comps []*completion) ([]refScore, int64, error) {
 	same := rm.Info().TokenizerID == ft.Info().TokenizerID
+	ri := rm.Info()
+	refName := ri.ServedName + "\x00" + ri.Revision + "\x00" + ri.TokenizerID
 	items := make([]lm.ScoreItem, len(comps))
 	out := make([]refScore, len(comps))
 	var bos []int
@@ -118,13 +120,17 @@ func (r *runner) scoreReference(ctx context.Context, ft, rm lm.Model, u *Unit, c
 		}
 		g.Go(func() error {
 			var err error
-			if u.Prefill.Format == FormatRaw {
-				pre, err := rm.Tokenize(gctx, lm.TokenizeRequest{Text: c.pre.text})
-				if err != nil {
-					return err
+			items[i].Context, err = r.contexts.get(contextKey(refName, u.Prefill.Format, u.Organism.SystemPrompt, c.pre.text), func() ([]int, error) {
+				if u.Prefill.Format == FormatRaw {
+					pre, err := rm.Tokenize(gctx, lm.TokenizeRequest{Text: c.pre.text})
+					if err != nil {
+						return nil, err
+					}
+					return append(append([]int{}, bos...), pre...), nil
 				}
-				items[i].Context = append(append([]int{}, bos...), pre...)
-			} else if items[i].Context, err = chatPrompt(gctx, rm, r.chat(u, c.pre.text), c.pre.text); err != nil {
+				return chatPrompt(gctx, rm, r.chat(u, c.pre.text), c.pre.text)
+			})
+			if err != nil {
 				return err
 			}
 			if same {
