@@ -136,3 +136,40 @@ func TestReferenceContextsAreSharedByVariants(t *testing.T) {
 		}
 	}
 }
+
+// countingCorpora counts the samples drawn.
+type countingCorpora struct {
+	Corpora
+	n atomic.Int64
+}
+
+func (c *countingCorpora) Sample(ctx context.Context, name string, n int, seed uint64) ([]Document, string, error) {
+	c.n.Add(1)
+	return c.Corpora.Sample(ctx, name, n, seed)
+}
+
+// Units that draw the same sample (the variants of an organism under one
+// config and repeat) draw it from the corpus once.
+func TestVariantsShareTheirCorpusSample(t *testing.T) {
+	w := newTestWorld(t)
+	cfg := testConfig()
+	cfg.Repeats = 2
+	models := sharedRefVariants{w}
+	p, err := MakePlan(cfg, w.manifest, models)
+	if err != nil {
+		t.Fatal(err)
+	}
+	corpora := &countingCorpora{Corpora: w.corpus}
+	if _, err := Run(context.Background(), p, Options{Manifest: w.manifest, Models: models, Corpora: corpora, Cache: NewMemCache(),
+		Detect: compileDetector, Version: "test", Concurrency: 1}); err != nil {
+		t.Fatal(err)
+	}
+	// 2 variants x 2 configs x 2 repeats; both configs read the one test
+	// corpus, so the samples differ by repeat only.
+	if len(p.Units) != 8 {
+		t.Fatalf("%d units, want 8", len(p.Units))
+	}
+	if got := corpora.n.Load(); got != 2 {
+		t.Errorf("%d samples drawn for 8 units over 2 distinct (corpus, size, seed)", got)
+	}
+}

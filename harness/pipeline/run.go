@@ -160,6 +160,7 @@ type runner struct {
 	scoreBar  Bar
 	refUnits  int64 // unit x reference pairs of the plan
 	contexts  contextMemo
+	samples   sampleMemo
 }
 
 type unitOutput struct {
