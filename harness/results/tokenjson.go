@@ -9,7 +9,31 @@ import (
 // samples.jsonl holds three numbers per token of its top completions, tens
 // of thousands of tokens per run; encoding each through json.Marshal of an
 // []any was most of writing the file. appendJSON writes the same bytes
-// directly (TestTokenJSONMatchesEncodingJSON compares them).
+// directly (TestTokenJSONMatchesEncodingJSON compares them), and a
+// sample's tokens are written as one array, not one marshaler call each.
+
+// TokenLogprobs are a completion's tokens as samples.jsonl holds them.
+type TokenLogprobs []TokenLogprob
+
+// MarshalJSON writes the tokens as encoding/json would write the slice:
+// null when nil.
+func (ts TokenLogprobs) MarshalJSON() ([]byte, error) {
+	if ts == nil {
+		return []byte("null"), nil
+	}
+	b := make([]byte, 0, 2+24*len(ts))
+	b = append(b, '[')
+	for i, t := range ts {
+		if math.IsNaN(t.Logprob) || math.IsInf(t.Logprob, 0) {
+			return t.MarshalJSON() // its error
+		}
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = t.appendJSON(b)
+	}
+	return append(b, ']'), nil
+}
 func (t TokenLogprob) appendJSON(b []byte) []byte {
 	b = append(b, '[')
 	b = strconv.AppendInt(b, int64(t.Start), 10)

@@ -31,3 +31,33 @@ func TestTokenJSONMatchesEncodingJSON(t *testing.T) {
 		}
 	}
 }
+
+// A sample's token arrays are written as encoding/json writes a plain
+// slice of tokens: nil, empty and long ones.
+func TestTokenArrayJSONMatchesEncodingJSON(t *testing.T) {
+	r := rand.New(rand.NewPCG(15, 2))
+	for _, n := range []int{-1, 0, 1, 2, 40, 1000} {
+		var ts []TokenLogprob
+		if n >= 0 {
+			ts = make([]TokenLogprob, n)
+		}
+		for i := range ts {
+			ts[i] = TokenLogprob{Start: r.IntN(5000), End: r.IntN(5000), Logprob: -r.ExpFloat64() * math.Pow(10, float64(r.IntN(12)-8))}
+		}
+		want, err := json.Marshal(ts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := json.Marshal(TokenLogprobs(ts))
+		if err != nil || string(got) != string(want) {
+			t.Fatalf("%d tokens: got %s, %v; want %s", n, got, err, want)
+		}
+		var back TokenLogprobs
+		if err := json.Unmarshal(got, &back); err != nil || len(back) != len(ts) || (ts == nil) != (back == nil) {
+			t.Fatalf("%d tokens: read back %d, %v", n, len(back), err)
+		}
+	}
+	if _, err := json.Marshal(TokenLogprobs{{Logprob: math.Inf(-1)}}); err == nil {
+		t.Error("an infinite logprob was written")
+	}
+}
