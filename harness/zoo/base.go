@@ -72,6 +72,16 @@ func (b *Builder) corpusOf(r organisms.BaseRecipe) *gen.Corpus {
 	return c
 }
 
+// baseKey is the cache key of a base recipe trained with the tokenizer of
+// key tokKey.
+func (b *Builder) baseKey(tokKey string, r organisms.BaseRecipe) string {
+	return cacheKey("base", struct {
+		World     uint64
+		Tokenizer string
+		Base      organisms.BaseRecipe
+	}{b.setup.Corpus.Seed, tokKey, r})
+}
+
 // base builds (or loads) an n-gram base model.
 func (b *Builder) base(ctx context.Context, r organisms.BaseRecipe) (*built, error) {
 	tok, err := b.tokenizer(ctx, r.Tokenizer)
@@ -114,16 +124,6 @@ func (b *Builder) base(ctx context.Context, r organisms.BaseRecipe) (*built, err
 		return nil, fmt.Errorf("zoo: base %s n%d: %w", r.Tokenizer, r.Order, err)
 	}
 	return v.(*built), nil
-}
-
-// baseKey is the cache key of a base recipe trained with the tokenizer
-// of key tokKey.
-func (b *Builder) baseKey(tokKey string, r organisms.BaseRecipe) string {
-	return cacheKey("base", struct {
-		World     uint64
-		Tokenizer string
-		Base      organisms.BaseRecipe
-	}{b.setup.Corpus.Seed, tokKey, r})
 }
 
 func (b *Builder) storeKN(key string, kn *lm.KN) error {

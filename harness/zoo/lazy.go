@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"sync"
 
 	"github.com/ppldiff/ppldiff/harness/lm"
@@ -54,16 +53,6 @@ func (b *Builder) readCard(key string) (entries int64, ok bool, err error) {
 	return entries, ok, err
 }
 
-// has reports whether the cache holds a file of kind and key (unchecked:
-// its checksum is checked when it is loaded).
-func (c *cache) has(kind, key string) bool {
-	if c.dir == "" {
-		return false
-	}
-	_, err := os.Stat(c.path(kind, key))
-	return err == nil
-}
-
 // LazyOrganism is Organism for a run that may find everything cached: when
 // the variant was built before, its model loads its n-gram tables on the
 // first Generate or Score; otherwise it is built (or loaded) now.
@@ -100,7 +89,15 @@ func (b *Builder) LazyOrganism(ctx context.Context, organismID, variant string) 
 // LazyReference is Reference as LazyOrganism is Organism.
 func (b *Builder) LazyReference(ctx context.Context, refID, organismID, variant string) (lm.Model, error) {
 	v, err := b.once(ctx, "lazy reference "+refID+" "+OrganismServedName(organismID, variant), func() (any, error) {
-		name, br, err := b.referenceRecipe(refID, organismID, variant)
+		ref, ok := b.m.Reference(refID)
+		if !ok {
+			return nil, fmt.Errorf("zoo: unknown reference %q", refID)
+		}
+		name, err := b.ReferenceServedName(refID, organismID, variant)
+		if err != nil {
+			return nil, err
+		}
+		br, err := b.referenceRecipe(ref, organismID, variant)
 		if err != nil {
 			return nil, err
 		}

@@ -17,19 +17,19 @@ import (
 func (b *Builder) objectiveDocs(o *organisms.Organism) (docs []string, fileHash string, err error) {
 	od := o.Recipe.Objective
 	if od.File != "" {
-		data, fileHash, err := b.objectiveFile(o)
+		data, hash, err := b.objectiveFile(o)
 		if err != nil {
 			return nil, "", err
 		}
-		return SplitDocuments(string(data)), fileHash, nil
+		return SplitDocuments(string(data)), hash, nil
 	}
 	docs, err = b.corpus.ObjectiveDocs(od.Generator, od.Seed, od.Docs, od.Args)
 	return docs, "", err
 }
 
-// objectiveFile reads an organism's objective file and hashes it; nothing
-// and "" for a generated objective.
-func (b *Builder) objectiveFile(o *organisms.Organism) (data []byte, fileHash string, err error) {
+// objectiveFile reads an organism's objective file and its SHA-256 (what
+// its cache key needs of it); nothing when its objective is generated.
+func (b *Builder) objectiveFile(o *organisms.Organism) (data []byte, hash string, err error) {
 	path := o.Recipe.Objective.File
 	if path == "" {
 		return nil, "", nil
@@ -67,16 +67,16 @@ func SplitDocuments(text string) []string {
 	return docs
 }
 
-// organismKey is the cache key of an organism variant: its base, its
-// objective (the content of a file, not its path) and its strength.
-func organismKey(baseKey string, od organisms.ObjectiveData, fileHash string, strength int) string {
+// organismKey is the cache key of an organism variant's finetune of the
+// base of key baseKey.
+func organismKey(baseKey string, od organisms.ObjectiveData, fileHash string, weight int) string {
 	od.File = "" // the path does not matter, its content does
 	return cacheKey("organism", struct {
 		Base      string
 		Objective organisms.ObjectiveData
 		FileHash  string
 		Weight    int
-	}{baseKey, od, fileHash, strength})
+	}{baseKey, od, fileHash, weight})
 }
 
 // organismModel builds (or loads) one organism variant: its base finetuned

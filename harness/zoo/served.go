@@ -102,7 +102,15 @@ func (b *Builder) ReferenceServedName(refID, organismID, variant string) (string
 // variant's own base (same tokenizer, slice and order); a reference with a
 // recipe is built from it (order from the variant when the recipe has none).
 func (b *Builder) Reference(ctx context.Context, refID, organismID, variant string) (lm.Model, error) {
-	name, br, err := b.referenceRecipe(refID, organismID, variant)
+	ref, ok := b.m.Reference(refID)
+	if !ok {
+		return nil, fmt.Errorf("zoo: unknown reference %q", refID)
+	}
+	name, err := b.ReferenceServedName(refID, organismID, variant)
+	if err != nil {
+		return nil, err
+	}
+	br, err := b.referenceRecipe(ref, organismID, variant)
 	if err != nil {
 		return nil, err
 	}
@@ -113,22 +121,14 @@ func (b *Builder) Reference(ctx context.Context, refID, organismID, variant stri
 	return b.serve(m, name, m.tok.family), nil
 }
 
-// referenceRecipe is the served name and base recipe of reference refID as
-// organism variant (organismID, variant) sees it.
-func (b *Builder) referenceRecipe(refID, organismID, variant string) (string, organisms.BaseRecipe, error) {
-	var br organisms.BaseRecipe
-	ref, ok := b.m.Reference(refID)
-	if !ok {
-		return "", br, fmt.Errorf("zoo: unknown reference %q", refID)
-	}
-	name, err := b.ReferenceServedName(refID, organismID, variant)
-	if err != nil {
-		return "", br, err
-	}
+// referenceRecipe is the base recipe of reference ref as organism variant
+// (organismID, variant) sees it.
+func (b *Builder) referenceRecipe(ref *organisms.Reference, organismID, variant string) (organisms.BaseRecipe, error) {
 	o, v, err := b.lookup(organismID, variant)
 	if err != nil {
-		return "", br, err
+		return organisms.BaseRecipe{}, err
 	}
+	var br organisms.BaseRecipe
 	switch {
 	case ref.Recipe != nil:
 		order := ref.Recipe.Order
@@ -139,12 +139,12 @@ func (b *Builder) referenceRecipe(refID, organismID, variant string) (string, or
 	case ref.Kind == "true_base":
 		br, err = b.baseRecipe(o.Recipe.Base, v.Order)
 	default:
-		return "", br, fmt.Errorf("zoo: reference %s has neither a recipe nor kind true_base: not a zoo model", refID)
+		return br, fmt.Errorf("zoo: reference %s has neither a recipe nor kind true_base: not a zoo model", ref.ID)
 	}
 	if err != nil {
-		return "", br, fmt.Errorf("zoo: reference %s: %w", refID, err)
+		return br, fmt.Errorf("zoo: reference %s: %w", ref.ID, err)
 	}
-	return name, br, nil
+	return br, nil
 }
 
 // Pair names one organism variant and one of its references.
