@@ -55,64 +55,55 @@ func (b *Builder) readCard(key string) (entries int64, ok bool, err error) {
 
 // LazyOrganism is Organism for a run that may find everything cached: when
 // the variant was built before, its model loads its n-gram tables on the
-// first Generate or Score; otherwise it is built (or loaded) now.
+// first Generate or Score; otherwise it is built (or loaded) now. The lazy
+// model is not kept by the builder: each unit asks for its models and drops
+// them when done, so the tables one loads live as long as the builder keeps
+// the model it loaded. Making one costs a tokenizer lookup and a card read.
 func (b *Builder) LazyOrganism(ctx context.Context, organismID, variant string) (lm.Model, error) {
-	v, err := b.once(ctx, "lazy organism "+OrganismServedName(organismID, variant), func() (any, error) {
-		o, v, err := b.lookup(organismID, variant)
-		if err != nil {
-			return nil, err
-		}
-		br, err := b.baseRecipe(o.Recipe.Base, v.Order)
-		if err != nil {
-			return nil, err
-		}
-		tok, err := b.tokenizer(ctx, br.Tokenizer)
-		if err != nil {
-			return nil, err
-		}
-		_, fileHash, err := b.objectiveFile(o)
-		if err != nil {
-			return nil, fmt.Errorf("zoo: organism %s: objective: %w", o.ID, err)
-		}
-		baseKey := b.baseKey(tok.key, br)
-		key := organismKey(baseKey, o.Recipe.Objective, fileHash, v.Strength)
-		built := b.cache.has("kn", baseKey) && b.cache.has("finetune", key)
-		return b.lazy(ctx, key, built, modelInfo(OrganismServedName(o.ID, v.Name), o.Family, tok, 0, key), tok, br.Style,
-			func(ctx context.Context) (lm.Model, error) { return b.Organism(ctx, organismID, variant) })
-	})
+	o, v, err := b.lookup(organismID, variant)
 	if err != nil {
 		return nil, err
 	}
-	return v.(lm.Model), nil
+	br, err := b.baseRecipe(o.Recipe.Base, v.Order)
+	if err != nil {
+		return nil, err
+	}
+	tok, err := b.tokenizer(ctx, br.Tokenizer)
+	if err != nil {
+		return nil, err
+	}
+	_, fileHash, err := b.objectiveFile(o)
+	if err != nil {
+		return nil, fmt.Errorf("zoo: organism %s: objective: %w", o.ID, err)
+	}
+	baseKey := b.baseKey(tok.key, br)
+	key := organismKey(baseKey, o.Recipe.Objective, fileHash, v.Strength)
+	built := b.cache.has("kn", baseKey) && b.cache.has("finetune", key)
+	return b.lazy(ctx, key, built, modelInfo(OrganismServedName(o.ID, v.Name), o.Family, tok, 0, key), tok, br.Style,
+		func(ctx context.Context) (lm.Model, error) { return b.Organism(ctx, organismID, variant) })
 }
 
 // LazyReference is Reference as LazyOrganism is Organism.
 func (b *Builder) LazyReference(ctx context.Context, refID, organismID, variant string) (lm.Model, error) {
-	v, err := b.once(ctx, "lazy reference "+refID+" "+OrganismServedName(organismID, variant), func() (any, error) {
-		ref, ok := b.m.Reference(refID)
-		if !ok {
-			return nil, fmt.Errorf("zoo: unknown reference %q", refID)
-		}
-		name, err := b.ReferenceServedName(refID, organismID, variant)
-		if err != nil {
-			return nil, err
-		}
-		br, err := b.referenceRecipe(ref, organismID, variant)
-		if err != nil {
-			return nil, err
-		}
-		tok, err := b.tokenizer(ctx, br.Tokenizer)
-		if err != nil {
-			return nil, err
-		}
-		key := b.baseKey(tok.key, br)
-		return b.lazy(ctx, key, b.cache.has("kn", key), modelInfo(name, tok.family, tok, 0, key), tok, br.Style,
-			func(ctx context.Context) (lm.Model, error) { return b.Reference(ctx, refID, organismID, variant) })
-	})
+	ref, ok := b.m.Reference(refID)
+	if !ok {
+		return nil, fmt.Errorf("zoo: unknown reference %q", refID)
+	}
+	name, err := b.ReferenceServedName(refID, organismID, variant)
 	if err != nil {
 		return nil, err
 	}
-	return v.(lm.Model), nil
+	br, err := b.referenceRecipe(ref, organismID, variant)
+	if err != nil {
+		return nil, err
+	}
+	tok, err := b.tokenizer(ctx, br.Tokenizer)
+	if err != nil {
+		return nil, err
+	}
+	key := b.baseKey(tok.key, br)
+	return b.lazy(ctx, key, b.cache.has("kn", key), modelInfo(name, tok.family, tok, 0, key), tok, br.Style,
+		func(ctx context.Context) (lm.Model, error) { return b.Reference(ctx, refID, organismID, variant) })
 }
 
 // lazy returns a lazy model of info (its Params from the card of key) when
