@@ -21,10 +21,10 @@ type Counts struct {
 }
 
 type countLevel struct {
-	tab        idTable  // (parent id, token) -> id; unused at order 1
-	word       []int32  // last token of each n-gram
-	raw        []uint32 // occurrences (0: context only)
-	childStart []uint32 // children of id at the next order: [childStart[id], childStart[id+1])
+	tab        childTable // (parent id, token) -> id; unused at order 1
+	word       []int32    // last token of each n-gram
+	raw        []uint32   // occurrences (0: context only)
+	childStart []uint32   // children of id at the next order: [childStart[id], childStart[id+1])
 }
 
 // MaxOrder is the highest n-gram order the models support.
@@ -119,7 +119,7 @@ func Count(order int, docs [][]int) *Counts {
 			start[p] += start[p-1]
 		}
 		pos := append([]uint32(nil), start[:parents]...)
-		cur := countLevel{tab: newIDTable(len(old.key)), word: make([]int32, len(old.key)), raw: make([]uint32, len(old.key))}
+		cur := countLevel{tab: newChildTable(len(old.key)), word: make([]int32, len(old.key)), raw: make([]uint32, len(old.key))}
 		np := make([]uint32, len(old.key))
 		for e, key := range old.key {
 			p := newParent[e]
@@ -128,7 +128,7 @@ func Count(order int, docs [][]int) *Counts {
 			np[e] = id
 			w := int32(uint32(key))
 			cur.word[id], cur.raw[id] = w, old.count[e]
-			cur.tab.getOrAdd(ngramKey(p, int(w)), id)
+			cur.tab.add(p, int(w), id)
 		}
 		c.lv[k-1].childStart = start
 		c.lv[k] = cur
@@ -183,7 +183,7 @@ func (c *Counts) find(k int, parent uint32, w int) (uint32, bool) {
 		}
 		return uint32(w), true
 	}
-	return c.lv[k].tab.get(ngramKey(parent, w))
+	return c.lv[k].tab.get(parent, w, c.lv[k].word, c.lv[k-1].childStart)
 }
 
 // parents returns, per id at level k, its parent id at level k-1 (nil at level 0).

@@ -79,3 +79,55 @@ func (t *idTable) clone() idTable {
 }
 
 func ngramKey(parent uint32, w int) uint64 { return uint64(parent)<<32 | uint64(uint32(w)) }
+
+// childTable finds the id of an n-gram of Counts from its parent id and
+// last token without storing keys: a slot holds id+1 (0 is empty), and a
+// candidate id is the n-gram sought when its last token is w and it lies in
+// the parent's child range, which Counts already hold (word, childStart).
+// It takes 4 bytes a slot where an idTable takes 12: the count tables of a
+// base model are most of its memory.
+type childTable struct {
+	slots []uint32
+	shift uint8
+}
+
+func newChildTable(capacity int) childTable {
+	size := 8
+	for size*5 < capacity*8 { // load factor at most 5/8, as idTable
+		size *= 2
+	}
+	return childTable{slots: make([]uint32, size), shift: uint8(64 - bits.TrailingZeros(uint(size)))}
+}
+
+func (t *childTable) slot(parent uint32, w int) uint64 {
+	return (ngramKey(parent, w) * 0x9E3779B97F4A7C15) >> t.shift
+}
+
+// add inserts id as parent's child w; the pair must not be in the table.
+func (t *childTable) add(parent uint32, w int, id uint32) {
+	mask := uint64(len(t.slots) - 1)
+	i := t.slot(parent, w)
+	for t.slots[i] != 0 {
+		i = (i + 1) & mask
+	}
+	t.slots[i] = id + 1
+}
+
+// get returns the id of parent's child w, given the level's last tokens
+// and the parent level's child ranges.
+func (t *childTable) get(parent uint32, w int, word []int32, start []uint32) (uint32, bool) {
+	if len(t.slots) == 0 || int(parent)+1 >= len(start) {
+		return 0, false // a parent the counts do not hold (a finetune's new n-gram) has no children here
+	}
+	lo, hi := start[parent], start[parent+1]
+	mask := uint64(len(t.slots) - 1)
+	for i := t.slot(parent, w); ; i = (i + 1) & mask {
+		s := t.slots[i]
+		if s == 0 {
+			return 0, false
+		}
+		if id := s - 1; id >= lo && id < hi && word[id] == int32(w) {
+			return id, true
+		}
+	}
+}
