@@ -66,17 +66,24 @@ func Run(ctx context.Context, p *Plan, opt Options) (*Outcome, error) {
 	r.genBar = opt.Progress.Stage("generate", int64(len(p.Units))*int64(p.Config.N))
 	r.scoreBar = opt.Progress.Stage("score", r.refUnits*int64(p.Config.N))
 
+	order, rel, err := schedule(p, opt.Models)
+	if err != nil {
+		return nil, err
+	}
 	outs := make([]*unitOutput, len(p.Units))
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(opt.Concurrency)
-	for i := range p.Units {
+	for _, i := range order {
 		g.Go(func() error {
 			u := &p.Units[i]
 			out, err := r.runUnit(gctx, u)
+			if rel != nil {
+				rel.Release(u)
+			}
 			if err != nil {
 				return fmt.Errorf("%s@%s %s repeat %d: %w", u.Organism.ID, u.Variant.Name, u.Prefill.Name, u.Repeat, err)
 			}
-			outs[i] = out
+			outs[i] = out.trim()
 			return nil
 		})
 	}
