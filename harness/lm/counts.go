@@ -46,7 +46,7 @@ func Count(order int, docs [][]int) *Counts {
 	}
 	// Pass 1: insertion-order ids with their keys.
 	type raw struct {
-		tab   idTable
+		tab   keyTable
 		key   []uint64
 		count []uint32
 	}
@@ -57,7 +57,7 @@ func Count(order int, docs [][]int) *Counts {
 	}
 	for k := 1; k < order; k++ {
 		// Sized for the worst case (every n-gram distinct): no rehashing.
-		lv[k].tab = newIDTable(positions)
+		lv[k].tab = newKeyTable(positions)
 	}
 	uni := make([]uint32, vocab)
 	var ids [MaxOrder]uint32 // ids of the n-grams ending at the previous position
@@ -71,9 +71,10 @@ func Count(order int, docs [][]int) *Counts {
 		n := min(pos+1, order)
 		for k := 1; k < n; k++ {
 			l := &lv[k]
-			id, found := l.tab.getOrAdd(ngramKey(ids[k-1], t), uint32(len(l.key)))
+			key := ngramKey(ids[k-1], t)
+			id, found := l.tab.getOrAdd(key, l.key)
 			if !found {
-				l.key = append(l.key, ngramKey(ids[k-1], t))
+				l.key = append(l.key, key)
 				l.count = append(l.count, 0)
 			}
 			if counted {
@@ -94,6 +95,9 @@ func Count(order int, docs [][]int) *Counts {
 		}
 		add(EOSToken, pos, true)
 		c.tokens += int64(len(d) + 1)
+	}
+	for k := range lv {
+		lv[k].tab = keyTable{} // pass 2 reads keys and counts only
 	}
 	// Pass 2: renumber each order so that siblings are contiguous.
 	c.lv = make([]countLevel, order)

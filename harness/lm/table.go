@@ -92,11 +92,18 @@ type childTable struct {
 }
 
 func newChildTable(capacity int) childTable {
+	size, shift := slotsFor(capacity)
+	return childTable{slots: make([]uint32, size), shift: shift}
+}
+
+// slotsFor sizes an open-addressing table for capacity entries at a load
+// factor of at most 5/8, as newIDTable: a power of two and its hash shift.
+func slotsFor(capacity int) (int, uint8) {
 	size := 8
-	for size*5 < capacity*8 { // load factor at most 5/8, as idTable
+	for size*5 < capacity*8 {
 		size *= 2
 	}
-	return childTable{slots: make([]uint32, size), shift: uint8(64 - bits.TrailingZeros(uint(size)))}
+	return size, uint8(64 - bits.TrailingZeros(uint(size)))
 }
 
 func (t *childTable) slot(parent uint32, w int) uint64 {
@@ -128,6 +135,36 @@ func (t *childTable) get(parent uint32, w int, word []int32, start []uint32) (ui
 		}
 		if id := s - 1; id >= lo && id < hi && word[id] == int32(w) {
 			return id, true
+		}
+	}
+}
+
+// keyTable maps a key to its index in a slice of keys the caller appends to
+// (ids in insertion order): a slot holds id+1, and the key is read back
+// from the slice, so the table itself takes 4 bytes a slot. It never grows:
+// it is sized for the most keys it will hold.
+type keyTable struct {
+	slots []uint32
+	shift uint8
+}
+
+func newKeyTable(capacity int) keyTable {
+	size, shift := slotsFor(capacity)
+	return keyTable{slots: make([]uint32, size), shift: shift}
+}
+
+// getOrAdd returns the id of k in keys; when absent it claims id
+// len(keys) for k, and the caller appends k.
+func (t *keyTable) getOrAdd(k uint64, keys []uint64) (uint32, bool) {
+	mask := uint64(len(t.slots) - 1)
+	for i := (k * 0x9E3779B97F4A7C15) >> t.shift; ; i = (i + 1) & mask {
+		s := t.slots[i]
+		if s == 0 {
+			t.slots[i] = uint32(len(keys)) + 1
+			return uint32(len(keys)), false
+		}
+		if keys[s-1] == k {
+			return s - 1, true
 		}
 	}
 }
