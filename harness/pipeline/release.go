@@ -1,5 +1,7 @@
 package pipeline
 
+import "github.com/ppldiff/ppldiff/harness/results"
+
 // ModelReleaser is implemented by Models that hold their models in memory
 // and can free each once no unit left needs it (the in-process zoo, whose
 // n-gram tables for a whole run would not fit in a small machine's memory).
@@ -35,8 +37,16 @@ func schedule(p *Plan, m Models) ([]int, ModelReleaser, error) {
 
 // trim drops what only the unit's own steps read (rankings, the judge's
 // picks, the samples' token-detail requests, which hold completions and
-// models), so that a finished unit keeps its entries and samples only.
-func (o *unitOutput) trim() *unitOutput {
+// models) and encodes the samples as their lines of samples.jsonl, a third
+// of their memory as structs: a finished unit keeps its entries and that.
+func (o *unitOutput) trim() (*unitOutput, error) {
 	o.details, o.orders, o.sampleComps = nil, nil, nil
-	return o
+	if o.samples != nil {
+		b, err := results.MarshalSamples(o.samples)
+		if err != nil {
+			return nil, err
+		}
+		o.samplesJSON, o.samples = b, nil
+	}
+	return o, nil
 }

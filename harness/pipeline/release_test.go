@@ -1,6 +1,8 @@
 package pipeline
 
 import (
+	"os"
+	"path/filepath"
 	"runtime"
 	"testing"
 	"weak"
@@ -33,10 +35,12 @@ func TestRankedUnitKeepsNoCompletion(t *testing.T) {
 		r.rank(rankInput{unit: &Unit{Organism: o, Variant: Variant{Name: "v"}}, ref: &organisms.Reference{ID: "r"},
 			comps: comps, refScores: refs, flagged: make([]bool, len(comps)), matched: make([][]string, len(comps)),
 			hasRules: true, tokens: results.Tokens{Generate: 32}}, out)
-		out.trim()
+		if _, err := out.trim(); err != nil {
+			t.Fatal(err)
+		}
 	}()
-	if len(out.entries) == 0 || len(out.samples) == 0 {
-		t.Fatalf("ranking wrote %d entries and %d samples", len(out.entries), len(out.samples))
+	if len(out.entries) == 0 || len(out.samplesJSON) == 0 {
+		t.Fatalf("ranking wrote %d entries and %d bytes of samples", len(out.entries), len(out.samplesJSON))
 	}
 	runtime.GC()
 	if probe.Value() != nil {
@@ -46,4 +50,18 @@ func TestRankedUnitKeepsNoCompletion(t *testing.T) {
 		t.Errorf("model tokens %+v, want the unit's", got)
 	}
 	runtime.KeepAlive(out)
+}
+
+// samplesOf reads an outcome's samples.jsonl back.
+func samplesOf(t *testing.T, oc *Outcome) []results.Sample {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), results.SamplesFile)
+	if err := os.WriteFile(path, oc.Samples, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ss, err := results.ReadSamples(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ss
 }
