@@ -21,10 +21,10 @@ type Counts struct {
 }
 
 type countLevel struct {
-	tab        childTable // (parent id, token) -> id; unused at order 1
-	word       []int32    // last token of each n-gram
-	raw        []uint32   // occurrences (0: context only)
-	childStart []uint32   // children of id at the next order: [childStart[id], childStart[id+1])
+	tab        slotTable // (parent id, token) -> id; unused at order 1
+	word       []int32   // last token of each n-gram
+	raw        []uint32  // occurrences (0: context only)
+	childStart []uint32  // children of id at the next order: [childStart[id], childStart[id+1])
 }
 
 // MaxOrder is the highest n-gram order the models support.
@@ -46,7 +46,7 @@ func Count(order int, docs [][]int) *Counts {
 	}
 	// Pass 1: insertion-order ids with their keys.
 	type raw struct {
-		tab   keyTable
+		tab   slotTable
 		key   []uint64
 		count []uint32
 	}
@@ -57,7 +57,7 @@ func Count(order int, docs [][]int) *Counts {
 	}
 	for k := 1; k < order; k++ {
 		// Sized for the worst case (every n-gram distinct): no rehashing.
-		lv[k].tab = newKeyTable(positions)
+		lv[k].tab = newSlotTable(positions)
 	}
 	uni := make([]uint32, vocab)
 	var ids [MaxOrder]uint32 // ids of the n-grams ending at the previous position
@@ -97,7 +97,7 @@ func Count(order int, docs [][]int) *Counts {
 		c.tokens += int64(len(d) + 1)
 	}
 	for k := range lv {
-		lv[k].tab = keyTable{} // pass 2 reads keys and counts only
+		lv[k].tab = slotTable{} // pass 2 reads keys and counts only
 	}
 	// Pass 2: renumber each order so that siblings are contiguous.
 	c.lv = make([]countLevel, order)
@@ -123,7 +123,7 @@ func Count(order int, docs [][]int) *Counts {
 			start[p] += start[p-1]
 		}
 		pos := append([]uint32(nil), start[:parents]...)
-		cur := countLevel{tab: newChildTable(len(old.key)), word: make([]int32, len(old.key)), raw: make([]uint32, len(old.key))}
+		cur := countLevel{tab: newSlotTable(len(old.key)), word: make([]int32, len(old.key)), raw: make([]uint32, len(old.key))}
 		np := make([]uint32, len(old.key))
 		for e, key := range old.key {
 			p := newParent[e]

@@ -179,7 +179,7 @@ func readCounts(r *bufio.Reader) (*Counts, error) {
 			if int(prev[len(prev)-1]) != len(words) {
 				return nil, errors.New("lm: corrupt counts")
 			}
-			l.tab = newChildTable(len(words))
+			l.tab = newSlotTable(len(words))
 			for p := 0; p+1 < len(prev); p++ {
 				if prev[p] > prev[p+1] {
 					return nil, errors.New("lm: corrupt counts")
