@@ -1,6 +1,10 @@
 package pipeline
 
-import "github.com/ppldiff/ppldiff/harness/results"
+import (
+	"bytes"
+
+	"github.com/ppldiff/ppldiff/harness/results"
+)
 
 // ModelReleaser is implemented by Models that hold their models in memory
 // and can free each once no unit left needs it (the in-process zoo, whose
@@ -46,7 +50,8 @@ func (o *unitOutput) trim() (*unitOutput, error) {
 		if err != nil {
 			return nil, err
 		}
-		o.samplesJSON, o.samples = b, nil
+		// An exact copy: the encoder's buffer has up to twice the room.
+		o.samplesJSON, o.samples = bytes.Clone(b), nil
 	}
 	return o, nil
 }
