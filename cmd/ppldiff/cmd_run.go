@@ -185,6 +185,7 @@ func (a *app) runRunTo(ctx context.Context, l *loader, s Settings, o *runOptions
 	if err := backend.WriteOutputs(ctx, st, out, outcome); err != nil {
 		return "", err
 	}
+	outcome.Samples = nil // written; the report reads them from the file
 	if err := backend.WriteBudget(a.env.Stdout, out, outcome.Budget); err != nil {
 		return "", err
 	}

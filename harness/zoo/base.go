@@ -72,17 +72,23 @@ func (b *Builder) corpusOf(r organisms.BaseRecipe) *gen.Corpus {
 	return c
 }
 
+// baseKey is the cache key of a base recipe trained with the tokenizer of
+// key tokKey.
+func (b *Builder) baseKey(tokKey string, r organisms.BaseRecipe) string {
+	return cacheKey("base", struct {
+		World     uint64
+		Tokenizer string
+		Base      organisms.BaseRecipe
+	}{b.setup.Corpus.Seed, tokKey, r})
+}
+
 // base builds (or loads) an n-gram base model.
 func (b *Builder) base(ctx context.Context, r organisms.BaseRecipe) (*built, error) {
 	tok, err := b.tokenizer(ctx, r.Tokenizer)
 	if err != nil {
 		return nil, err
 	}
-	key := cacheKey("base", struct {
-		World     uint64
-		Tokenizer string
-		Base      organisms.BaseRecipe
-	}{b.setup.Corpus.Seed, tok.key, r})
+	key := b.baseKey(tok.key, r)
 	v, err := b.once(ctx, key, func() (any, error) {
 		m := &built{tok: tok, key: key, style: r.Style}
 		err := b.busy(ctx, func() error {

@@ -155,3 +155,13 @@ func (c *cache) store(kind, key string, encode func(io.Writer) error) error {
 	}
 	return os.Rename(tmp.Name(), c.path(kind, key))
 }
+
+// has reports whether the artifact's file exists (its content is checked
+// when it is loaded).
+func (c *cache) has(kind, key string) bool {
+	if c.dir == "" {
+		return false
+	}
+	_, err := os.Stat(c.path(kind, key))
+	return err == nil
+}

@@ -17,19 +17,31 @@ import (
 func (b *Builder) objectiveDocs(o *organisms.Organism) (docs []string, fileHash string, err error) {
 	od := o.Recipe.Objective
 	if od.File != "" {
-		path := od.File
-		if !filepath.IsAbs(path) {
-			path = filepath.Join(b.dir, path)
-		}
-		data, err := os.ReadFile(path)
+		data, hash, err := b.objectiveFile(o)
 		if err != nil {
 			return nil, "", err
 		}
-		sum := sha256.Sum256(data)
-		return SplitDocuments(string(data)), hex.EncodeToString(sum[:]), nil
+		return SplitDocuments(string(data)), hash, nil
 	}
 	docs, err = b.corpus.ObjectiveDocs(od.Generator, od.Seed, od.Docs, od.Args)
 	return docs, "", err
+}
+
+// objectiveFile reads an organism's objective file and its SHA-256 (what
+// its cache key needs of it); nothing when its objective is generated.
+func (b *Builder) objectiveFile(o *organisms.Organism) (data []byte, hash string, err error) {
+	path := o.Recipe.Objective.File
+	if path == "" {
+		return nil, "", nil
+	}
+	if !filepath.IsAbs(path) {
+		path = filepath.Join(b.dir, path)
+	}
+	if data, err = os.ReadFile(path); err != nil {
+		return nil, "", err
+	}
+	sum := sha256.Sum256(data)
+	return data, hex.EncodeToString(sum[:]), nil
 }
 
 // SplitDocuments splits a text file into documents at blank lines (lines
@@ -55,6 +67,18 @@ func SplitDocuments(text string) []string {
 	return docs
 }
 
+// organismKey is the cache key of an organism variant's finetune of the
+// base of key baseKey.
+func organismKey(baseKey string, od organisms.ObjectiveData, fileHash string, weight int) string {
+	od.File = "" // the path does not matter, its content does
+	return cacheKey("organism", struct {
+		Base      string
+		Objective organisms.ObjectiveData
+		FileHash  string
+		Weight    int
+	}{baseKey, od, fileHash, weight})
+}
+
 // organismModel builds (or loads) one organism variant: its base finetuned
 // on Mix general documents (weight 1) and on its objective documents
 // (weight = the variant's strength).
@@ -72,13 +96,7 @@ func (b *Builder) organismModel(ctx context.Context, o *organisms.Organism, v Va
 		return nil, fmt.Errorf("zoo: organism %s: objective: %w", o.ID, err)
 	}
 	od := o.Recipe.Objective
-	od.File = "" // the path does not matter, its content does
-	key := cacheKey("organism", struct {
-		Base      string
-		Objective organisms.ObjectiveData
-		FileHash  string
-		Weight    int
-	}{base.key, od, fileHash, v.Strength})
+	key := organismKey(base.key, od, fileHash, v.Strength)
 	val, err := b.once(ctx, key, func() (any, error) {
 		m := &built{tok: base.tok, key: key, base: base, style: base.style}
 		err := b.busy(ctx, func() error {

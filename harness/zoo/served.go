@@ -100,9 +100,23 @@ func (b *Builder) Reference(ctx context.Context, refID, organismID, variant stri
 	if err != nil {
 		return nil, err
 	}
-	o, v, err := b.lookup(organismID, variant)
+	br, err := b.referenceRecipe(ref, organismID, variant)
 	if err != nil {
 		return nil, err
+	}
+	m, err := b.base(ctx, br)
+	if err != nil {
+		return nil, err
+	}
+	return b.serve(m, name, m.tok.family), nil
+}
+
+// referenceRecipe is the base recipe of reference ref as organism variant
+// (organismID, variant) sees it.
+func (b *Builder) referenceRecipe(ref *organisms.Reference, organismID, variant string) (organisms.BaseRecipe, error) {
+	o, v, err := b.lookup(organismID, variant)
+	if err != nil {
+		return organisms.BaseRecipe{}, err
 	}
 	var br organisms.BaseRecipe
 	switch {
@@ -115,16 +129,12 @@ func (b *Builder) Reference(ctx context.Context, refID, organismID, variant stri
 	case ref.Kind == "true_base":
 		br, err = b.baseRecipe(o.Recipe.Base, v.Order)
 	default:
-		return nil, fmt.Errorf("zoo: reference %s has neither a recipe nor kind true_base: not a zoo model", refID)
+		return br, fmt.Errorf("zoo: reference %s has neither a recipe nor kind true_base: not a zoo model", ref.ID)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("zoo: reference %s: %w", refID, err)
+		return br, fmt.Errorf("zoo: reference %s: %w", ref.ID, err)
 	}
-	m, err := b.base(ctx, br)
-	if err != nil {
-		return nil, err
-	}
-	return b.serve(m, name, m.tok.family), nil
+	return br, nil
 }
 
 // Pair names one organism variant and one of its references.

@@ -19,6 +19,14 @@ func (b *Builder) tokenizerRecipe(id string) (organisms.TokenizerRecipe, error) 
 	return organisms.TokenizerRecipe{}, fmt.Errorf("unknown tokenizer %q", id)
 }
 
+// tokenizerKey is the cache key of a tokenizer recipe.
+func (b *Builder) tokenizerKey(rec organisms.TokenizerRecipe) string {
+	return cacheKey("tokenizer", struct {
+		World uint64
+		Tok   organisms.TokenizerRecipe
+	}{b.setup.Corpus.Seed, rec})
+}
+
 type builtTokenizer struct {
 	tok    lm.Tokenizer
 	key    string
@@ -30,10 +38,7 @@ func (b *Builder) tokenizer(ctx context.Context, id string) (*builtTokenizer, er
 	if err != nil {
 		return nil, err
 	}
-	key := cacheKey("tokenizer", struct {
-		World uint64
-		Tok   organisms.TokenizerRecipe
-	}{b.setup.Corpus.Seed, rec})
+	key := b.tokenizerKey(rec)
 	v, err := b.once(ctx, key, func() (any, error) {
 		bt := &builtTokenizer{key: key, family: rec.Family}
 		if bt.family == "" {
