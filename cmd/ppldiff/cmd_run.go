@@ -195,6 +195,7 @@ func (a *app) runRunTo(ctx context.Context, l *loader, s Settings, o *runOptions
 	}
 	warnings = append(warnings, st.Repairs()...)
 	warnings = append(warnings, env.LateWarnings()...)
+	warnings = backend.CollapseWarnings(warnings)
 	host, _ := os.Hostname()
 	rl := results.RunLog{
 		RunID: runID, Started: started.UTC().Format(time.RFC3339),
