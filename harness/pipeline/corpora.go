@@ -1,6 +1,7 @@
 package pipeline
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -60,7 +61,7 @@ func (c CorpusSet) Sample(ctx context.Context, name string, n int, seed uint64) 
 		if err != nil {
 			return nil, "", err
 		}
-		if len(strings.TrimSpace(string(d.Text))) == 0 {
+		if len(bytes.TrimSpace(d.Text)) == 0 { // no string copy: every unit scans the whole corpus
 			continue
 		}
 		seen++
