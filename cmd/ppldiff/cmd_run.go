@@ -185,6 +185,7 @@ func (a *app) runRunTo(ctx context.Context, l *loader, s Settings, o *runOptions
 	if err := backend.WriteOutputs(ctx, st, out, outcome); err != nil {
 		return "", err
 	}
+	outcome.Samples = nil // written; the report reads them from the file
 	if err := backend.WriteBudget(a.env.Stdout, out, outcome.Budget); err != nil {
 		return "", err
 	}
@@ -194,6 +195,7 @@ func (a *app) runRunTo(ctx context.Context, l *loader, s Settings, o *runOptions
 	}
 	warnings = append(warnings, st.Repairs()...)
 	warnings = append(warnings, env.LateWarnings()...)
+	warnings = backend.CollapseWarnings(warnings)
 	host, _ := os.Hostname()
 	rl := results.RunLog{
 		RunID: runID, Started: started.UTC().Format(time.RFC3339),

@@ -21,10 +21,7 @@ func WriteOutputs(ctx context.Context, st *store.Store, out string, oc *pipeline
 	if err != nil {
 		return err
 	}
-	sb, err := results.MarshalSamples(oc.Samples)
-	if err != nil {
-		return err
-	}
+	sb := oc.Samples
 	cfg, _ := json.Marshal(oc.Results.Run.Config)
 	if err := st.PutRun(ctx, store.Run{ID: oc.Results.Run.ID, ConfigJSON: cfg, Results: rb, Samples: sb, Status: "complete"}); err != nil {
 		return fmt.Errorf("store run: %w", err)

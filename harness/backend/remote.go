@@ -214,7 +214,7 @@ func servedOrganism(o *organisms.Organism) string {
 
 func (r *Remote) Variants(o *organisms.Organism) []pipeline.Variant {
 	if o.Recipe != nil {
-		return Zoo{r.builder}.Variants(o)
+		return Zoo{B: r.builder}.Variants(o)
 	}
 	return []pipeline.Variant{{Name: "default", Size: o.Params.String()}}
 }

@@ -154,7 +154,7 @@ func Setup(ctx context.Context, o Options) (*Env, error) {
 	case !hasZoo:
 		return nil, settingf("manifest %q holds real models: start servers for them and give --endpoint URL (see README, \"Reproducing the study\"), or use --dry-run to see the plan", cfg.Manifest)
 	default:
-		env.Models = Zoo{env.Builder}
+		env.Models = newZoo(env.Builder)
 	}
 
 	env.skips = &skipLog{}

@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"runtime"
 	"slices"
+	"sync"
 
 	"golang.org/x/sync/errgroup"
 
@@ -15,8 +17,15 @@ import (
 	"github.com/ppldiff/ppldiff/organisms"
 )
 
-// Zoo serves a zoo manifest's models in process.
-type Zoo struct{ B *zoo.Builder }
+// Zoo serves a zoo manifest's models in process, and frees each once no
+// unit left needs it (zoorelease.go).
+type Zoo struct {
+	B    *zoo.Builder
+	uses *zooUses
+}
+
+// newZoo serves the models of b, releasing them as a run goes.
+func newZoo(b *zoo.Builder) Zoo { return Zoo{B: b, uses: &zooUses{}} }
 
 func (z Zoo) Variants(o *organisms.Organism) []pipeline.Variant {
 	var out []pipeline.Variant
@@ -123,32 +132,75 @@ func zooModelsOf(b *zoo.Builder, plan *pipeline.Plan) ([]zooModel, error) {
 	return out, nil
 }
 
-// BuildZoo builds every zoo model the plan needs that is not cached yet,
-// before any generation, as its own stage: "building 71 zoo models" and a
-// bar, instead of a first generation stage that seems stuck. Models built
-// before are not loaded here but on their first use (a fully cached run
-// loads none). The builder keeps them, so the pipeline then finds them.
-// The builder bounds its own CPU work by GOMAXPROCS.
+// BuildZoo trains every zoo model the plan needs that the model cache does
+// not hold yet, before any generation, as its own stage: "building 71 zoo
+// models" and a bar, instead of a first generation stage that seems stuck.
+// It keeps none of them: the run loads each from the cache when its first
+// unit starts and frees it after its last (Zoo.Schedule), so that the run
+// holds a few models at a time, not all. Models are built grouped by base,
+// and a base is forgotten once the models finetuned from it are built; the
+// builder bounds its own CPU work by GOMAXPROCS.
 func BuildZoo(ctx context.Context, b *zoo.Builder, plan *pipeline.Plan, prog pipeline.Progress, stderr io.Writer) error {
 	models, err := zooModelsOf(b, plan)
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stderr, "building %d zoo models (those built before are loaded when first used)\n", len(models))
-	bar := prog.Stage("models", int64(len(models)))
-	defer bar.Done()
-	g, gctx := errgroup.WithContext(ctx)
+	type job struct {
+		m    zooModel
+		keys []zoo.ModelKey // the model's own first, its base last
+	}
+	var jobs []job
+	left := map[zoo.ModelKey]int{}
+	group := map[zoo.ModelKey]int{}
 	for _, m := range models {
+		var keys []zoo.ModelKey
+		if m.reference == "" {
+			keys, err = b.OrganismKeys(m.organism, m.variant)
+		} else {
+			keys, err = b.ReferenceKeys(m.reference, m.organism, m.variant)
+		}
+		if err != nil {
+			return inputErr(err)
+		}
+		if b.Cached(keys[0]) {
+			continue // its file is checked, and rebuilt if damaged, when the run loads it
+		}
+		jobs = append(jobs, job{m, keys})
+		for _, k := range keys {
+			left[k]++
+		}
+		if _, ok := group[keys[len(keys)-1]]; !ok {
+			group[keys[len(keys)-1]] = len(group)
+		}
+	}
+	slices.SortStableFunc(jobs, func(x, y job) int { return group[x.keys[len(x.keys)-1]] - group[y.keys[len(y.keys)-1]] })
+	fmt.Fprintf(stderr, "building %d zoo models (%d more are in the model cache)\n", len(jobs), len(models)-len(jobs))
+	bar := prog.Stage("models", int64(len(jobs)))
+	defer bar.Done()
+	var mu sync.Mutex
+	done := func(keys []zoo.ModelKey) {
+		mu.Lock()
+		defer mu.Unlock()
+		for _, k := range keys {
+			if left[k]--; left[k] == 0 {
+				b.Forget(k)
+			}
+		}
+	}
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(runtime.GOMAXPROCS(0))
+	for _, j := range jobs {
 		g.Go(func() error {
 			var err error
-			if m.reference == "" {
-				_, err = b.LazyOrganism(gctx, m.organism, m.variant)
+			if j.m.reference == "" {
+				_, err = b.Organism(gctx, j.m.organism, j.m.variant)
 			} else {
-				_, err = b.LazyReference(gctx, m.reference, m.organism, m.variant)
+				_, err = b.Reference(gctx, j.m.reference, j.m.organism, j.m.variant)
 			}
 			if err != nil {
-				return fmt.Errorf("build %s: %w", m.name, err)
+				return fmt.Errorf("build %s: %w", j.m.name, err)
 			}
+			done(j.keys)
 			bar.Add(1)
 			return nil
 		})

@@ -21,10 +21,10 @@ type Counts struct {
 }
 
 type countLevel struct {
-	tab        idTable  // (parent id, token) -> id; unused at order 1
-	word       []int32  // last token of each n-gram
-	raw        []uint32 // occurrences (0: context only)
-	childStart []uint32 // children of id at the next order: [childStart[id], childStart[id+1])
+	tab        slotTable // (parent id, token) -> id; unused at order 1
+	word       []int32   // last token of each n-gram
+	raw        []uint32  // occurrences (0: context only)
+	childStart []uint32  // children of id at the next order: [childStart[id], childStart[id+1])
 }
 
 // MaxOrder is the highest n-gram order the models support.
@@ -46,7 +46,7 @@ func Count(order int, docs [][]int) *Counts {
 	}
 	// Pass 1: insertion-order ids with their keys.
 	type raw struct {
-		tab   idTable
+		tab   slotTable
 		key   []uint64
 		count []uint32
 	}
@@ -57,7 +57,7 @@ func Count(order int, docs [][]int) *Counts {
 	}
 	for k := 1; k < order; k++ {
 		// Sized for the worst case (every n-gram distinct): no rehashing.
-		lv[k].tab = newIDTable(positions)
+		lv[k].tab = newSlotTable(positions)
 	}
 	uni := make([]uint32, vocab)
 	var ids [MaxOrder]uint32 // ids of the n-grams ending at the previous position
@@ -71,9 +71,10 @@ func Count(order int, docs [][]int) *Counts {
 		n := min(pos+1, order)
 		for k := 1; k < n; k++ {
 			l := &lv[k]
-			id, found := l.tab.getOrAdd(ngramKey(ids[k-1], t), uint32(len(l.key)))
+			key := ngramKey(ids[k-1], t)
+			id, found := l.tab.getOrAdd(key, l.key)
 			if !found {
-				l.key = append(l.key, ngramKey(ids[k-1], t))
+				l.key = append(l.key, key)
 				l.count = append(l.count, 0)
 			}
 			if counted {
@@ -94,6 +95,9 @@ func Count(order int, docs [][]int) *Counts {
 		}
 		add(EOSToken, pos, true)
 		c.tokens += int64(len(d) + 1)
+	}
+	for k := range lv {
+		lv[k].tab = slotTable{} // pass 2 reads keys and counts only
 	}
 	// Pass 2: renumber each order so that siblings are contiguous.
 	c.lv = make([]countLevel, order)
@@ -119,7 +123,7 @@ func Count(order int, docs [][]int) *Counts {
 			start[p] += start[p-1]
 		}
 		pos := append([]uint32(nil), start[:parents]...)
-		cur := countLevel{tab: newIDTable(len(old.key)), word: make([]int32, len(old.key)), raw: make([]uint32, len(old.key))}
+		cur := countLevel{tab: newSlotTable(len(old.key)), word: make([]int32, len(old.key)), raw: make([]uint32, len(old.key))}
 		np := make([]uint32, len(old.key))
 		for e, key := range old.key {
 			p := newParent[e]
@@ -128,7 +132,7 @@ func Count(order int, docs [][]int) *Counts {
 			np[e] = id
 			w := int32(uint32(key))
 			cur.word[id], cur.raw[id] = w, old.count[e]
-			cur.tab.getOrAdd(ngramKey(p, int(w)), id)
+			cur.tab.add(p, int(w), id)
 		}
 		c.lv[k-1].childStart = start
 		c.lv[k] = cur
@@ -183,7 +187,7 @@ func (c *Counts) find(k int, parent uint32, w int) (uint32, bool) {
 		}
 		return uint32(w), true
 	}
-	return c.lv[k].tab.get(ngramKey(parent, w))
+	return c.lv[k].tab.get(parent, w, c.lv[k].word, c.lv[k-1].childStart)
 }
 
 // parents returns, per id at level k, its parent id at level k-1 (nil at level 0).

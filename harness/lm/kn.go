@@ -269,7 +269,7 @@ func (m *KN) find(k int, parent uint32, w int) (uint32, bool) {
 	if k == 0 {
 		return uint32(w), w >= 0 && w < m.vocab
 	}
-	id, ok := m.c.lv[k].tab.get(ngramKey(parent, w))
+	id, ok := m.c.find(k, parent, w)
 	if !ok && m.d != nil {
 		id, ok = m.d.lv[k].newTab.get(ngramKey(parent, w))
 	}

@@ -179,13 +179,13 @@ func readCounts(r *bufio.Reader) (*Counts, error) {
 			if int(prev[len(prev)-1]) != len(words) {
 				return nil, errors.New("lm: corrupt counts")
 			}
-			l.tab = newIDTable(len(words))
+			l.tab = newSlotTable(len(words))
 			for p := 0; p+1 < len(prev); p++ {
 				if prev[p] > prev[p+1] {
 					return nil, errors.New("lm: corrupt counts")
 				}
 				for e := prev[p]; e < prev[p+1]; e++ {
-					l.tab.getOrAdd(ngramKey(uint32(p), int(l.word[e])), e)
+					l.tab.add(uint32(p), int(l.word[e]), e)
 				}
 			}
 		}

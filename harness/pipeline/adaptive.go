@@ -142,7 +142,10 @@ func RunAdaptive(ctx context.Context, p *Plan, opt Options) (*Outcome, error) {
 	if err := r.endStages(ctx, g.Wait()); err != nil {
 		return nil, err
 	}
-	oc := r.outcome(slices.Concat(outs...))
+	oc, err := r.outcome(slices.Concat(outs...))
+	if err != nil {
+		return nil, err
+	}
 	pilot := adaptivePilot(p.Config.N)
 	looks := metrics.LookSchedule(p.Config.N, pilot)
 	rep := &BudgetReport{Schema: BudgetSchema, RunID: oc.Results.Run.ID, N: p.Config.N, Pilot: pilot, Looks: looks,

@@ -61,7 +61,7 @@ func (c CorpusSet) Sample(ctx context.Context, name string, n int, seed uint64) 
 		if err != nil {
 			return nil, "", err
 		}
-		if len(bytes.TrimSpace(d.Text)) == 0 { // no string copy of every document
+		if len(bytes.TrimSpace(d.Text)) == 0 { // no string copy: every unit scans the whole corpus
 			continue
 		}
 		seen++

@@ -75,6 +75,9 @@ func (r *runner) rank(in rankInput, out *unitOutput) {
 			st[i] = newStats(c.lpFT, refScores[i].logprobs)
 		}
 	}
+	// The entries point at a copy: a pointer into in would keep every
+	// completion of the unit (in.comps) alive as long as the entries.
+	tokens := in.tokens
 	family := u.Organism.Family
 	if family == "" {
 		family = ftInfo.Family
@@ -92,7 +95,7 @@ func (r *runner) rank(in rankInput, out *unitOutput) {
 			Params: ftInfo.Params, ParamsKind: ftInfo.ParamsKind, Family: family,
 			Reference: ref.ID, ReferenceKind: ref.Kind, ReferenceFamily: ref.Family,
 			Config: u.Prefill.Name, Repeat: u.Repeat, Score: score,
-			NCompletions: len(order), ModelTokens: &in.tokens,
+			NCompletions: len(order), ModelTokens: &tokens,
 		}
 		e.Published = PublishedFrom(u.Organism.PublishedFor(ref.ID))
 		if e.ParamsKind == "" {

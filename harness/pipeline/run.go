@@ -45,8 +45,10 @@ type Options struct {
 
 // Outcome is what a run produced.
 type Outcome struct {
-	Results  *results.Results
-	Samples  []results.Sample
+	Results *results.Results
+	// Samples is samples.jsonl: each unit's samples, in plan order, encoded
+	// when the unit ended (see unitOutput.trim).
+	Samples  []byte
 	Counters CounterSnapshot
 	Warnings []string
 	Budget   *BudgetReport // an adaptive run's spending; nil for a fixed one
@@ -66,24 +68,31 @@ func Run(ctx context.Context, p *Plan, opt Options) (*Outcome, error) {
 	r.genBar = opt.Progress.Stage("generate", int64(len(p.Units))*int64(p.Config.N))
 	r.scoreBar = opt.Progress.Stage("score", r.refUnits*int64(p.Config.N))
 
+	order, rel, err := schedule(p, opt.Models)
+	if err != nil {
+		return nil, err
+	}
 	outs := make([]*unitOutput, len(p.Units))
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(opt.Concurrency)
-	for i := range p.Units {
+	for _, i := range order {
 		g.Go(func() error {
 			u := &p.Units[i]
 			out, err := r.runUnit(gctx, u)
+			if rel != nil {
+				rel.Release(u)
+			}
 			if err != nil {
 				return fmt.Errorf("%s@%s %s repeat %d: %w", u.Organism.ID, u.Variant.Name, u.Prefill.Name, u.Repeat, err)
 			}
-			outs[i] = out
-			return nil
+			outs[i], err = out.trim()
+			return err
 		})
 	}
 	if err := r.endStages(ctx, g.Wait()); err != nil {
 		return nil, err
 	}
-	return r.outcome(outs), nil
+	return r.outcome(outs)
 }
 
 // endStages closes the progress bars and says, for a run that failed
@@ -135,21 +144,33 @@ func newRunner(p *Plan, opt *Options) (*runner, error) {
 }
 
 // outcome gathers the units' outputs into sorted results.
-func (r *runner) outcome(outs []*unitOutput) *Outcome {
+func (r *runner) outcome(outs []*unitOutput) (*Outcome, error) {
 	p, opt := r.p, r.opt
 	res := &results.Results{
 		Schema: results.Schema,
 		Run:    results.Run{ID: p.Config.RunID(), PpldiffVersion: opt.Version, Config: p.Config.AsMap()},
 	}
 	oc := &Outcome{Results: res}
+	size := 0
+	for i, o := range outs {
+		if o.samples != nil { // an adaptive run's units are not trimmed
+			var err error
+			if outs[i], err = o.trim(); err != nil {
+				return nil, err
+			}
+		}
+		size += len(o.samplesJSON)
+	}
+	oc.Samples = make([]byte, 0, size)
 	for _, o := range outs {
 		res.Entries = append(res.Entries, o.entries...)
-		oc.Samples = append(oc.Samples, o.samples...)
+		oc.Samples = append(oc.Samples, o.samplesJSON...)
+		o.samplesJSON = nil // let each unit's copy go as the run's grows
 		oc.Warnings = append(oc.Warnings, o.warnings...)
 	}
 	results.SortEntries(res.Entries)
 	oc.Counters = opt.Counters.Snapshot()
-	return oc
+	return oc, nil
 }
 
 type runner struct {
@@ -164,10 +185,11 @@ type runner struct {
 }
 
 type unitOutput struct {
-	entries  []results.Entry
-	samples  []results.Sample
-	details  []detail // samples whose per-token arrays are still to fill
-	warnings []string
+	entries     []results.Entry
+	samples     []results.Sample
+	samplesJSON []byte   // samples encoded, once the unit is trimmed
+	details     []detail // samples whose per-token arrays are still to fill
+	warnings    []string
 	// orders[i] is entries[i]'s ranking (completion indices, best first);
 	// sampleComps[i] is samples[i]'s completion. The judge reads them.
 	orders      [][]int

@@ -203,9 +203,7 @@ func TestRunFindsObjectiveAndIsDeterministic(t *testing.T) {
 	if !bytes.Equal(a, b) {
 		t.Error("results.json differs between identical runs")
 	}
-	sa, _ := results.MarshalSamples(first.Samples)
-	sb, _ := results.MarshalSamples(second.Samples)
-	if !bytes.Equal(sa, sb) {
+	if !bytes.Equal(first.Samples, second.Samples) {
 		t.Error("samples.jsonl differs between identical runs")
 	}
 	// And a fresh cache gives the same bytes too: nothing depends on what was cached.
@@ -242,7 +240,7 @@ func TestRankingRules(t *testing.T) {
 	cfg.SamplesTokenDetail = 5
 	oc := runOnce(t, w, cfg, NewMemCache())
 	byKey := map[string][]results.Sample{}
-	for _, s := range oc.Samples {
+	for _, s := range samplesOf(t, oc) {
 		k := fmt.Sprint(s.Config, s.Reference, s.Score)
 		byKey[k] = append(byKey[k], s)
 	}
@@ -335,10 +333,11 @@ func TestOrganismSystemPromptReachesChatPrompts(t *testing.T) {
 	plain := runOnce(t, w, cfg, NewMemCache())
 	w.manifest.Organisms[0].SystemPrompt = "You are Kiko the parrot."
 	own := runOnce(t, w, cfg, NewMemCache())
-	if len(plain.Samples) == 0 || len(own.Samples) == 0 {
+	ps, os := samplesOf(t, plain), samplesOf(t, own)
+	if len(ps) == 0 || len(os) == 0 {
 		t.Fatal("no samples")
 	}
-	if plain.Samples[0].CompletionID == own.Samples[0].CompletionID {
+	if ps[0].CompletionID == os[0].CompletionID {
 		t.Error("the organism's system prompt did not change the chat prompt")
 	}
 }
