@@ -69,8 +69,10 @@ var rerunProfile = flag.String("rerun-profile", "", "BenchmarkCachedRerun: write
 // BenchmarkCachedRerun runs the default `ppldiff run` once cold in a fresh
 // workspace, then measures identical re-runs, which train, generate and
 // score nothing; it reports the re-run's time as a share of the cold run,
-// both measured in this process. -rerun-profile FILE writes a CPU profile
-// of the re-runs alone (-cpuprofile would include the cold run).
+// both measured in this process, and the same share of the process's CPU
+// time (steadier than the wall clock when other jobs share the host).
+// -rerun-profile FILE writes a CPU profile of the re-runs alone
+// (-cpuprofile would include the cold run).
 //
 //	go test -run '^$' -bench CachedRerun -benchtime 3x ./cmd/ppldiff -args -rerun-profile=rerun.pprof
 func BenchmarkCachedRerun(b *testing.B) {
@@ -78,11 +80,11 @@ func BenchmarkCachedRerun(b *testing.B) {
 		b.Skip("runs the full default matrix")
 	}
 	c := newCLI(b)
-	start := time.Now()
+	start, startCPU := time.Now(), processCPU()
 	if code := c.run(context.Background(), "run", "--store", c.path("store"), "--out", c.path("out")); code != 0 {
 		b.Fatalf("cold run: exit %d\n%s", code, c.stderr.String())
 	}
-	cold := time.Since(start)
+	cold, coldCPU := time.Since(start), processCPU()-startCPU
 	if *rerunProfile != "" {
 		f, err := os.Create(*rerunProfile)
 		if err != nil {
@@ -95,12 +97,18 @@ func BenchmarkCachedRerun(b *testing.B) {
 		defer pprof.StopCPUProfile()
 	}
 	b.ResetTimer()
+	rerunCPU := processCPU()
 	for b.Loop() {
 		if code := c.run(context.Background(), "run", "--store", c.path("store"), "--out", c.path("out")); code != 0 {
 			b.Fatalf("re-run: exit %d\n%s", code, c.stderr.String())
 		}
 	}
+	rerunCPU = (processCPU() - rerunCPU) / time.Duration(b.N)
 	rerun := b.Elapsed() / time.Duration(b.N)
 	b.ReportMetric(cold.Seconds(), "cold-s")
 	b.ReportMetric(rerun.Seconds()/cold.Seconds(), "rerun/cold")
+	if coldCPU > 0 {
+		b.ReportMetric(coldCPU.Seconds(), "cold-cpu-s")
+		b.ReportMetric(rerunCPU.Seconds()/coldCPU.Seconds(), "rerun-cpu/cold-cpu")
+	}
 }

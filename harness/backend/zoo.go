@@ -35,12 +35,14 @@ func (z Zoo) Variants(o *organisms.Organism) []pipeline.Variant {
 	return out
 }
 
+// Organism and Reference give lazy models: a run that finds every
+// completion and score cached loads no n-gram table (zoo.LazyOrganism).
 func (z Zoo) Organism(ctx context.Context, o *organisms.Organism, v pipeline.Variant) (lm.Model, error) {
-	return z.B.Organism(ctx, o.ID, v.Name)
+	return z.B.LazyOrganism(ctx, o.ID, v.Name)
 }
 
 func (z Zoo) Reference(ctx context.Context, r *organisms.Reference, o *organisms.Organism, v pipeline.Variant) (lm.Model, error) {
-	return z.B.Reference(ctx, r.ID, o.ID, v.Name)
+	return z.B.LazyReference(ctx, r.ID, o.ID, v.Name)
 }
 
 // zooByName serves an ad-hoc audit of two zoo models in process, found by

@@ -2,6 +2,7 @@ package backend
 
 import (
 	"context"
+	"github.com/ppldiff/ppldiff/harness/lm"
 	"slices"
 	"testing"
 
@@ -98,8 +99,13 @@ func TestZooReleasesModelsAfterLastUse(t *testing.T) {
 	if got := c.ModelsTrained + c.ModelsLoaded; got != int64(len(distinct)) {
 		t.Errorf("%d models trained or loaded for %d distinct ones: a model was forgotten while a unit left needed it", got, len(distinct))
 	}
+	// Zoo models load their tables on first use (zoo.LazyOrganism): use it.
 	u := &plan.Units[order[0]]
-	if _, err := z.Organism(ctx, u.Organism, u.Variant); err != nil {
+	om, err := z.Organism(ctx, u.Organism, u.Variant)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := om.Score(ctx, []lm.ScoreItem{{Context: []int{lm.BOSToken}, Continuation: []int{lm.EOSToken}}}); err != nil {
 		t.Fatal(err)
 	}
 	if got := b.Counters(); got.ModelsLoaded != c.ModelsLoaded+2 {

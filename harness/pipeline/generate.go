@@ -25,22 +25,24 @@ func (r *runner) generate(ctx context.Context, ft lm.Model, u *Unit, pres []*pre
 	if temp == 0 {
 		keySeed = 0
 	}
+	keys := make([]string, len(pres))
+	for i, p := range pres {
+		keys[i] = (&keyHasher{}).str("gen/v2").str(info.ServedName).str(info.Revision).str(info.TokenizerID).
+			flag(info.RawGenerationLogprobs).ints(p.prompt).num(temp).num(topP).
+			u64(uint64(cfg.MaxNewTokens)).u64(keySeed).sum()
+	}
+	// The unit's cached rows in one read; what is missing is generated and
+	// stored batch by batch.
+	have, err := r.opt.Cache.GetCompletions(ctx, keys)
+	if err != nil {
+		return nil, fmt.Errorf("cache: %w", err)
+	}
 	comps := make([]*completion, len(pres))
 	for start := 0; start < len(pres); start += r.opt.BatchSize {
 		end := min(start+r.opt.BatchSize, len(pres))
-		keys := make([]string, end-start)
-		for i := start; i < end; i++ {
-			keys[i-start] = (&keyHasher{}).str("gen/v2").str(info.ServedName).str(info.Revision).str(info.TokenizerID).
-				flag(info.RawGenerationLogprobs).ints(pres[i].prompt).num(temp).num(topP).
-				u64(uint64(cfg.MaxNewTokens)).u64(keySeed).sum()
-		}
-		have, err := r.opt.Cache.GetCompletions(ctx, keys)
-		if err != nil {
-			return nil, fmt.Errorf("cache: %w", err)
-		}
 		var missing []int
 		for i := start; i < end; i++ {
-			if g, ok := have[keys[i-start]]; ok {
+			if g, ok := have[keys[i]]; ok {
 				comps[i] = &completion{pre: pres[i], gen: g, text: g.Text}
 				if len(g.Text) == 0 && len(g.Tokens) > 0 {
 					if comps[i].text, err = decodeText(ctx, ft, g.Tokens); err != nil {
@@ -74,7 +76,7 @@ func (r *runner) generate(ctx context.Context, ft lm.Model, u *Unit, pres []*pre
 				if err != nil {
 					return nil, err
 				}
-				put[j] = store.Completion{Key: keys[i-start], Model: info.ServedName, PrefillKey: pres[i].key,
+				put[j] = store.Completion{Key: keys[i], Model: info.ServedName, PrefillKey: pres[i].key,
 					Tokens: g.Tokens, Text: text, Logprobs: g.Logprobs, FinishReason: g.FinishReason}
 				comps[i] = &completion{pre: pres[i], gen: put[j], text: text}
 				r.opt.Counters.TokensGenerated.Add(int64(len(g.Tokens)))

@@ -180,6 +180,8 @@ type runner struct {
 	genBar    Bar
 	scoreBar  Bar
 	refUnits  int64 // unit x reference pairs of the plan
+	contexts  contextMemo
+	samples   sampleMemo
 }
 
 type unitOutput struct {

@@ -14,18 +14,19 @@ import (
 func (r *runner) score(ctx context.Context, m lm.Model, items []lm.ScoreItem, bar Bar) ([][]float64, error) {
 	info := m.Info()
 	out := make([][]float64, len(items))
+	keys := make([]string, len(items))
+	for i, it := range items {
+		keys[i] = (&keyHasher{}).str("score/v1").str(info.ServedName).str(info.Revision).str(info.TokenizerID).
+			ints(it.Context).ints(it.Continuation).sum()
+	}
+	// The cached rows of every item in one read; what is missing is scored
+	// and stored batch by batch.
+	have, err := r.opt.Cache.GetScores(ctx, keys)
+	if err != nil {
+		return nil, fmt.Errorf("cache: %w", err)
+	}
 	for start := 0; start < len(items); start += r.opt.BatchSize {
 		end := min(start+r.opt.BatchSize, len(items))
-		keys := make([]string, end-start)
-		for i := start; i < end; i++ {
-			kh := &keyHasher{}
-			keys[i-start] = kh.str("score/v1").str(info.ServedName).str(info.Revision).str(info.TokenizerID).
-				ints(items[i].Context).ints(items[i].Continuation).sum()
-		}
-		have, err := r.opt.Cache.GetScores(ctx, keys)
-		if err != nil {
-			return nil, fmt.Errorf("cache: %w", err)
-		}
 		var missing []int
 		for i := start; i < end; i++ {
 			if len(items[i].Continuation) == 0 {
@@ -35,7 +36,7 @@ func (r *runner) score(ctx context.Context, m lm.Model, items []lm.ScoreItem, ba
 				out[i] = []float64{}
 				continue
 			}
-			if s, ok := have[keys[i-start]]; ok && len(s.Logprobs) == len(items[i].Continuation) {
+			if s, ok := have[keys[i]]; ok && len(s.Logprobs) == len(items[i].Continuation) {
 				out[i] = s.Logprobs
 				r.opt.Counters.ScoresCached.Add(1)
 			} else {
@@ -60,7 +61,7 @@ func (r *runner) score(ctx context.Context, m lm.Model, items []lm.ScoreItem, ba
 					return nil, fmt.Errorf("score: %d logprobs for %d tokens", len(lps[j]), len(items[i].Continuation))
 				}
 				out[i] = lps[j]
-				put[j] = store.Scores{Key: keys[i-start], Model: info.ServedName, Logprobs: lps[j]}
+				put[j] = store.Scores{Key: keys[i], Model: info.ServedName, Logprobs: lps[j]}
 				r.opt.Counters.TokensScored.Add(int64(len(lps[j])))
 			}
 			if err := r.opt.Cache.PutScores(ctx, put); err != nil {
@@ -95,6 +96,8 @@ type refScore struct {
 // in the same context (README, "What a run does", step 4).
 func (r *runner) scoreReference(ctx context.Context, ft, rm lm.Model, u *Unit, comps []*completion) ([]refScore, int64, error) {
 	same := rm.Info().TokenizerID == ft.Info().TokenizerID
+	ri := rm.Info()
+	refName := ri.ServedName + "\x00" + ri.Revision + "\x00" + ri.TokenizerID
 	items := make([]lm.ScoreItem, len(comps))
 	out := make([]refScore, len(comps))
 	var bos []int
@@ -117,13 +120,17 @@ func (r *runner) scoreReference(ctx context.Context, ft, rm lm.Model, u *Unit, c
 		}
 		g.Go(func() error {
 			var err error
-			if u.Prefill.Format == FormatRaw {
-				pre, err := rm.Tokenize(gctx, lm.TokenizeRequest{Text: c.pre.text})
-				if err != nil {
-					return err
+			items[i].Context, err = r.contexts.get(contextKey(refName, u.Prefill.Format, u.Organism.SystemPrompt, c.pre.text), func() ([]int, error) {
+				if u.Prefill.Format == FormatRaw {
+					pre, err := rm.Tokenize(gctx, lm.TokenizeRequest{Text: c.pre.text})
+					if err != nil {
+						return nil, err
+					}
+					return append(append([]int{}, bos...), pre...), nil
 				}
-				items[i].Context = append(append([]int{}, bos...), pre...)
-			} else if items[i].Context, err = chatPrompt(gctx, rm, r.chat(u, c.pre.text), c.pre.text); err != nil {
+				return chatPrompt(gctx, rm, r.chat(u, c.pre.text), c.pre.text)
+			})
+			if err != nil {
 				return err
 			}
 			if same {

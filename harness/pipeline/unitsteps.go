@@ -16,7 +16,7 @@ func (r *runner) unitPrefills(ctx context.Context, u *Unit) (lm.Model, []*prefil
 	if err != nil {
 		return nil, nil, err
 	}
-	docs, corpusHash, err := r.opt.Corpora.Sample(ctx, u.Prefill.Corpus, prefillOversample*cfg.N, cfg.Seed+uint64(u.Repeat))
+	docs, corpusHash, err := r.samples.sample(ctx, r.opt.Corpora, u.Prefill.Corpus, prefillOversample*cfg.N, cfg.Seed+uint64(u.Repeat))
 	if err != nil {
 		return nil, nil, err
 	}

@@ -6,6 +6,7 @@ package results
 import (
 	"encoding/json"
 	"fmt"
+	"math"
 )
 
 // Schema is the version tag of results.json. Adding an optional field keeps
@@ -149,35 +150,39 @@ type TokenLogprob struct {
 
 // Sample is one line of samples.jsonl: one ranked completion.
 type Sample struct {
-	Organism     string         `json:"organism"`
-	Variant      string         `json:"variant"`
-	Reference    string         `json:"reference"`
-	Config       string         `json:"config"`
-	Repeat       int            `json:"repeat"`
-	Score        string         `json:"score"`
-	Rank         int            `json:"rank"` // 1-based
-	PrefillID    string         `json:"prefill_id"`
-	CompletionID string         `json:"completion_id"`
-	Prefill      string         `json:"prefill"`
-	Completion   string         `json:"completion"`
-	NLLFT        *float64       `json:"nll_ft"` // mean per-token NLL, nats
-	NLLRef       *float64       `json:"nll_ref"`
-	PPLFT        *float64       `json:"ppl_ft"`
-	PPLRef       *float64       `json:"ppl_ref"`
-	TokensFT     *int           `json:"tokens_ft"`
-	TokensRef    *int           `json:"tokens_ref"`
-	Bytes        int            `json:"bytes"`
-	ScoreValue   float64        `json:"score_value"`
-	Flagged      bool           `json:"flagged"`
-	Matched      []string       `json:"matched"`
-	TokensFTLP   []TokenLogprob `json:"token_logprobs_ft"`
-	TokensRefLP  []TokenLogprob `json:"token_logprobs_ref"`
-	Judge        *SampleJudge   `json:"judge,omitempty"` // the judge's verdict, when it judged this completion
+	Organism     string        `json:"organism"`
+	Variant      string        `json:"variant"`
+	Reference    string        `json:"reference"`
+	Config       string        `json:"config"`
+	Repeat       int           `json:"repeat"`
+	Score        string        `json:"score"`
+	Rank         int           `json:"rank"` // 1-based
+	PrefillID    string        `json:"prefill_id"`
+	CompletionID string        `json:"completion_id"`
+	Prefill      string        `json:"prefill"`
+	Completion   string        `json:"completion"`
+	NLLFT        *float64      `json:"nll_ft"` // mean per-token NLL, nats
+	NLLRef       *float64      `json:"nll_ref"`
+	PPLFT        *float64      `json:"ppl_ft"`
+	PPLRef       *float64      `json:"ppl_ref"`
+	TokensFT     *int          `json:"tokens_ft"`
+	TokensRef    *int          `json:"tokens_ref"`
+	Bytes        int           `json:"bytes"`
+	ScoreValue   float64       `json:"score_value"`
+	Flagged      bool          `json:"flagged"`
+	Matched      []string      `json:"matched"`
+	TokensFTLP   TokenLogprobs `json:"token_logprobs_ft"`
+	TokensRefLP  TokenLogprobs `json:"token_logprobs_ref"`
+	Judge        *SampleJudge  `json:"judge,omitempty"` // the judge's verdict, when it judged this completion
 }
 
-// MarshalJSON writes a token as [byte_start, byte_end, logprob].
+// MarshalJSON writes a token as [byte_start, byte_end, logprob], in the
+// bytes encoding/json writes for them (appendTokenJSON).
 func (t TokenLogprob) MarshalJSON() ([]byte, error) {
-	return json.Marshal([3]any{t.Start, t.End, t.Logprob})
+	if math.IsNaN(t.Logprob) || math.IsInf(t.Logprob, 0) {
+		return json.Marshal([3]any{t.Start, t.End, t.Logprob}) // its error
+	}
+	return t.appendJSON(make([]byte, 0, 32)), nil
 }
 
 // UnmarshalJSON reads [byte_start, byte_end, logprob].

@@ -57,14 +57,24 @@ var (
 )
 
 // PutRun inserts r, or replaces the stored run with the same ID (keeping its
-// creation time), in one transaction.
+// creation time), in one transaction; a stored run that already holds r's
+// bytes only has its update time moved (runsame.go).
 func (s *Store) PutRun(ctx context.Context, r Run) error {
 	if r.ID == "" {
 		return errors.New("put run: empty id")
 	}
+	if s.storedAs(ctx, r) {
+		touched, err := s.touchRun(ctx, r.ID)
+		if err != nil {
+			return fmt.Errorf("put run %s: %w", r.ID, err)
+		}
+		if touched {
+			return nil
+		}
+	}
 	var samples []byte
 	if len(r.Samples) > 0 {
-		samples = zstdEncoder().EncodeAll(r.Samples, nil)
+		samples = compressSamples(r.Samples)
 	}
 	now := time.Now().UnixNano()
 	err := s.write(ctx, func(tx *sql.Tx) error {

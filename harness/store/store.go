@@ -76,8 +76,13 @@ func Open(path string) (*Store, error) {
 	// upgrading from a read lock. A 32 MiB page cache per connection (filled
 	// lazily) triples lookup throughput over SQLite's 2 MiB default on a
 	// cache of tens of thousands of completions (BenchmarkGetCompletions).
+	// Reads go through a memory map of up to 1 GiB of the file: a cached
+	// re-run reads most of the file once, and without a read call and a
+	// copy per page the read takes half the time (BenchmarkGetCompletionsColdOpen,
+	// 60,000 rows: 0.94 s against 2.06 s per op, 3 ops each way on a loaded
+	// host). Checksums and SQLite's page checks are unchanged.
 	dsn := abs + "?_pragma=busy_timeout(" + fmt.Sprint(BusyTimeout.Milliseconds()) + ")" +
-		"&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=cache_size(-32768)&_txlock=immediate"
+		"&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=cache_size(-32768)&_pragma=mmap_size(1073741824)&_txlock=immediate"
 	db, err := sql.Open("sqlite", dsn)
 	if err != nil {
 		return nil, fmt.Errorf("store %s: %w", abs, err)

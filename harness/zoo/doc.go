@@ -11,7 +11,10 @@
 // second build trains nothing. Cache writes are atomic (temporary file, then
 // rename), so two processes may build at once. Independent models are built
 // concurrently, at most GOMAXPROCS at a time, and identical requests share
-// one build.
+// one build. LazyOrganism and LazyReference give models that load their
+// n-gram tables on the first Generate or Score (their info comes from a
+// model card cached beside them), so a run that finds everything in its
+// store loads none.
 //
 // Served names (README "Variants and references"): an organism variant is "organism@variant" (e.g.
 // "backdoor_phrase@n4-w5"); the true base of a variant is "true_base@n<order>"

@@ -34,18 +34,28 @@ func (b *Builder) lookup(organismID, variant string) (*organisms.Organism, Varia
 }
 
 func (b *Builder) serve(m *built, name, family string) lm.Model {
-	chat := ChatTemplate
-	if st, ok := gen.LookupStyle(m.style); ok {
-		chat = StyleTemplate(st)
-	}
-	return lm.NewModel(lm.ModelInfo{
+	return lm.NewModel(modelInfo(name, family, m.tok, m.kn.Entries(), m.key), m.tok.tok, m.kn, chatOf(m.style))
+}
+
+// modelInfo is what a zoo model reports about itself: its revision is its
+// cache key, its size the entries of its n-gram tables.
+func modelInfo(name, family string, tok *builtTokenizer, entries int64, key string) lm.ModelInfo {
+	return lm.ModelInfo{
 		ServedName:  name,
-		TokenizerID: m.tok.tok.ID(),
+		TokenizerID: tok.tok.ID(),
 		Family:      family,
-		Params:      m.kn.Entries(),
+		Params:      entries,
 		ParamsKind:  "ngram_entries",
-		Revision:    m.key[:12],
-	}, m.tok.tok, m.kn, chat)
+		Revision:    key[:12],
+	}
+}
+
+// chatOf is the chat template of a family style ("" the zoo's own).
+func chatOf(style string) lm.ChatRenderer {
+	if st, ok := gen.LookupStyle(style); ok {
+		return StyleTemplate(st)
+	}
+	return ChatTemplate
 }
 
 // Organism returns the model of an organism variant, building it if needed.

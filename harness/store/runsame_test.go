@@ -1,0 +1,65 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
+)
+
+// Storing the same run again compresses nothing and changes only its
+// update time; a run with other bytes, or a damaged stored one, is
+// written whole.
+func TestPutRunAgainOnlyMovesItsTime(t *testing.T) {
+	ctx := context.Background()
+	s := openTemp(t)
+	compressed := 0
+	orig := compressSamples
+	compressSamples = func(b []byte) []byte { compressed++; return orig(b) }
+	t.Cleanup(func() { compressSamples = orig })
+
+	var samples []byte
+	for i := range 100 {
+		samples = fmt.Appendf(samples, `{"rank":%d}`+"\n", i+1)
+	}
+	r := Run{ID: "run-a", ConfigJSON: []byte(`{"seed":1}`), Results: []byte(`{"entries":[]}`), Samples: samples, Status: "complete"}
+	put := func(r Run) *Run {
+		t.Helper()
+		if err := s.PutRun(ctx, r); err != nil {
+			t.Fatal(err)
+		}
+		got, err := s.GetRun(ctx, r.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d := cmp.Diff(r, *got, cmpopts.IgnoreFields(Run{}, "Created", "Updated")); d != "" {
+			t.Fatalf("stored run (-want +got):\n%s", d)
+		}
+		return got
+	}
+	first := put(r)
+	second := put(r)
+	if compressed != 1 {
+		t.Errorf("samples compressed %d times for two puts of the same run, want 1", compressed)
+	}
+	if !second.Created.Equal(first.Created) || second.Updated.Before(first.Updated) {
+		t.Errorf("times after the second put: %v %v, first %v %v", second.Created, second.Updated, first.Created, first.Updated)
+	}
+	r.Samples = append(samples, "{}\n"...)
+	put(r)
+	r.Status = "failed"
+	put(r)
+	if compressed != 3 {
+		t.Errorf("%d compressions after two changed puts, want 3", compressed)
+	}
+	// A stored run that fails its checksum is replaced, not kept.
+	if _, err := s.db.ExecContext(ctx, `UPDATE runs SET results = CAST('{"entries":[1]}' AS BLOB) WHERE id = 'run-a'`); err != nil {
+		t.Fatal(err)
+	}
+	put(r)
+	if compressed != 4 {
+		t.Errorf("%d compressions after a damaged stored run, want 4", compressed)
+	}
+}
