@@ -85,15 +85,7 @@ func (b *Builder) LazyOrganism(ctx context.Context, organismID, variant string) 
 
 // LazyReference is Reference as LazyOrganism is Organism.
 func (b *Builder) LazyReference(ctx context.Context, refID, organismID, variant string) (lm.Model, error) {
-	ref, ok := b.m.Reference(refID)
-	if !ok {
-		return nil, fmt.Errorf("zoo: unknown reference %q", refID)
-	}
-	name, err := b.ReferenceServedName(refID, organismID, variant)
-	if err != nil {
-		return nil, err
-	}
-	br, err := b.referenceRecipe(ref, organismID, variant)
+	name, br, err := b.resolveReference(refID, organismID, variant)
 	if err != nil {
 		return nil, err
 	}

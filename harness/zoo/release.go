@@ -45,11 +45,7 @@ func (b *Builder) OrganismKeys(organismID, variant string) ([]ModelKey, error) {
 // ReferenceKeys lists what serving reference refID, as organism variant
 // (organismID, variant) sees it, holds: a base model.
 func (b *Builder) ReferenceKeys(refID, organismID, variant string) ([]ModelKey, error) {
-	ref, ok := b.m.Reference(refID)
-	if !ok {
-		return nil, fmt.Errorf("zoo: unknown reference %q", refID)
-	}
-	br, err := b.referenceRecipe(ref, organismID, variant)
+	_, br, err := b.resolveReference(refID, organismID, variant)
 	if err != nil {
 		return nil, err
 	}

@@ -102,15 +102,7 @@ func (b *Builder) ReferenceServedName(refID, organismID, variant string) (string
 // variant's own base (same tokenizer, slice and order); a reference with a
 // recipe is built from it (order from the variant when the recipe has none).
 func (b *Builder) Reference(ctx context.Context, refID, organismID, variant string) (lm.Model, error) {
-	ref, ok := b.m.Reference(refID)
-	if !ok {
-		return nil, fmt.Errorf("zoo: unknown reference %q", refID)
-	}
-	name, err := b.ReferenceServedName(refID, organismID, variant)
-	if err != nil {
-		return nil, err
-	}
-	br, err := b.referenceRecipe(ref, organismID, variant)
+	name, br, err := b.resolveReference(refID, organismID, variant)
 	if err != nil {
 		return nil, err
 	}
@@ -119,6 +111,21 @@ func (b *Builder) Reference(ctx context.Context, refID, organismID, variant stri
 		return nil, err
 	}
 	return b.serve(m, name, m.tok.family), nil
+}
+
+// resolveReference is the served name and base recipe of reference refID
+// as organism variant (organismID, variant) sees it.
+func (b *Builder) resolveReference(refID, organismID, variant string) (string, organisms.BaseRecipe, error) {
+	ref, ok := b.m.Reference(refID)
+	if !ok {
+		return "", organisms.BaseRecipe{}, fmt.Errorf("zoo: unknown reference %q", refID)
+	}
+	name, err := b.ReferenceServedName(refID, organismID, variant)
+	if err != nil {
+		return "", organisms.BaseRecipe{}, err
+	}
+	br, err := b.referenceRecipe(ref, organismID, variant)
+	return name, br, err
 }
 
 // referenceRecipe is the base recipe of reference ref as organism variant
