@@ -40,38 +40,27 @@ type Prefill struct {
 // GetCompletions returns the cached completions among keys, keyed by Key.
 // Missing keys are simply absent from the map.
 func (s *Store) GetCompletions(ctx context.Context, keys []string) (map[string]Completion, error) {
-	out := make(map[string]Completion, len(keys))
-	var bad []string
-	err := s.query(ctx, `SELECT key, model, prefill_key, tokens, text, logprobs, finish_reason, sum FROM completions`, keys,
-		func(rows *sql.Rows) error {
+	return getChecked(ctx, s, "completions", "completions",
+		`SELECT key, model, prefill_key, tokens, text, logprobs, finish_reason, sum FROM completions`, keys,
+		func(rows *sql.Rows) (string, Completion, rowState, error) {
 			var c Completion
 			var tokens, logprobs, sum []byte
 			if err := rows.Scan(&c.Key, &c.Model, &c.PrefillKey, &tokens, &c.Text, &logprobs, &c.FinishReason, &sum); err != nil {
-				return err
+				return "", c, 0, err
 			}
-			if !sumEqual(sum, completionSum(c.Key, c.Model, c.PrefillKey, tokens, c.Text, logprobs, c.FinishReason)) {
-				s.rep.add("completions", sum == nil)
-				bad = append(bad, c.Key)
-				return nil
+			if st := sumState(sum, completionSum(c.Key, c.Model, c.PrefillKey, tokens, c.Text, logprobs, c.FinishReason)); st != rowIntact {
+				return c.Key, c, st, nil
 			}
 			var err error
 			if c.Tokens, err = decodeInts(tokens); err != nil {
-				return fmt.Errorf("completion %s tokens: %w", c.Key, err)
+				return "", c, 0, fmt.Errorf("completion %s tokens: %w", c.Key, err)
 			}
 			if c.Logprobs, err = decodeFloats(logprobs); err != nil {
-				return fmt.Errorf("completion %s logprobs: %w", c.Key, err)
+				return "", c, 0, fmt.Errorf("completion %s logprobs: %w", c.Key, err)
 			}
 			c.Text = bytesOrNil(c.Text)
-			out[c.Key] = c
-			return nil
+			return c.Key, c, rowIntact, nil
 		})
-	if err == nil {
-		err = s.dropRows(ctx, "completions", bad)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("get completions: %w", s.corruptErr(err))
-	}
-	return out, nil
 }
 
 // PutCompletions stores cs in one transaction. A key already present is left
@@ -99,40 +88,28 @@ func (s *Store) PutCompletions(ctx context.Context, cs []Completion) error {
 
 // GetScores returns the cached scores among keys, keyed by Key.
 func (s *Store) GetScores(ctx context.Context, keys []string) (map[string]Scores, error) {
-	out := make(map[string]Scores, len(keys))
-	var bad []string
-	err := s.query(ctx, `SELECT key, model, tokens, logprobs, spans, sum FROM scores`, keys,
-		func(rows *sql.Rows) error {
+	return getChecked(ctx, s, "scores", "scores", `SELECT key, model, tokens, logprobs, spans, sum FROM scores`, keys,
+		func(rows *sql.Rows) (string, Scores, rowState, error) {
 			var sc Scores
 			var tokens, logprobs, spans, sum []byte
 			if err := rows.Scan(&sc.Key, &sc.Model, &tokens, &logprobs, &spans, &sum); err != nil {
-				return err
+				return "", sc, 0, err
 			}
-			if !sumEqual(sum, rowSum([]byte(sc.Key), []byte(sc.Model), tokens, logprobs, spans)) {
-				s.rep.add("scores", sum == nil)
-				bad = append(bad, sc.Key)
-				return nil
+			if st := sumState(sum, rowSum([]byte(sc.Key), []byte(sc.Model), tokens, logprobs, spans)); st != rowIntact {
+				return sc.Key, sc, st, nil
 			}
 			var err error
 			if sc.Tokens, err = decodeInts(tokens); err != nil {
-				return fmt.Errorf("scores %s tokens: %w", sc.Key, err)
+				return "", sc, 0, fmt.Errorf("scores %s tokens: %w", sc.Key, err)
 			}
 			if sc.Logprobs, err = decodeFloats(logprobs); err != nil {
-				return fmt.Errorf("scores %s logprobs: %w", sc.Key, err)
+				return "", sc, 0, fmt.Errorf("scores %s logprobs: %w", sc.Key, err)
 			}
 			if sc.Spans, err = decodeSpans(spans); err != nil {
-				return fmt.Errorf("scores %s spans: %w", sc.Key, err)
+				return "", sc, 0, fmt.Errorf("scores %s spans: %w", sc.Key, err)
 			}
-			out[sc.Key] = sc
-			return nil
+			return sc.Key, sc, rowIntact, nil
 		})
-	if err == nil {
-		err = s.dropRows(ctx, "scores", bad)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("get scores: %w", s.corruptErr(err))
-	}
-	return out, nil
 }
 
 // PutScores stores ss in one transaction; keys already present are left as they are.
@@ -163,35 +140,23 @@ func (s *Store) PutScores(ctx context.Context, ss []Scores) error {
 
 // GetPrefills returns the cached prefills among keys, keyed by Key.
 func (s *Store) GetPrefills(ctx context.Context, keys []string) (map[string]Prefill, error) {
-	out := make(map[string]Prefill, len(keys))
-	var bad []string
-	err := s.query(ctx, `SELECT key, source, idx, tokens, text, sum FROM prefills`, keys,
-		func(rows *sql.Rows) error {
+	return getChecked(ctx, s, "prefills", "prefills", `SELECT key, source, idx, tokens, text, sum FROM prefills`, keys,
+		func(rows *sql.Rows) (string, Prefill, rowState, error) {
 			var p Prefill
 			var tokens, sum []byte
 			if err := rows.Scan(&p.Key, &p.Source, &p.Index, &tokens, &p.Text, &sum); err != nil {
-				return err
+				return "", p, 0, err
 			}
-			if !sumEqual(sum, rowSum([]byte(p.Key), []byte(p.Source), intField(int64(p.Index)), tokens, p.Text)) {
-				s.rep.add("prefills", sum == nil)
-				bad = append(bad, p.Key)
-				return nil
+			if st := sumState(sum, rowSum([]byte(p.Key), []byte(p.Source), intField(int64(p.Index)), tokens, p.Text)); st != rowIntact {
+				return p.Key, p, st, nil
 			}
 			var err error
 			if p.Tokens, err = decodeInts(tokens); err != nil {
-				return fmt.Errorf("prefill %s tokens: %w", p.Key, err)
+				return "", p, 0, fmt.Errorf("prefill %s tokens: %w", p.Key, err)
 			}
 			p.Text = bytesOrNil(p.Text)
-			out[p.Key] = p
-			return nil
+			return p.Key, p, rowIntact, nil
 		})
-	if err == nil {
-		err = s.dropRows(ctx, "prefills", bad)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("get prefills: %w", s.corruptErr(err))
-	}
-	return out, nil
 }
 
 // PutPrefills stores ps in one transaction; keys already present are left as they are.

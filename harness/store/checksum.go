@@ -116,3 +116,54 @@ func (s *Store) corruptErr(err error) error {
 	}
 	return err
 }
+
+// rowState is what a checked read found in one row.
+type rowState int
+
+const (
+	rowIntact  rowState = iota
+	rowCorrupt          // its checksum does not match its fields
+	rowLegacy           // written before rows carried checksums
+)
+
+// sumState classifies a row by its stored sum against the one recomputed
+// from its fields.
+func sumState(stored, computed []byte) rowState {
+	switch {
+	case stored == nil:
+		return rowLegacy
+	case !sumEqual(stored, computed):
+		return rowCorrupt
+	}
+	return rowIntact
+}
+
+// getChecked reads the rows of table whose key is in keys. scan decodes
+// one row and says whether it is intact; rows that are not are counted for
+// the run log and deleted, so the run recomputes them instead of trusting
+// them. what names the records in errors ("get what: ...").
+func getChecked[T any](ctx context.Context, s *Store, what, table, selectFrom string, keys []string,
+	scan func(*sql.Rows) (key string, v T, st rowState, err error)) (map[string]T, error) {
+	out := make(map[string]T, len(keys))
+	var bad []string
+	err := s.query(ctx, selectFrom, keys, func(rows *sql.Rows) error {
+		key, v, st, err := scan(rows)
+		if err != nil {
+			return err
+		}
+		if st != rowIntact {
+			s.rep.add(table, st == rowLegacy)
+			bad = append(bad, key)
+			return nil
+		}
+		out[key] = v
+		return nil
+	})
+	if err == nil {
+		err = s.dropRows(ctx, table, bad)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("get %s: %w", what, s.corruptErr(err))
+	}
+	return out, nil
+}

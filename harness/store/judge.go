@@ -37,31 +37,22 @@ func judgeSum(key, model string, answers []byte, pt, ct int64) []byte {
 // GetJudgeAnswers returns the stored answers among keys, keyed by Key.
 // A row that fails its checksum is dropped, so the request is made again.
 func (s *Store) GetJudgeAnswers(ctx context.Context, keys []string) (map[string]JudgeAnswers, error) {
-	out := make(map[string]JudgeAnswers, len(keys))
-	var bad []string
-	err := s.query(ctx, `SELECT key, model, answers, prompt_tokens, completion_tokens, sum FROM judge_verdicts`, keys,
-		func(rows *sql.Rows) error {
+	return getChecked(ctx, s, "judge answers", "judge_verdicts",
+		`SELECT key, model, answers, prompt_tokens, completion_tokens, sum FROM judge_verdicts`, keys,
+		func(rows *sql.Rows) (string, JudgeAnswers, rowState, error) {
 			var a JudgeAnswers
 			var answers, sum []byte
 			if err := rows.Scan(&a.Key, &a.Model, &answers, &a.PromptTokens, &a.CompletionTokens, &sum); err != nil {
-				return err
+				return "", a, 0, err
 			}
+			// A verdict row has carried its sum since the table was made, so
+			// a row without one is damaged, not legacy.
 			if !sumEqual(sum, judgeSum(a.Key, a.Model, answers, a.PromptTokens, a.CompletionTokens)) ||
 				json.Unmarshal(answers, &a.Answers) != nil {
-				s.rep.add("judge_verdicts", false)
-				bad = append(bad, a.Key)
-				return nil
+				return a.Key, a, rowCorrupt, nil
 			}
-			out[a.Key] = a
-			return nil
+			return a.Key, a, rowIntact, nil
 		})
-	if err == nil {
-		err = s.dropRows(ctx, "judge_verdicts", bad)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("get judge answers: %w", s.corruptErr(err))
-	}
-	return out, nil
 }
 
 // PutJudgeAnswers stores as in one transaction; a key already present is
