@@ -21,12 +21,21 @@ func WriteOutputs(ctx context.Context, st *store.Store, out string, oc *pipeline
 	if err != nil {
 		return err
 	}
-	sb := oc.Samples
 	cfg, _ := json.Marshal(oc.Results.Run.Config)
-	if err := st.PutRun(ctx, store.Run{ID: oc.Results.Run.ID, ConfigJSON: cfg, Results: rb, Samples: sb, Status: "complete"}); err != nil {
+	// The store keeps the packed samples as they are; the file gets them
+	// unpacked a block at a time, never whole in memory.
+	packed := oc.Samples
+	if packed == nil {
+		packed = results.PackedSamples{}
+	}
+	if err := st.PutRun(ctx, store.Run{ID: oc.Results.Run.ID, ConfigJSON: cfg, Results: rb, Packed: packed, Status: "complete"}); err != nil {
 		return fmt.Errorf("store run: %w", err)
 	}
-	if err := results.WriteFileAtomic(filepath.Join(out, results.SamplesFile), sb); err != nil {
+	err = results.WriteAtomic(filepath.Join(out, results.SamplesFile), func(w io.Writer) error {
+		_, err := oc.Samples.WriteTo(w)
+		return err
+	})
+	if err != nil {
 		return err
 	}
 	return results.WriteFileAtomic(filepath.Join(out, results.ResultsFile), rb)

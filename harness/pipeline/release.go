@@ -1,8 +1,6 @@
 package pipeline
 
 import (
-	"bytes"
-
 	"github.com/ppldiff/ppldiff/harness/results"
 )
 
@@ -41,8 +39,9 @@ func schedule(p *Plan, m Models) ([]int, ModelReleaser, error) {
 
 // trim drops what only the unit's own steps read (rankings, the judge's
 // picks, the samples' token-detail requests, which hold completions and
-// models) and encodes the samples as their lines of samples.jsonl, a third
-// of their memory as structs: a finished unit keeps its entries and that.
+// models) and packs the samples as their lines of samples.jsonl, compressed
+// (a sixth of the lines' size, which are a third of the structs'): a
+// finished unit keeps its entries and that.
 func (o *unitOutput) trim() (*unitOutput, error) {
 	o.details, o.orders, o.sampleComps = nil, nil, nil
 	if o.samples != nil {
@@ -50,8 +49,7 @@ func (o *unitOutput) trim() (*unitOutput, error) {
 		if err != nil {
 			return nil, err
 		}
-		// An exact copy: the encoder's buffer has up to twice the room.
-		o.samplesJSON, o.samples = bytes.Clone(b), nil
+		o.samplesPacked, o.samples = results.PackSamples(b), nil
 	}
 	return o, nil
 }

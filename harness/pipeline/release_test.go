@@ -1,7 +1,7 @@
 package pipeline
 
 import (
-	"os"
+	"io"
 	"path/filepath"
 	"runtime"
 	"testing"
@@ -39,8 +39,8 @@ func TestRankedUnitKeepsNoCompletion(t *testing.T) {
 			t.Fatal(err)
 		}
 	}()
-	if len(out.entries) == 0 || len(out.samplesJSON) == 0 {
-		t.Fatalf("ranking wrote %d entries and %d bytes of samples", len(out.entries), len(out.samplesJSON))
+	if len(out.entries) == 0 || len(out.samplesPacked) == 0 {
+		t.Fatalf("ranking wrote %d entries and %d bytes of samples", len(out.entries), len(out.samplesPacked))
 	}
 	runtime.GC()
 	if probe.Value() != nil {
@@ -56,7 +56,7 @@ func TestRankedUnitKeepsNoCompletion(t *testing.T) {
 func samplesOf(t *testing.T, oc *Outcome) []results.Sample {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), results.SamplesFile)
-	if err := os.WriteFile(path, oc.Samples, 0o644); err != nil {
+	if err := results.WriteAtomic(path, func(w io.Writer) error { _, err := oc.Samples.WriteTo(w); return err }); err != nil {
 		t.Fatal(err)
 	}
 	ss, err := results.ReadSamples(path)

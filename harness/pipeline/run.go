@@ -46,9 +46,9 @@ type Options struct {
 // Outcome is what a run produced.
 type Outcome struct {
 	Results *results.Results
-	// Samples is samples.jsonl: each unit's samples, in plan order, encoded
-	// when the unit ended (see unitOutput.trim).
-	Samples  []byte
+	// Samples is samples.jsonl, packed: each unit's samples, in plan order,
+	// encoded and compressed when the unit ended (see unitOutput.trim).
+	Samples  results.PackedSamples
 	Counters CounterSnapshot
 	Warnings []string
 	Budget   *BudgetReport // an adaptive run's spending; nil for a fixed one
@@ -159,13 +159,14 @@ func (r *runner) outcome(outs []*unitOutput) (*Outcome, error) {
 				return nil, err
 			}
 		}
-		size += len(o.samplesJSON)
+		size += len(o.samplesPacked)
 	}
-	oc.Samples = make([]byte, 0, size)
+	// Concatenated frames are one zstd stream of the whole file.
+	oc.Samples = make(results.PackedSamples, 0, size)
 	for _, o := range outs {
 		res.Entries = append(res.Entries, o.entries...)
-		oc.Samples = append(oc.Samples, o.samplesJSON...)
-		o.samplesJSON = nil // let each unit's copy go as the run's grows
+		oc.Samples = append(oc.Samples, o.samplesPacked...)
+		o.samplesPacked = nil // let each unit's copy go as the run's grows
 		oc.Warnings = append(oc.Warnings, o.warnings...)
 	}
 	results.SortEntries(res.Entries)
@@ -185,11 +186,11 @@ type runner struct {
 }
 
 type unitOutput struct {
-	entries     []results.Entry
-	samples     []results.Sample
-	samplesJSON []byte   // samples encoded, once the unit is trimmed
-	details     []detail // samples whose per-token arrays are still to fill
-	warnings    []string
+	entries       []results.Entry
+	samples       []results.Sample
+	samplesPacked results.PackedSamples // samples encoded, once the unit is trimmed
+	details       []detail              // samples whose per-token arrays are still to fill
+	warnings      []string
 	// orders[i] is entries[i]'s ranking (completion indices, best first);
 	// sampleComps[i] is samples[i]'s completion. The judge reads them.
 	orders      [][]int

@@ -19,6 +19,10 @@ type Run struct {
 	ConfigJSON []byte
 	Results    []byte // results.json
 	Samples    []byte // samples.jsonl; kept zstd-compressed in the file
+	// Packed, when set, is samples.jsonl already zstd-compressed (a
+	// results.PackedSamples); PutRun stores it as it is and ignores Samples.
+	// GetRun never sets it.
+	Packed []byte
 	Status     string
 	// Created and Updated are set by the store; PutRun ignores them.
 	Created time.Time
@@ -72,8 +76,8 @@ func (s *Store) PutRun(ctx context.Context, r Run) error {
 			return nil
 		}
 	}
-	var samples []byte
-	if len(r.Samples) > 0 {
+	samples := r.Packed
+	if samples == nil && len(r.Samples) > 0 {
 		samples = compressSamples(r.Samples)
 	}
 	now := time.Now().UnixNano()
@@ -95,29 +99,39 @@ func (s *Store) PutRun(ctx context.Context, r Run) error {
 // GetRun returns the run with the given id; the error wraps ErrNotFound when
 // there is none.
 func (s *Store) GetRun(ctx context.Context, id string) (*Run, error) {
-	r := &Run{}
-	var samples, sum []byte
-	var created, updated int64
-	err := s.db.QueryRowContext(ctx, `SELECT id, config_json, results, samples_zstd, status, created_ns, updated_ns, sum FROM runs WHERE id = ?`, id).
-		Scan(&r.ID, &r.ConfigJSON, &r.Results, &samples, &r.Status, &created, &updated, &sum)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, fmt.Errorf("run %q: %w", id, ErrNotFound)
-	}
+	r, samples, err := s.getRunRow(ctx, id)
 	if err != nil {
-		return nil, fmt.Errorf("get run %s: %w", id, s.corruptErr(err))
-	}
-	// Runs stored before checksums (sum NULL) cannot be checked.
-	if sum != nil && !sumEqual(sum, runSum(r.ID, r.ConfigJSON, r.Results, samples, r.Status)) {
-		return nil, fmt.Errorf("%w: %s: run %s failed its checksum; re-run it (`ppldiff run` with its config) to store it again", ErrCorrupt, s.path, id)
+		return nil, err
 	}
 	if len(samples) > 0 {
 		if r.Samples, err = zstdDecoder().DecodeAll(samples, nil); err != nil {
 			return nil, fmt.Errorf("get run %s: samples: %w", id, err)
 		}
 	}
+	return r, nil
+}
+
+// getRunRow reads the run's row, checks its sum and returns it with its
+// samples still compressed (r.Samples unset).
+func (s *Store) getRunRow(ctx context.Context, id string) (*Run, []byte, error) {
+	r := &Run{}
+	var samples, sum []byte
+	var created, updated int64
+	err := s.db.QueryRowContext(ctx, `SELECT id, config_json, results, samples_zstd, status, created_ns, updated_ns, sum FROM runs WHERE id = ?`, id).
+		Scan(&r.ID, &r.ConfigJSON, &r.Results, &samples, &r.Status, &created, &updated, &sum)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil, fmt.Errorf("run %q: %w", id, ErrNotFound)
+	}
+	if err != nil {
+		return nil, nil, fmt.Errorf("get run %s: %w", id, s.corruptErr(err))
+	}
+	// Runs stored before checksums (sum NULL) cannot be checked.
+	if sum != nil && !sumEqual(sum, runSum(r.ID, r.ConfigJSON, r.Results, samples, r.Status)) {
+		return nil, nil, fmt.Errorf("%w: %s: run %s failed its checksum; re-run it (`ppldiff run` with its config) to store it again", ErrCorrupt, s.path, id)
+	}
 	r.ConfigJSON, r.Results = bytesOrNil(r.ConfigJSON), bytesOrNil(r.Results)
 	r.Created, r.Updated = time.Unix(0, created), time.Unix(0, updated)
-	return r, nil
+	return r, samples, nil
 }
 
 func runSum(id string, cfg, results, samplesZstd []byte, status string) []byte {

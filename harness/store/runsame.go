@@ -11,15 +11,26 @@ import (
 // was most of storing it, so PutRun first reads the stored run back: when
 // it holds exactly the same bytes (and passes its checksum), only its
 // update time is moved. A missing or damaged stored run is written whole.
+// A run whose samples come packed (Run.Packed) compresses nothing either way.
 
 // storedAs reports whether the stored run r.ID holds exactly r's bytes.
+// Packed samples are compared as stored, without decompressing either side
+// (a run stored by an older version compares unequal and is written again).
 func (s *Store) storedAs(ctx context.Context, r Run) bool {
-	old, err := s.GetRun(ctx, r.ID)
-	if err != nil {
+	old, packed, err := s.getRunRow(ctx, r.ID)
+	if err != nil || old.Status != r.Status || !bytes.Equal(old.ConfigJSON, r.ConfigJSON) || !bytes.Equal(old.Results, r.Results) {
 		return false
 	}
-	return old.Status == r.Status && bytes.Equal(old.ConfigJSON, r.ConfigJSON) &&
-		bytes.Equal(old.Results, r.Results) && bytes.Equal(old.Samples, r.Samples)
+	if r.Packed != nil {
+		return bytes.Equal(packed, r.Packed)
+	}
+	var samples []byte
+	if len(packed) > 0 {
+		if samples, err = zstdDecoder().DecodeAll(packed, nil); err != nil {
+			return false
+		}
+	}
+	return bytes.Equal(samples, r.Samples)
 }
 
 // touchRun moves a stored run's update time to now; false when no row

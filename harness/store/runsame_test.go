@@ -63,3 +63,42 @@ func TestPutRunAgainOnlyMovesItsTime(t *testing.T) {
 		t.Errorf("%d compressions after a damaged stored run, want 4", compressed)
 	}
 }
+
+// A run whose samples come packed is stored with them as they are, never
+// compressed here, and storing it again only moves its time.
+func TestPutRunPackedStoresThePackedBytes(t *testing.T) {
+	ctx := context.Background()
+	s := openTemp(t)
+	compressed := 0
+	orig := compressSamples
+	compressSamples = func(b []byte) []byte { compressed++; return orig(b) }
+	t.Cleanup(func() { compressSamples = orig })
+
+	var samples []byte
+	for i := range 100 {
+		samples = fmt.Appendf(samples, `{"rank":%d}`+"\n", i+1)
+	}
+	r := Run{ID: "run-p", ConfigJSON: []byte(`{}`), Results: []byte(`{}`), Packed: orig(samples), Status: "complete"}
+	for range 2 {
+		if err := s.PutRun(ctx, r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, err := s.GetRun(ctx, r.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(got.Samples) != string(samples) {
+		t.Errorf("stored samples %q..., want %q...", got.Samples[:min(20, len(got.Samples))], samples[:20])
+	}
+	if compressed != 0 {
+		t.Errorf("samples compressed %d times, want 0: they came packed", compressed)
+	}
+	if !s.storedAs(ctx, r) {
+		t.Error("the stored run does not compare equal to the run it was stored from")
+	}
+	r.Packed = orig(append(samples, "{}\n"...))
+	if s.storedAs(ctx, r) {
+		t.Error("a run with other samples compares equal to the stored one")
+	}
+}

@@ -1,0 +1,65 @@
+package results
+
+import (
+	"bytes"
+	"io"
+	"sync"
+
+	"github.com/klauspost/compress/zstd"
+)
+
+// PackedSamples is samples.jsonl held zstd-compressed: one frame per piece
+// packed, concatenated in order, which is itself a valid zstd stream of the
+// whole file. A run keeps its samples this way (a sixth of their size as
+// JSON lines) until they are written, and the store keeps the same bytes.
+type PackedSamples []byte
+
+// The coders are shared: EncodeAll and DecodeAll are safe for concurrent
+// use, and EncodeAll's output depends only on its input and these options,
+// so packing is deterministic.
+var (
+	packEncoder = sync.OnceValue(func() *zstd.Encoder {
+		enc, err := zstd.NewWriter(nil, zstd.WithEncoderLevel(zstd.SpeedDefault), zstd.WithEncoderConcurrency(1))
+		if err != nil {
+			panic(err) // only invalid options fail, and these are fixed
+		}
+		return enc
+	})
+	packDecoder = sync.OnceValue(func() *zstd.Decoder {
+		dec, err := zstd.NewReader(nil, zstd.WithDecoderConcurrency(0))
+		if err != nil {
+			panic(err)
+		}
+		return dec
+	})
+)
+
+// PackSamples compresses JSON lines into one frame; an empty input packs to
+// nothing.
+func PackSamples(jsonl []byte) PackedSamples {
+	if len(jsonl) == 0 {
+		return nil
+	}
+	return packEncoder().EncodeAll(jsonl, nil)
+}
+
+// Unpack returns the JSON lines p holds.
+func (p PackedSamples) Unpack() ([]byte, error) {
+	if len(p) == 0 {
+		return nil, nil
+	}
+	return packDecoder().DecodeAll(p, nil)
+}
+
+// WriteTo writes the JSON lines p holds to w, a block at a time.
+func (p PackedSamples) WriteTo(w io.Writer) (int64, error) {
+	if len(p) == 0 {
+		return 0, nil
+	}
+	dec, err := zstd.NewReader(bytes.NewReader(p), zstd.WithDecoderConcurrency(1), zstd.WithDecoderLowmem(true))
+	if err != nil {
+		return 0, err
+	}
+	defer dec.Close()
+	return io.Copy(w, dec)
+}
