@@ -23,7 +23,7 @@ type Run struct {
 	// results.PackedSamples); PutRun stores it as it is and ignores Samples.
 	// GetRun never sets it.
 	Packed []byte
-	Status     string
+	Status string
 	// Created and Updated are set by the store; PutRun ignores them.
 	Created time.Time
 	Updated time.Time
