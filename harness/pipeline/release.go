@@ -40,8 +40,8 @@ func schedule(p *Plan, m Models) ([]int, ModelReleaser, error) {
 // trim drops what only the unit's own steps read (rankings, the judge's
 // picks, the samples' token-detail requests, which hold completions and
 // models) and packs the samples as their lines of samples.jsonl, compressed
-// (a sixth of the lines' size, which are a third of the structs'): a
-// finished unit keeps its entries and that.
+// (0.29 of the lines' size, which are a third of the structs'): a finished
+// unit keeps its entries and that.
 func (o *unitOutput) trim() (*unitOutput, error) {
 	o.details, o.orders, o.sampleComps = nil, nil, nil
 	if o.samples != nil {

@@ -10,16 +10,20 @@ import (
 
 // PackedSamples is samples.jsonl held zstd-compressed: one frame per piece
 // packed, concatenated in order, which is itself a valid zstd stream of the
-// whole file. A run keeps its samples this way (a sixth of their size as
-// JSON lines) until they are written, and the store keeps the same bytes.
+// whole file. A run keeps its samples this way (0.29 of their size as JSON
+// lines on the default run) until they are written, and the store keeps the
+// same bytes.
 type PackedSamples []byte
 
 // The coders are shared: EncodeAll and DecodeAll are safe for concurrent
 // use, and EncodeAll's output depends only on its input and these options,
-// so packing is deterministic.
+// so packing is deterministic. The fastest level: on the default run's
+// samples, cut in units' pieces, it packs to the same 0.29 as the default
+// level in 0.68 of the time (one run of each), and a cached re-run packs
+// every unit again.
 var (
 	packEncoder = sync.OnceValue(func() *zstd.Encoder {
-		enc, err := zstd.NewWriter(nil, zstd.WithEncoderLevel(zstd.SpeedDefault), zstd.WithEncoderConcurrency(1))
+		enc, err := zstd.NewWriter(nil, zstd.WithEncoderLevel(zstd.SpeedFastest), zstd.WithEncoderConcurrency(1))
 		if err != nil {
 			panic(err) // only invalid options fail, and these are fixed
 		}
