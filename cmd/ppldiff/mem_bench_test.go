@@ -3,6 +3,9 @@ package main
 import (
 	"context"
 	"flag"
+	"os"
+	"runtime"
+	"runtime/debug"
 	"testing"
 
 	"github.com/ppldiff/ppldiff/harness/memwatch"
@@ -13,8 +16,8 @@ var memProfile = flag.String("mem-profile", "", "BenchmarkDefaultRunMemory: writ
 // BenchmarkDefaultRunMemory runs the default `ppldiff run` in-process in a
 // cold workspace, then again in the same workspace (everything cached), and
 // reports each run's peak live heap (sampled every 50 ms; dead objects not
-// yet swept count) and the process's peak resident set (VmHWM, Linux; after
-// the cold run it is the cold run's). -mem-profile FILE writes, per run,
+// yet swept count) and the process's peak resident set (VmHWM, Linux, reset
+// before each run). The collector is set as main sets it (setGCPercent). -mem-profile FILE writes, per run,
 // FILE.cold and FILE.rerun: a heap profile taken (after a GC) whenever the
 // live heap grew 10% past the last one, so the last is near the peak:
 // `go tool pprof -sample_index=inuse_space FILE.cold` shows what holds it.
@@ -25,6 +28,10 @@ func BenchmarkDefaultRunMemory(b *testing.B) {
 		b.Skip("runs the full default matrix twice")
 	}
 	c := newCLI(b)
+	prev := debug.SetGCPercent(100) // reads the current setting
+	debug.SetGCPercent(prev)
+	setGCPercent(os.Getenv)
+	b.Cleanup(func() { debug.SetGCPercent(prev) })
 	for _, name := range []string{"cold", "rerun"} {
 		b.Run(name, func(b *testing.B) {
 			file := ""
@@ -32,6 +39,9 @@ func BenchmarkDefaultRunMemory(b *testing.B) {
 				file = *memProfile + "." + name
 			}
 			for b.Loop() {
+				runtime.GC()
+				debug.FreeOSMemory()
+				memwatch.ResetPeakRSS()
 				stop := memwatch.Watch(file)
 				if code := c.run(context.Background(), "run", "--store", c.path("store"), "--out", c.path("out")); code != 0 {
 					b.Fatalf("exit %d\n%s", code, c.stderr.String())
