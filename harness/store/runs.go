@@ -5,10 +5,9 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"sync"
 	"time"
 
-	"github.com/klauspost/compress/zstd"
+	"github.com/ppldiff/ppldiff/harness/results"
 )
 
 // Run is a stored run: its effective configuration, results.json and
@@ -19,8 +18,8 @@ type Run struct {
 	ConfigJSON []byte
 	Results    []byte // results.json
 	Samples    []byte // samples.jsonl; kept zstd-compressed in the file
-	// Packed, when set, is samples.jsonl already zstd-compressed (a
-	// results.PackedSamples); PutRun stores it as it is and ignores Samples.
+	// Packed, when set, is samples.jsonl already packed
+	// (results.PackedSamples); PutRun stores it as it is and ignores Samples.
 	// GetRun never sets it.
 	Packed []byte
 	Status string
@@ -40,25 +39,6 @@ type RunSummary struct {
 	ResultsBytes int64
 	SamplesBytes int64
 }
-
-// The encoder and decoder are shared: EncodeAll and DecodeAll are safe for
-// concurrent use.
-var (
-	zstdEncoder = sync.OnceValue(func() *zstd.Encoder {
-		enc, err := zstd.NewWriter(nil, zstd.WithEncoderLevel(zstd.SpeedDefault))
-		if err != nil {
-			panic(err) // only possible with invalid options, which are fixed here
-		}
-		return enc
-	})
-	zstdDecoder = sync.OnceValue(func() *zstd.Decoder {
-		dec, err := zstd.NewReader(nil, zstd.WithDecoderConcurrency(0))
-		if err != nil {
-			panic(err)
-		}
-		return dec
-	})
-)
 
 // PutRun inserts r, or replaces the stored run with the same ID (keeping its
 // creation time), in one transaction; a stored run that already holds r's
@@ -104,7 +84,7 @@ func (s *Store) GetRun(ctx context.Context, id string) (*Run, error) {
 		return nil, err
 	}
 	if len(samples) > 0 {
-		if r.Samples, err = zstdDecoder().DecodeAll(samples, nil); err != nil {
+		if r.Samples, err = results.PackedSamples(samples).Unpack(); err != nil {
 			return nil, fmt.Errorf("get run %s: samples: %w", id, err)
 		}
 	}

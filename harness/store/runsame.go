@@ -5,6 +5,8 @@ import (
 	"context"
 	"database/sql"
 	"time"
+
+	"github.com/ppldiff/ppldiff/harness/results"
 )
 
 // A re-run stores the same run again. Compressing its samples.jsonl again
@@ -26,7 +28,7 @@ func (s *Store) storedAs(ctx context.Context, r Run) bool {
 	}
 	var samples []byte
 	if len(packed) > 0 {
-		if samples, err = zstdDecoder().DecodeAll(packed, nil); err != nil {
+		if samples, err = results.PackedSamples(packed).Unpack(); err != nil {
 			return false
 		}
 	}
@@ -48,6 +50,6 @@ func (s *Store) touchRun(ctx context.Context, id string) (bool, error) {
 	return n > 0, err
 }
 
-// compressSamples is zstd over samples.jsonl; a variable so that tests can
-// count the calls.
-var compressSamples = func(b []byte) []byte { return zstdEncoder().EncodeAll(b, nil) }
+// compressSamples packs samples.jsonl given unpacked; a variable so that
+// tests can count the calls.
+var compressSamples = func(b []byte) []byte { return results.PackSamples(b) }

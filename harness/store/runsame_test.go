@@ -15,15 +15,8 @@ import (
 func TestPutRunAgainOnlyMovesItsTime(t *testing.T) {
 	ctx := context.Background()
 	s := openTemp(t)
-	compressed := 0
-	orig := compressSamples
-	compressSamples = func(b []byte) []byte { compressed++; return orig(b) }
-	t.Cleanup(func() { compressSamples = orig })
-
-	var samples []byte
-	for i := range 100 {
-		samples = fmt.Appendf(samples, `{"rank":%d}`+"\n", i+1)
-	}
+	compressed, _ := countCompressions(t)
+	samples := rankLines(100)
 	r := Run{ID: "run-a", ConfigJSON: []byte(`{"seed":1}`), Results: []byte(`{"entries":[]}`), Samples: samples, Status: "complete"}
 	put := func(r Run) *Run {
 		t.Helper()
@@ -41,8 +34,8 @@ func TestPutRunAgainOnlyMovesItsTime(t *testing.T) {
 	}
 	first := put(r)
 	second := put(r)
-	if compressed != 1 {
-		t.Errorf("samples compressed %d times for two puts of the same run, want 1", compressed)
+	if *compressed != 1 {
+		t.Errorf("samples compressed %d times for two puts of the same run, want 1", *compressed)
 	}
 	if !second.Created.Equal(first.Created) || second.Updated.Before(first.Updated) {
 		t.Errorf("times after the second put: %v %v, first %v %v", second.Created, second.Updated, first.Created, first.Updated)
@@ -51,16 +44,16 @@ func TestPutRunAgainOnlyMovesItsTime(t *testing.T) {
 	put(r)
 	r.Status = "failed"
 	put(r)
-	if compressed != 3 {
-		t.Errorf("%d compressions after two changed puts, want 3", compressed)
+	if *compressed != 3 {
+		t.Errorf("%d compressions after two changed puts, want 3", *compressed)
 	}
 	// A stored run that fails its checksum is replaced, not kept.
 	if _, err := s.db.ExecContext(ctx, `UPDATE runs SET results = CAST('{"entries":[1]}' AS BLOB) WHERE id = 'run-a'`); err != nil {
 		t.Fatal(err)
 	}
 	put(r)
-	if compressed != 4 {
-		t.Errorf("%d compressions after a damaged stored run, want 4", compressed)
+	if *compressed != 4 {
+		t.Errorf("%d compressions after a damaged stored run, want 4", *compressed)
 	}
 }
 
@@ -69,15 +62,8 @@ func TestPutRunAgainOnlyMovesItsTime(t *testing.T) {
 func TestPutRunPackedStoresThePackedBytes(t *testing.T) {
 	ctx := context.Background()
 	s := openTemp(t)
-	compressed := 0
-	orig := compressSamples
-	compressSamples = func(b []byte) []byte { compressed++; return orig(b) }
-	t.Cleanup(func() { compressSamples = orig })
-
-	var samples []byte
-	for i := range 100 {
-		samples = fmt.Appendf(samples, `{"rank":%d}`+"\n", i+1)
-	}
+	compressed, orig := countCompressions(t)
+	samples := rankLines(100)
 	r := Run{ID: "run-p", ConfigJSON: []byte(`{}`), Results: []byte(`{}`), Packed: orig(samples), Status: "complete"}
 	for range 2 {
 		if err := s.PutRun(ctx, r); err != nil {
@@ -91,8 +77,8 @@ func TestPutRunPackedStoresThePackedBytes(t *testing.T) {
 	if string(got.Samples) != string(samples) {
 		t.Errorf("stored samples %q..., want %q...", got.Samples[:min(20, len(got.Samples))], samples[:20])
 	}
-	if compressed != 0 {
-		t.Errorf("samples compressed %d times, want 0: they came packed", compressed)
+	if *compressed != 0 {
+		t.Errorf("samples compressed %d times, want 0: they came packed", *compressed)
 	}
 	if !s.storedAs(ctx, r) {
 		t.Error("the stored run does not compare equal to the run it was stored from")
@@ -101,4 +87,23 @@ func TestPutRunPackedStoresThePackedBytes(t *testing.T) {
 	if s.storedAs(ctx, r) {
 		t.Error("a run with other samples compares equal to the stored one")
 	}
+}
+
+// countCompressions counts the calls of compressSamples until the test
+// ends, and returns the uncounted original.
+func countCompressions(t *testing.T) (*int, func([]byte) []byte) {
+	n := new(int)
+	orig := compressSamples
+	compressSamples = func(b []byte) []byte { *n++; return orig(b) }
+	t.Cleanup(func() { compressSamples = orig })
+	return n, orig
+}
+
+// rankLines is n lines of samples.jsonl-like JSON.
+func rankLines(n int) []byte {
+	var b []byte
+	for i := range n {
+		b = fmt.Appendf(b, `{"rank":%d}`+"\n", i+1)
+	}
+	return b
 }
