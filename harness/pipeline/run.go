@@ -215,14 +215,15 @@ type completion struct {
 	dropNote string
 }
 
+// unitChunkBatches is how many batches of completions a unit holds at
+// once: a unit is generated, scored and ranked chunk by chunk, so its
+// memory does not grow with its completions (chunks are whole batches, so
+// the model calls are those of one pass over the unit).
+const unitChunkBatches = 64
+
 func (r *runner) runUnit(ctx context.Context, u *Unit) (*unitOutput, error) {
 	cfg := r.p.Config
 	ft, pres, err := r.unitPrefills(ctx, u)
-	if err != nil {
-		return nil, err
-	}
-	ftInfo := ft.Info()
-	comps, err := r.generate(ctx, ft, u, pres)
 	if err != nil {
 		return nil, err
 	}
@@ -230,40 +231,63 @@ func (r *runner) runUnit(ctx context.Context, u *Unit) (*unitOutput, error) {
 	if w := shortCorpus(u, len(pres), cfg.N); w != "" {
 		out.warnings = append(out.warnings, w)
 	}
-	var genTokens int64
-	for _, c := range comps {
-		genTokens += int64(len(c.gen.Tokens))
+	rms := make([]lm.Model, len(u.References))
+	for j, ref := range u.References {
+		if rms[j], err = r.opt.Models.Reference(ctx, ref, u.Organism, u.Variant); err != nil {
+			return nil, fmt.Errorf("reference %s: %w", ref.ID, err)
+		}
 	}
-	ftScored, err := r.scoreFT(ctx, ft, comps)
-	if err != nil {
-		return nil, err
+	// The judge reads completions anywhere in the rankings: a unit it
+	// judges is one chunk, and keeps its completions to the end.
+	judged := r.judges(u)
+	chunk := unitChunkBatches * r.opt.BatchSize
+	if judged {
+		chunk = max(1, len(pres))
 	}
-	filter(cfg, comps)
 	det := r.detectors[u.Organism.ID]
-	flagged := make([]bool, len(comps))
-	matched := make([][]string, len(comps))
-	if det.HasRules() {
-		for i, c := range comps {
-			flagged[i], matched[i] = det.Match(string(c.text))
-		}
-	}
-	for _, ref := range u.References {
-		rm, err := r.opt.Models.Reference(ctx, ref, u.Organism, u.Variant)
+	rk := newRanking(cfg, u.References, rms, judged)
+	keep := newCompletionFilter(cfg)
+	tokens := make([]results.Tokens, len(u.References))
+	var comps []*completion
+	var flagged []bool
+	for start := 0; start < len(pres); start += chunk {
+		comps, err = r.generate(ctx, ft, u, pres[start:min(start+chunk, len(pres))])
 		if err != nil {
-			return nil, fmt.Errorf("reference %s: %w", ref.ID, err)
+			return nil, err
 		}
-		refScores, refTokens, err := r.scoreReference(ctx, ft, rm, u, comps)
+		var genTokens int64
+		for _, c := range comps {
+			genTokens += int64(len(c.gen.Tokens))
+		}
+		ftScored, err := r.scoreFT(ctx, ft, comps)
 		if err != nil {
-			return nil, fmt.Errorf("reference %s: %w", ref.ID, err)
+			return nil, err
 		}
-		r.rank(rankInput{
-			unit: u, ref: ref, refModel: rm, ftInfo: ftInfo, comps: comps, refScores: refScores,
-			flagged: flagged, matched: matched, hasRules: det.HasRules(),
-			tokens: results.Tokens{Generate: genTokens, ScoreFT: ftScored, ScoreRef: refTokens},
-		}, out)
+		keep.apply(comps)
+		flagged = make([]bool, len(comps))
+		matched := make([][]string, len(comps))
+		if det.HasRules() {
+			for i, c := range comps {
+				flagged[i], matched[i] = det.Match(string(c.text))
+			}
+		}
+		scores := make([][]refScore, len(rms))
+		for j, rm := range rms {
+			var refTokens int64
+			if scores[j], refTokens, err = r.scoreReference(ctx, ft, rm, u, comps); err != nil {
+				return nil, fmt.Errorf("reference %s: %w", u.References[j].ID, err)
+			}
+			tokens[j].Generate += genTokens
+			tokens[j].ScoreFT += ftScored
+			tokens[j].ScoreRef += refTokens
+		}
+		rk.add(comps, flagged, matched, scores)
 	}
-	if err := r.judgeUnit(ctx, u, comps, flagged, det.HasRules(), out); err != nil {
-		return nil, err
+	rk.rank(unitRanked{unit: u, ftInfo: ft.Info(), hasRules: det.HasRules(), tokens: tokens}, out)
+	if judged {
+		if err := r.judgeUnit(ctx, u, comps, flagged, det.HasRules(), out); err != nil {
+			return nil, err
+		}
 	}
 	if err := r.fillTokenDetail(ctx, ft, out); err != nil {
 		return nil, err
