@@ -32,10 +32,12 @@ type Document struct {
 
 // Corpora opens prefill corpora by name.
 type Corpora interface {
-	// Sample returns n documents chosen by seed from the named corpus, in a
-	// deterministic order, and the corpus's content hash. Fewer than n come
-	// back only when the corpus is smaller.
-	Sample(ctx context.Context, name string, n int, seed uint64) ([]Document, string, error)
+	// Sample returns the indices of n documents chosen by seed from the
+	// named corpus, in a deterministic order, and the corpus's content
+	// hash. Fewer than n come back only when the corpus is smaller.
+	Sample(ctx context.Context, name string, n int, seed uint64) ([]int, string, error)
+	// Texts returns the texts of the documents with the given indices.
+	Texts(ctx context.Context, name string, indices []int) (map[int][]byte, error)
 }
 
 // Progress reports work as it is done; the CLI draws bars on a terminal and

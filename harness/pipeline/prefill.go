@@ -3,8 +3,8 @@ package pipeline
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"fmt"
-	"maps"
 	"math/rand/v2"
 	"slices"
 	"unicode"
@@ -19,19 +19,19 @@ const prefillOversample = 4
 
 // prefills cuts the first PrefillTokens tokens (or a window at a seeded
 // random offset) of each document with the finetuned model's tokenizer and
-// builds the prompt in the config's format. Documents are visited in a
-// seeded random order and the first N distinct prompts are kept, returned in
-// corpus order. Cut prefills are cached, so a re-run tokenizes nothing.
-func (r *runner) prefills(ctx context.Context, ft lm.Model, u *Unit, docs []Document, corpusHash string) ([]*prefill, error) {
+// builds the prompt in the config's format. Documents (indices into the
+// corpus) are visited in a seeded random order and the first N distinct
+// prompts are kept, returned in corpus order. Cut prefills are cached, so a
+// re-run tokenizes nothing and reads no document's text.
+func (r *runner) prefills(ctx context.Context, ft lm.Model, u *Unit, docs []int, corpusHash string) ([]*prefill, error) {
 	cfg := r.p.Config
 	info := ft.Info()
 	docs = slices.Clone(docs)
 	shuffle := rand.New(rand.NewPCG(cfg.Seed+uint64(u.Repeat), 0x64656475702d6f72)) // "dedup-or"
 	shuffle.Shuffle(len(docs), func(i, j int) { docs[i], docs[j] = docs[j], docs[i] })
-	keys := make([]string, len(docs)) // filled chunk by chunk, as documents are visited
-	key := func(d Document) string {
+	key := func(doc int) string {
 		kh := (&keyHasher{}).str("prefill/v1").str(info.ServedName).str(info.Revision).str(info.TokenizerID).
-			str(corpusHash).u64(uint64(d.Index)).u64(uint64(cfg.PrefillTokens)).str(cfg.PrefillOffset).str(u.Prefill.Format)
+			str(corpusHash).u64(uint64(doc)).u64(uint64(cfg.PrefillTokens)).str(cfg.PrefillOffset).str(u.Prefill.Format)
 		if cfg.PrefillOffset == "random" {
 			kh.u64(cfg.Seed + uint64(u.Repeat))
 		}
@@ -40,35 +40,33 @@ func (r *runner) prefills(ctx context.Context, ft lm.Model, u *Unit, docs []Docu
 		}
 		return kh.sum()
 	}
-	// Most of the oversampled documents are never visited: read the cache
-	// a little past what N prefills usually need, and more only on demand.
-	cached := map[string]store.Prefill{}
-	fetched := 0
+	// Most of the oversampled documents are never visited: documents are
+	// visited in windows a little past what N prefills usually need, each
+	// window's cached prefills read at once and the texts of the others
+	// read from the corpus in one pass.
+	var win window
 	var bos []int
-	seen := map[string]bool{}
+	seen := map[[sha256.Size]byte]bool{} // prompts picked, by digest
 	type indexed struct {
 		doc int
 		p   *prefill
 	}
 	var picked []indexed
 	var put []store.Prefill
-	for i, d := range docs {
+	for i, doc := range docs {
 		if len(picked) == cfg.N {
 			break
 		}
-		if i == fetched {
-			end := min(len(keys), fetched+max(64, cfg.N+cfg.N/8))
-			for j := fetched; j < end; j++ {
-				keys[j] = key(docs[j])
+		if i == win.end {
+			if err := r.flushPrefills(ctx, &put, 0); err != nil {
+				return nil, err
 			}
-			got, err := r.opt.Cache.GetPrefills(ctx, keys[fetched:end])
-			if err != nil {
-				return nil, fmt.Errorf("cache: %w", err)
+			if err := win.read(ctx, r.opt, u.Prefill.Corpus, docs, i, min(len(docs), i+max(64, cfg.N+cfg.N/8)), key); err != nil {
+				return nil, err
 			}
-			maps.Copy(cached, got)
-			fetched = end
 		}
-		cp, ok := cached[keys[i]]
+		k := win.keys[i-win.start]
+		cp, ok := win.cached[k]
 		if !ok {
 			var err error
 			if bos == nil {
@@ -76,25 +74,28 @@ func (r *runner) prefills(ctx context.Context, ft lm.Model, u *Unit, docs []Docu
 					return nil, fmt.Errorf("tokenize: %w", err)
 				}
 			}
-			if cp, err = r.cutPrefill(ctx, ft, u, d, bos); err != nil {
+			if cp, err = r.cutPrefill(ctx, ft, u, Document{Index: doc, Text: win.texts[doc]}, bos); err != nil {
 				return nil, err
 			}
-			cp.Key = keys[i]
+			cp.Key = k
 			put = append(put, cp)
+			if err := r.flushPrefills(ctx, &put, prefillPutBatch); err != nil {
+				return nil, err
+			}
 		}
 		if len(cp.Tokens) == 0 {
 			continue // too short to give a prefill of k tokens
 		}
-		p := &prefill{key: keys[i], id: cp.Source, text: cp.Text, prompt: cp.Tokens}
-		key := fmt.Sprint(p.prompt)
-		if seen[key] {
+		p := &prefill{key: k, id: cp.Source, text: cp.Text, prompt: cp.Tokens}
+		digest := sha256.Sum256((&keyHasher{}).ints(p.prompt).buf)
+		if seen[digest] {
 			continue
 		}
-		seen[key] = true
-		picked = append(picked, indexed{d.Index, p})
+		seen[digest] = true
+		picked = append(picked, indexed{doc, p})
 	}
-	if err := r.opt.Cache.PutPrefills(ctx, put); err != nil {
-		return nil, fmt.Errorf("cache: %w", err)
+	if err := r.flushPrefills(ctx, &put, 0); err != nil {
+		return nil, err
 	}
 	slices.SortFunc(picked, func(a, b indexed) int { return a.doc - b.doc })
 	out := make([]*prefill, len(picked))
@@ -102,6 +103,55 @@ func (r *runner) prefills(ctx context.Context, ft lm.Model, u *Unit, docs []Docu
 		out[i] = x.p
 	}
 	return out, nil
+}
+
+// prefillPutBatch is how many cut prefills are stored at once.
+const prefillPutBatch = 4096
+
+// flushPrefills stores the cut prefills once there are atLeast.
+func (r *runner) flushPrefills(ctx context.Context, put *[]store.Prefill, atLeast int) error {
+	if len(*put) == 0 || len(*put) < atLeast {
+		return nil
+	}
+	if err := r.opt.Cache.PutPrefills(ctx, *put); err != nil {
+		return fmt.Errorf("cache: %w", err)
+	}
+	*put = (*put)[:0]
+	return nil
+}
+
+// window is the documents docs[start:end] of a prefill scan: their cache
+// keys, cached prefills, and the texts of those not cached.
+type window struct {
+	start, end int
+	keys       []string
+	cached     map[string]store.Prefill
+	texts      map[int][]byte
+}
+
+func (w *window) read(ctx context.Context, opt Options, corpus string, docs []int, start, end int, key func(int) string) error {
+	w.start, w.end = start, end
+	w.keys = make([]string, end-start)
+	for j := range w.keys {
+		w.keys[j] = key(docs[start+j])
+	}
+	var err error
+	if w.cached, err = opt.Cache.GetPrefills(ctx, w.keys); err != nil {
+		return fmt.Errorf("cache: %w", err)
+	}
+	var need []int
+	for j, k := range w.keys {
+		if _, ok := w.cached[k]; !ok {
+			need = append(need, docs[start+j])
+		}
+	}
+	w.texts = nil
+	if len(need) > 0 {
+		if w.texts, err = opt.Corpora.Texts(ctx, corpus, need); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // cutPrefill tokenizes the head of a document, cuts the prefill and builds
