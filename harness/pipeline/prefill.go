@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"math/rand/v2"
 	"slices"
@@ -86,7 +87,10 @@ func (r *runner) prefills(ctx context.Context, ft lm.Model, u *Unit, docs []int,
 		if len(cp.Tokens) == 0 {
 			continue // too short to give a prefill of k tokens
 		}
-		p := &prefill{key: k, id: cp.Source, text: cp.Text, prompt: cp.Tokens}
+		p := &prefill{id: cp.Source, text: cp.Text, prompt: cp.Tokens}
+		if _, err := hex.Decode(p.key[:], []byte(k)); err != nil {
+			return nil, err
+		}
 		digest := sha256.Sum256((&keyHasher{}).ints(p.prompt).buf)
 		if seen[digest] {
 			continue

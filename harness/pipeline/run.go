@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"context"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -198,7 +199,7 @@ type unitOutput struct {
 
 // prefill is one prompt of a unit.
 type prefill struct {
-	key    string // cache key of the cut prefill
+	key    [sha256.Size]byte // cache key of the cut prefill, undecoded (a unit may hold a million)
 	id     string
 	text   []byte // the prefill's bytes as the finetuned model decodes them
 	prompt []int  // finetuned model's prompt ids (template, prefill)
