@@ -245,48 +245,19 @@ func (r *runner) runUnit(ctx context.Context, u *Unit) (*unitOutput, error) {
 	if judged {
 		chunk = max(1, len(pres))
 	}
-	det := r.detectors[u.Organism.ID]
-	rk := newRanking(cfg, u.References, rms, judged)
-	keep := newCompletionFilter(cfg)
-	tokens := make([]results.Tokens, len(u.References))
-	var comps []*completion
-	var flagged []bool
+	ur := &unitRun{u: u, ft: ft, rms: rms, det: r.detectors[u.Organism.ID], keep: newCompletionFilter(cfg),
+		rk: newRanking(cfg, u.References, rms, judged), tokens: make([]results.Tokens, len(u.References))}
 	for start := 0; start < len(pres); start += chunk {
-		comps, err = r.generate(ctx, ft, u, pres[start:min(start+chunk, len(pres))])
-		if err != nil {
+		end := min(start+chunk, len(pres))
+		if err := r.runChunk(ctx, ur, pres[start:end]); err != nil {
 			return nil, err
 		}
-		var genTokens int64
-		for _, c := range comps {
-			genTokens += int64(len(c.gen.Tokens))
-		}
-		ftScored, err := r.scoreFT(ctx, ft, comps)
-		if err != nil {
-			return nil, err
-		}
-		keep.apply(comps)
-		flagged = make([]bool, len(comps))
-		matched := make([][]string, len(comps))
-		if det.HasRules() {
-			for i, c := range comps {
-				flagged[i], matched[i] = det.Match(string(c.text))
-			}
-		}
-		scores := make([][]refScore, len(rms))
-		for j, rm := range rms {
-			var refTokens int64
-			if scores[j], refTokens, err = r.scoreReference(ctx, ft, rm, u, comps); err != nil {
-				return nil, fmt.Errorf("reference %s: %w", u.References[j].ID, err)
-			}
-			tokens[j].Generate += genTokens
-			tokens[j].ScoreFT += ftScored
-			tokens[j].ScoreRef += refTokens
-		}
-		rk.add(comps, flagged, matched, scores)
+		clear(pres[start:end]) // done with; candidates and comps keep theirs
 	}
-	rk.rank(unitRanked{unit: u, ftInfo: ft.Info(), hasRules: det.HasRules(), tokens: tokens}, out)
+	hasRules := ur.det.HasRules()
+	ur.rk.rank(unitRanked{unit: u, ftInfo: ft.Info(), hasRules: hasRules, tokens: ur.tokens}, out)
 	if judged {
-		if err := r.judgeUnit(ctx, u, comps, flagged, det.HasRules(), out); err != nil {
+		if err := r.judgeUnit(ctx, u, ur.comps, ur.flagged, hasRules, out); err != nil {
 			return nil, err
 		}
 	}
