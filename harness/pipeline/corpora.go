@@ -35,7 +35,7 @@ func (c CorpusSet) Names() []string {
 // Sample draws n documents by reservoir sampling (one pass) seeded by
 // seed, and returns their indices in corpus order. Empty documents are
 // skipped. Only indices are kept (memory O(n) ints): a unit reads the texts
-// of the documents it visits with Texts, and a unit whose prefills are all
+// of the documents it visits with Visit, and a unit whose prefills are all
 // cached reads none.
 func (c CorpusSet) Sample(ctx context.Context, name string, n int, seed uint64) ([]int, string, error) {
 	op, src, err := c.open(name)
@@ -73,37 +73,35 @@ func (c CorpusSet) Sample(ctx context.Context, name string, n int, seed uint64) 
 	return res, op.Hash, nil
 }
 
-// Texts reads the texts of the documents with the given indices, in one
-// pass that stops once it has them all.
-func (c CorpusSet) Texts(ctx context.Context, name string, indices []int) (map[int][]byte, error) {
+// Visit calls fn with the text of each document whose index is in
+// indices (sorted), in corpus order, in one pass that stops after the last.
+func (c CorpusSet) Visit(ctx context.Context, name string, indices []int, fn func(index int, text []byte) error) error {
 	_, src, err := c.open(name)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	defer src.Close()
-	want := make(map[int]bool, len(indices))
-	for _, i := range indices {
-		want[i] = true
-	}
-	out := make(map[int][]byte, len(want))
-	for seen := 0; len(out) < len(want); seen++ {
+	for seen, found := 0, 0; found < len(indices); seen++ {
 		if seen%4096 == 0 {
 			if err := ctx.Err(); err != nil {
-				return nil, err
+				return err
 			}
 		}
 		d, err := src.Next()
 		if err == io.EOF {
-			return nil, fmt.Errorf("corpus %q: %d documents of the sample are gone", name, len(want)-len(out))
+			return fmt.Errorf("corpus %q: %d documents of the sample are gone", name, len(indices)-found)
 		}
 		if err != nil {
-			return nil, err
+			return err
 		}
-		if want[d.Index] {
-			out[d.Index] = d.Text
+		if _, ok := slices.BinarySearch(indices, d.Index); ok {
+			found++
+			if err := fn(d.Index, d.Text); err != nil {
+				return err
+			}
 		}
 	}
-	return out, nil
+	return nil
 }
 
 func (c CorpusSet) open(name string) (CorpusOpener, DocSource, error) {

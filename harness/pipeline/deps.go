@@ -36,8 +36,9 @@ type Corpora interface {
 	// named corpus, in a deterministic order, and the corpus's content
 	// hash. Fewer than n come back only when the corpus is smaller.
 	Sample(ctx context.Context, name string, n int, seed uint64) ([]int, string, error)
-	// Texts returns the texts of the documents with the given indices.
-	Texts(ctx context.Context, name string, indices []int) (map[int][]byte, error)
+	// Visit calls fn with the text of each document whose index is in
+	// indices (sorted), once each.
+	Visit(ctx context.Context, name string, indices []int, fn func(index int, text []byte) error) error
 }
 
 // Progress reports work as it is done; the CLI draws bars on a terminal and

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
 	"math/rand/v2"
 	"slices"
@@ -26,70 +25,30 @@ const prefillOversample = 4
 // re-run tokenizes nothing and reads no document's text.
 func (r *runner) prefills(ctx context.Context, ft lm.Model, u *Unit, docs []int, corpusHash string) ([]*prefill, error) {
 	cfg := r.p.Config
-	info := ft.Info()
 	docs = slices.Clone(docs)
 	shuffle := rand.New(rand.NewPCG(cfg.Seed+uint64(u.Repeat), 0x64656475702d6f72)) // "dedup-or"
 	shuffle.Shuffle(len(docs), func(i, j int) { docs[i], docs[j] = docs[j], docs[i] })
-	key := func(doc int) string {
-		kh := (&keyHasher{}).str("prefill/v1").str(info.ServedName).str(info.Revision).str(info.TokenizerID).
-			str(corpusHash).u64(uint64(doc)).u64(uint64(cfg.PrefillTokens)).str(cfg.PrefillOffset).str(u.Prefill.Format)
-		if cfg.PrefillOffset == "random" {
-			kh.u64(cfg.Seed + uint64(u.Repeat))
-		}
-		if u.Prefill.Format == FormatChat {
-			kh.str(cfg.ChatSystem).str(u.Organism.SystemPrompt).str(cfg.ChatUser)
-		}
-		return kh.sum()
-	}
-	// Most of the oversampled documents are never visited: documents are
-	// visited in windows a little past what N prefills usually need, each
-	// window's cached prefills read at once and the texts of the others
-	// read from the corpus in one pass.
-	var win window
-	var bos []int
+	// Most of the oversampled documents are never visited: they are cut in
+	// windows a little past what N prefills usually need.
+	win := prefillWindow{r: r, ft: ft, u: u, corpusHash: corpusHash}
 	seen := map[[sha256.Size]byte]bool{} // prompts picked, by digest
 	type indexed struct {
 		doc int
 		p   *prefill
 	}
-	var picked []indexed
-	var put []store.Prefill
+	picked := make([]indexed, 0, min(cfg.N, len(docs)))
 	for i, doc := range docs {
 		if len(picked) == cfg.N {
 			break
 		}
 		if i == win.end {
-			if err := r.flushPrefills(ctx, &put, 0); err != nil {
-				return nil, err
-			}
-			if err := win.read(ctx, r.opt, u.Prefill.Corpus, docs, i, min(len(docs), i+max(64, cfg.N+cfg.N/8)), key); err != nil {
+			if err := win.read(ctx, docs, i, min(len(docs), i+max(64, cfg.N+cfg.N/8))); err != nil {
 				return nil, err
 			}
 		}
-		k := win.keys[i-win.start]
-		cp, ok := win.cached[k]
-		if !ok {
-			var err error
-			if bos == nil {
-				if bos, err = ft.Tokenize(ctx, lm.TokenizeRequest{AddSpecial: true}); err != nil {
-					return nil, fmt.Errorf("tokenize: %w", err)
-				}
-			}
-			if cp, err = r.cutPrefill(ctx, ft, u, Document{Index: doc, Text: win.texts[doc]}, bos); err != nil {
-				return nil, err
-			}
-			cp.Key = k
-			put = append(put, cp)
-			if err := r.flushPrefills(ctx, &put, prefillPutBatch); err != nil {
-				return nil, err
-			}
-		}
-		if len(cp.Tokens) == 0 {
+		p := win.pres[i-win.start]
+		if p == nil {
 			continue // too short to give a prefill of k tokens
-		}
-		p := &prefill{id: cp.Source, text: cp.Text, prompt: cp.Tokens}
-		if _, err := hex.Decode(p.key[:], []byte(k)); err != nil {
-			return nil, err
 		}
 		digest := sha256.Sum256((&keyHasher{}).ints(p.prompt).buf)
 		if seen[digest] {
@@ -98,64 +57,12 @@ func (r *runner) prefills(ctx context.Context, ft lm.Model, u *Unit, docs []int,
 		seen[digest] = true
 		picked = append(picked, indexed{doc, p})
 	}
-	if err := r.flushPrefills(ctx, &put, 0); err != nil {
-		return nil, err
-	}
 	slices.SortFunc(picked, func(a, b indexed) int { return a.doc - b.doc })
 	out := make([]*prefill, len(picked))
 	for i, x := range picked {
 		out[i] = x.p
 	}
 	return out, nil
-}
-
-// prefillPutBatch is how many cut prefills are stored at once.
-const prefillPutBatch = 4096
-
-// flushPrefills stores the cut prefills once there are atLeast.
-func (r *runner) flushPrefills(ctx context.Context, put *[]store.Prefill, atLeast int) error {
-	if len(*put) == 0 || len(*put) < atLeast {
-		return nil
-	}
-	if err := r.opt.Cache.PutPrefills(ctx, *put); err != nil {
-		return fmt.Errorf("cache: %w", err)
-	}
-	*put = (*put)[:0]
-	return nil
-}
-
-// window is the documents docs[start:end] of a prefill scan: their cache
-// keys, cached prefills, and the texts of those not cached.
-type window struct {
-	start, end int
-	keys       []string
-	cached     map[string]store.Prefill
-	texts      map[int][]byte
-}
-
-func (w *window) read(ctx context.Context, opt Options, corpus string, docs []int, start, end int, key func(int) string) error {
-	w.start, w.end = start, end
-	w.keys = make([]string, end-start)
-	for j := range w.keys {
-		w.keys[j] = key(docs[start+j])
-	}
-	var err error
-	if w.cached, err = opt.Cache.GetPrefills(ctx, w.keys); err != nil {
-		return fmt.Errorf("cache: %w", err)
-	}
-	var need []int
-	for j, k := range w.keys {
-		if _, ok := w.cached[k]; !ok {
-			need = append(need, docs[start+j])
-		}
-	}
-	w.texts = nil
-	if len(need) > 0 {
-		if w.texts, err = opt.Corpora.Texts(ctx, corpus, need); err != nil {
-			return err
-		}
-	}
-	return nil
 }
 
 // cutPrefill tokenizes the head of a document, cuts the prefill and builds
