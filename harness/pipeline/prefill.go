@@ -31,7 +31,9 @@ func (r *runner) prefills(ctx context.Context, ft lm.Model, u *Unit, docs []int,
 	// Most of the oversampled documents are never visited: they are cut in
 	// windows a little past what N prefills usually need.
 	win := prefillWindow{r: r, ft: ft, u: u, corpusHash: corpusHash}
-	seen := map[[sha256.Size]byte]bool{} // prompts picked, by digest
+	// Prompts picked, by the first half of their SHA-256 (at a million
+	// prefills the set is a fifth of the scan's memory).
+	seen := map[[16]byte]struct{}{}
 	type indexed struct {
 		doc int
 		p   *prefill
@@ -50,11 +52,12 @@ func (r *runner) prefills(ctx context.Context, ft lm.Model, u *Unit, docs []int,
 		if p == nil {
 			continue // too short to give a prefill of k tokens
 		}
-		digest := sha256.Sum256((&keyHasher{}).ints(p.prompt).buf)
-		if seen[digest] {
+		sum := sha256.Sum256((&keyHasher{}).ints(p.prompt).buf)
+		digest := [16]byte(sum[:16])
+		if _, ok := seen[digest]; ok {
 			continue
 		}
-		seen[digest] = true
+		seen[digest] = struct{}{}
 		picked = append(picked, indexed{doc, p})
 	}
 	slices.SortFunc(picked, func(a, b indexed) int { return a.doc - b.doc })
