@@ -26,6 +26,11 @@ func newStats(lpFT, lpRef []float64) stats {
 	for _, x := range lpRef {
 		s.sumRef -= x
 	}
+	return s.withMeans()
+}
+
+// withMeans fills the mean NLLs from the totals and token counts.
+func (s stats) withMeans() stats {
 	s.nllFT = s.sumFT / float64(max(1, s.tokensFT))
 	s.nllRef = s.sumRef / float64(max(1, s.tokensRef))
 	return s
@@ -105,6 +110,7 @@ func (rk *ranking) add(comps []*completion, flagged []bool, matched [][]string, 
 		rk.sumFT = append(rk.sumFT, st.sumFT)
 		rk.tokensFT = append(rk.tokensFT, int32(st.tokensFT))
 	}
+	sampleScores := rk.sampleScores()
 	for j, rr := range rk.refs {
 		for i, c := range comps {
 			st := newStats(c.lpFT, scores[j][i].logprobs)
@@ -113,12 +119,12 @@ func (rk *ranking) add(comps []*completion, flagged []bool, matched [][]string, 
 			if !c.kept {
 				continue
 			}
-			for _, score := range rk.sampleScores() {
+			for _, score := range sampleScores {
 				rr.best[score] = append(rr.best[score], candidate{i: base + i, val: st.value(score, len(c.text)),
 					c: c, rs: scores[j][i], st: st, matched: matched[i]})
 			}
 		}
-		for _, score := range rk.sampleScores() {
+		for _, score := range sampleScores {
 			rr.best[score] = rk.bestOf(rr.best[score])
 		}
 	}
@@ -149,10 +155,7 @@ func (rk *ranking) bestOf(cs []candidate) []candidate {
 // stats are completion i's numbers under the reference, as newStats
 // computes them from the logprobs.
 func (rk *ranking) stats(rr *refRanking, i int) stats {
-	s := stats{sumFT: rk.sumFT[i], sumRef: rr.sumRef[i], tokensFT: int(rk.tokensFT[i]), tokensRef: int(rr.tokensRef[i])}
-	s.nllFT = s.sumFT / float64(max(1, s.tokensFT))
-	s.nllRef = s.sumRef / float64(max(1, s.tokensRef))
-	return s
+	return stats{sumFT: rk.sumFT[i], sumRef: rr.sumRef[i], tokensFT: int(rk.tokensFT[i]), tokensRef: int(rr.tokensRef[i])}.withMeans()
 }
 
 // unitRanked is what a unit's entries say besides their rankings.
