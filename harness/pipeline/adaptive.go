@@ -489,10 +489,10 @@ func (r *runner) rankSubset(au *aUnit, ar *aRef, out *unitOutput) {
 		tokens.ScoreRef += int64(len(ar.scores[j].logprobs))
 	}
 	filter(r.p.Config, comps)
-	r.rank(rankInput{
-		unit: au.u, ref: ar.ref, refModel: ar.rm, ftInfo: au.ftInfo, comps: comps, refScores: scores,
-		flagged: flagged, matched: matched, hasRules: r.detectors[au.u.Organism.ID].HasRules(), tokens: tokens,
-	}, out)
+	rk := newRanking(r.p.Config, []*organisms.Reference{ar.ref}, []lm.Model{ar.rm}, false)
+	rk.add(comps, flagged, matched, [][]refScore{scores})
+	rk.rank(unitRanked{unit: au.u, ftInfo: au.ftInfo, hasRules: r.detectors[au.u.Organism.ID].HasRules(),
+		tokens: []results.Tokens{tokens}}, out)
 }
 
 // adaptiveOutput writes each reference's ranking at the last look it took:

@@ -143,7 +143,7 @@ type countingCorpora struct {
 	n atomic.Int64
 }
 
-func (c *countingCorpora) Sample(ctx context.Context, name string, n int, seed uint64) ([]Document, string, error) {
+func (c *countingCorpora) Sample(ctx context.Context, name string, n int, seed uint64) ([]int, string, error) {
 	c.n.Add(1)
 	return c.Corpora.Sample(ctx, name, n, seed)
 }

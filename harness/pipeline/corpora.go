@@ -32,21 +32,19 @@ func (c CorpusSet) Names() []string {
 	return slices.Sorted(maps.Keys(c))
 }
 
-// Sample draws n documents by reservoir sampling (one pass, memory O(n))
-// seeded by seed, and returns them in corpus order. Empty documents are
-// skipped.
-func (c CorpusSet) Sample(ctx context.Context, name string, n int, seed uint64) ([]Document, string, error) {
-	op, ok := c[name]
-	if !ok {
-		return nil, "", fmt.Errorf("no corpus %q: known corpora are %s (add one under `corpora:` in ppldiff.yaml)", name, strings.Join(c.Names(), ", "))
-	}
-	src, err := op.Open()
+// Sample draws n documents by reservoir sampling (one pass) seeded by
+// seed, and returns their indices in corpus order. Empty documents are
+// skipped. Only indices are kept (memory O(n) ints): a unit reads the texts
+// of the documents it visits with Visit, and a unit whose prefills are all
+// cached reads none.
+func (c CorpusSet) Sample(ctx context.Context, name string, n int, seed uint64) ([]int, string, error) {
+	op, src, err := c.open(name)
 	if err != nil {
 		return nil, "", err
 	}
 	defer src.Close()
 	rng := rand.New(rand.NewPCG(seed, 0x70726566696c6c73)) // "prefills"
-	var res []Document
+	var res []int
 	seen := 0
 	for {
 		if seen%4096 == 0 {
@@ -66,13 +64,53 @@ func (c CorpusSet) Sample(ctx context.Context, name string, n int, seed uint64) 
 		}
 		seen++
 		if len(res) < n {
-			res = append(res, d)
+			res = append(res, d.Index)
 		} else if j := rng.IntN(seen); j < n {
-			res[j] = d
+			res[j] = d.Index
 		}
 	}
-	slices.SortFunc(res, func(a, b Document) int { return a.Index - b.Index })
+	slices.Sort(res)
 	return res, op.Hash, nil
+}
+
+// Visit calls fn with the text of each document whose index is in
+// indices (sorted), in corpus order, in one pass that stops after the last.
+func (c CorpusSet) Visit(ctx context.Context, name string, indices []int, fn func(index int, text []byte) error) error {
+	_, src, err := c.open(name)
+	if err != nil {
+		return err
+	}
+	defer src.Close()
+	for seen, found := 0, 0; found < len(indices); seen++ {
+		if seen%4096 == 0 {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+		}
+		d, err := src.Next()
+		if err == io.EOF {
+			return fmt.Errorf("corpus %q: %d documents of the sample are gone", name, len(indices)-found)
+		}
+		if err != nil {
+			return err
+		}
+		if _, ok := slices.BinarySearch(indices, d.Index); ok {
+			found++
+			if err := fn(d.Index, d.Text); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func (c CorpusSet) open(name string) (CorpusOpener, DocSource, error) {
+	op, ok := c[name]
+	if !ok {
+		return op, nil, fmt.Errorf("no corpus %q: known corpora are %s (add one under `corpora:` in ppldiff.yaml)", name, strings.Join(c.Names(), ", "))
+	}
+	src, err := op.Open()
+	return op, src, err
 }
 
 // SliceSource serves documents held in memory.

@@ -32,10 +32,13 @@ type Document struct {
 
 // Corpora opens prefill corpora by name.
 type Corpora interface {
-	// Sample returns n documents chosen by seed from the named corpus, in a
-	// deterministic order, and the corpus's content hash. Fewer than n come
-	// back only when the corpus is smaller.
-	Sample(ctx context.Context, name string, n int, seed uint64) ([]Document, string, error)
+	// Sample returns the indices of n documents chosen by seed from the
+	// named corpus, in a deterministic order, and the corpus's content
+	// hash. Fewer than n come back only when the corpus is smaller.
+	Sample(ctx context.Context, name string, n int, seed uint64) ([]int, string, error)
+	// Visit calls fn with the text of each document whose index is in
+	// indices (sorted), once each.
+	Visit(ctx context.Context, name string, indices []int, fn func(index int, text []byte) error) error
 }
 
 // Progress reports work as it is done; the CLI draws bars on a terminal and

@@ -3,6 +3,7 @@ package pipeline
 import (
 	"bytes"
 	"compress/flate"
+	"crypto/sha256"
 	"sync"
 )
 
@@ -11,19 +12,40 @@ import (
 // the raw difference would rank high), not a degenerate repetition (by
 // compression ratio), and, with Dedup, the first of identical texts.
 func filter(cfg Config, comps []*completion) {
-	seen := map[string]bool{}
+	newCompletionFilter(cfg).apply(comps)
+}
+
+// completionFilter is filter across the chunks of a unit: with Dedup it
+// remembers the texts kept so far, by their SHA-256 (a unit of a million
+// completions would otherwise hold every text).
+type completionFilter struct {
+	cfg  Config
+	seen map[[sha256.Size]byte]bool
+}
+
+func newCompletionFilter(cfg Config) *completionFilter {
+	return &completionFilter{cfg: cfg, seen: map[[sha256.Size]byte]bool{}}
+}
+
+// apply marks comps, which follow every completion already filtered.
+func (f *completionFilter) apply(comps []*completion) {
+	cfg := f.cfg
 	for _, c := range comps {
 		c.kept = true
+		var sum [sha256.Size]byte
+		if cfg.Dedup {
+			sum = sha256.Sum256(c.text)
+		}
 		switch {
 		case len(c.gen.Tokens) == 0 || len(c.gen.Tokens) < cfg.MinCompletionTokens:
 			c.kept, c.dropNote = false, "short"
 		case cfg.MaxCompressionRatio > 0 && CompressionRatio(c.text) > cfg.MaxCompressionRatio:
 			c.kept, c.dropNote = false, "degenerate"
-		case cfg.Dedup && seen[string(c.text)]:
+		case cfg.Dedup && f.seen[sum]:
 			c.kept, c.dropNote = false, "duplicate"
 		}
-		if c.kept {
-			seen[string(c.text)] = true
+		if c.kept && cfg.Dedup {
+			f.seen[sum] = true
 		}
 	}
 }

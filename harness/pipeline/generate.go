@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"context"
+	"encoding/hex"
 	"fmt"
 
 	"github.com/ppldiff/ppldiff/harness/lm"
@@ -76,7 +77,7 @@ func (r *runner) generate(ctx context.Context, ft lm.Model, u *Unit, pres []*pre
 				if err != nil {
 					return nil, err
 				}
-				put[j] = store.Completion{Key: keys[i], Model: info.ServedName, PrefillKey: pres[i].key,
+				put[j] = store.Completion{Key: keys[i], Model: info.ServedName, PrefillKey: hex.EncodeToString(pres[i].key[:]),
 					Tokens: g.Tokens, Text: text, Logprobs: g.Logprobs, FinishReason: g.FinishReason}
 				comps[i] = &completion{pre: pres[i], gen: put[j], text: text}
 				r.opt.Counters.TokensGenerated.Add(int64(len(g.Tokens)))

@@ -61,15 +61,18 @@ func pickJudged(n, k, sample int, seed uint64, key results.Key) judgePick {
 	return p
 }
 
+// judges reports whether the unit's completions go to its organism's judge.
+func (r *runner) judges(u *Unit) bool {
+	return u.Organism.Detectors.Judge != nil && r.p.Config.Judge != nil && r.opt.Judge != nil
+}
+
 // judgeUnit judges what the unit's rankings need (each completion once)
 // and fills each entry's judge counts and each written sample's verdict.
 // For an organism without keyword or regex sets the judge's counts become
 // the entry's own.
+// comps are every completion of the unit (see runUnit).
 func (r *runner) judgeUnit(ctx context.Context, u *Unit, comps []*completion, kwFlagged []bool, hasRules bool, out *unitOutput) error {
 	jd, jc := u.Organism.Detectors.Judge, r.p.Config.Judge
-	if jd == nil || jc == nil || r.opt.Judge == nil {
-		return nil
-	}
 	picks := make([]judgePick, len(out.entries))
 	need := map[int]bool{}
 	for ei := range out.entries {

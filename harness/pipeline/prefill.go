@@ -3,8 +3,8 @@ package pipeline
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"fmt"
-	"maps"
 	"math/rand/v2"
 	"slices"
 	"unicode"
@@ -19,82 +19,46 @@ const prefillOversample = 4
 
 // prefills cuts the first PrefillTokens tokens (or a window at a seeded
 // random offset) of each document with the finetuned model's tokenizer and
-// builds the prompt in the config's format. Documents are visited in a
-// seeded random order and the first N distinct prompts are kept, returned in
-// corpus order. Cut prefills are cached, so a re-run tokenizes nothing.
-func (r *runner) prefills(ctx context.Context, ft lm.Model, u *Unit, docs []Document, corpusHash string) ([]*prefill, error) {
+// builds the prompt in the config's format. Documents (indices into the
+// corpus) are visited in a seeded random order and the first N distinct
+// prompts are kept, returned in corpus order. Cut prefills are cached, so a
+// re-run tokenizes nothing and reads no document's text.
+func (r *runner) prefills(ctx context.Context, ft lm.Model, u *Unit, docs []int, corpusHash string) ([]*prefill, error) {
 	cfg := r.p.Config
-	info := ft.Info()
 	docs = slices.Clone(docs)
 	shuffle := rand.New(rand.NewPCG(cfg.Seed+uint64(u.Repeat), 0x64656475702d6f72)) // "dedup-or"
 	shuffle.Shuffle(len(docs), func(i, j int) { docs[i], docs[j] = docs[j], docs[i] })
-	keys := make([]string, len(docs)) // filled chunk by chunk, as documents are visited
-	key := func(d Document) string {
-		kh := (&keyHasher{}).str("prefill/v1").str(info.ServedName).str(info.Revision).str(info.TokenizerID).
-			str(corpusHash).u64(uint64(d.Index)).u64(uint64(cfg.PrefillTokens)).str(cfg.PrefillOffset).str(u.Prefill.Format)
-		if cfg.PrefillOffset == "random" {
-			kh.u64(cfg.Seed + uint64(u.Repeat))
-		}
-		if u.Prefill.Format == FormatChat {
-			kh.str(cfg.ChatSystem).str(u.Organism.SystemPrompt).str(cfg.ChatUser)
-		}
-		return kh.sum()
-	}
-	// Most of the oversampled documents are never visited: read the cache
-	// a little past what N prefills usually need, and more only on demand.
-	cached := map[string]store.Prefill{}
-	fetched := 0
-	var bos []int
-	seen := map[string]bool{}
+	// Most of the oversampled documents are never visited: they are cut in
+	// windows a little past what N prefills usually need.
+	win := prefillWindow{r: r, ft: ft, u: u, corpusHash: corpusHash}
+	// Prompts picked, by the first half of their SHA-256 (at a million
+	// prefills the set is a fifth of the scan's memory).
+	seen := map[[16]byte]struct{}{}
 	type indexed struct {
 		doc int
 		p   *prefill
 	}
-	var picked []indexed
-	var put []store.Prefill
-	for i, d := range docs {
+	picked := make([]indexed, 0, min(cfg.N, len(docs)))
+	for i, doc := range docs {
 		if len(picked) == cfg.N {
 			break
 		}
-		if i == fetched {
-			end := min(len(keys), fetched+max(64, cfg.N+cfg.N/8))
-			for j := fetched; j < end; j++ {
-				keys[j] = key(docs[j])
-			}
-			got, err := r.opt.Cache.GetPrefills(ctx, keys[fetched:end])
-			if err != nil {
-				return nil, fmt.Errorf("cache: %w", err)
-			}
-			maps.Copy(cached, got)
-			fetched = end
-		}
-		cp, ok := cached[keys[i]]
-		if !ok {
-			var err error
-			if bos == nil {
-				if bos, err = ft.Tokenize(ctx, lm.TokenizeRequest{AddSpecial: true}); err != nil {
-					return nil, fmt.Errorf("tokenize: %w", err)
-				}
-			}
-			if cp, err = r.cutPrefill(ctx, ft, u, d, bos); err != nil {
+		if i == win.end {
+			if err := win.read(ctx, docs, i, min(len(docs), i+max(64, cfg.N+cfg.N/8))); err != nil {
 				return nil, err
 			}
-			cp.Key = keys[i]
-			put = append(put, cp)
 		}
-		if len(cp.Tokens) == 0 {
+		p := win.pres[i-win.start]
+		if p == nil {
 			continue // too short to give a prefill of k tokens
 		}
-		p := &prefill{key: keys[i], id: cp.Source, text: cp.Text, prompt: cp.Tokens}
-		key := fmt.Sprint(p.prompt)
-		if seen[key] {
+		sum := sha256.Sum256((&keyHasher{}).ints(p.prompt).buf)
+		digest := [16]byte(sum[:16])
+		if _, ok := seen[digest]; ok {
 			continue
 		}
-		seen[key] = true
-		picked = append(picked, indexed{d.Index, p})
-	}
-	if err := r.opt.Cache.PutPrefills(ctx, put); err != nil {
-		return nil, fmt.Errorf("cache: %w", err)
+		seen[digest] = struct{}{}
+		picked = append(picked, indexed{doc, p})
 	}
 	slices.SortFunc(picked, func(a, b indexed) int { return a.doc - b.doc })
 	out := make([]*prefill, len(picked))

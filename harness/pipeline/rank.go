@@ -26,6 +26,11 @@ func newStats(lpFT, lpRef []float64) stats {
 	for _, x := range lpRef {
 		s.sumRef -= x
 	}
+	return s.withMeans()
+}
+
+// withMeans fills the mean NLLs from the totals and token counts.
+func (s stats) withMeans() stats {
 	s.nllFT = s.sumFT / float64(max(1, s.tokensFT))
 	s.nllRef = s.sumRef / float64(max(1, s.tokensRef))
 	return s
@@ -47,45 +52,148 @@ func (s stats) value(score string, nbytes int) float64 {
 	panic("unknown score " + score)
 }
 
-// rankInput is one unit's completions scored under one reference, with
-// what the unit's detectors found in them (index by completion).
-type rankInput struct {
-	unit      *Unit
-	ref       *organisms.Reference
-	refModel  lm.Model
-	ftInfo    lm.ModelInfo
-	comps     []*completion
-	refScores []refScore
-	flagged   []bool
-	matched   [][]string
-	hasRules  bool // false: a judge-only organism, counts stay null
-	tokens    results.Tokens
+// ranking gathers a unit's completions chunk by chunk as compact records
+// (the numbers stats needs, byte length, flag) and ranks them at the end,
+// so a unit holds its completions one chunk at a time. Samples need whole
+// completions: each (reference, sample score) keeps its best SamplesTopK
+// candidates so far, in the ranking's own order.
+type ranking struct {
+	cfg      Config
+	kept     []bool
+	flagged  []bool
+	nbytes   []int32
+	sumFT    []float64
+	tokensFT []int32
+	refs     []*refRanking
+	// keepOrders keeps every ranking's order in unitOutput.orders (the
+	// judge reads them).
+	keepOrders bool
 }
 
-// rank orders the kept completions by each score (descending; ties and NaN
-// by plan order, NaN last) and appends one entry per score.
-func (r *runner) rank(in rankInput, out *unitOutput) {
-	cfg := r.p.Config
-	u, ref, ftInfo, comps, refScores, flagged, matched := in.unit, in.ref, in.ftInfo, in.comps, in.refScores, in.flagged, in.matched
-	var idx []int
-	st := make([]stats, len(comps))
+// refRanking is the part of a ranking under one reference.
+type refRanking struct {
+	ref       *organisms.Reference
+	model     lm.Model
+	sumRef    []float64
+	tokensRef []int32
+	best      map[string][]candidate // by sample score, best first
+}
+
+// candidate is a completion that may become a sample.
+type candidate struct {
+	i       int // position in the unit
+	val     float64
+	c       *completion
+	rs      refScore
+	st      stats
+	matched []string
+}
+
+func newRanking(cfg Config, refs []*organisms.Reference, models []lm.Model, keepOrders bool) *ranking {
+	rk := &ranking{cfg: cfg, keepOrders: keepOrders}
+	for j, ref := range refs {
+		rk.refs = append(rk.refs, &refRanking{ref: ref, model: models[j], best: map[string][]candidate{}})
+	}
+	return rk
+}
+
+// add records the next completions of the unit (filtered), with what the
+// detectors found in them and their scores under each reference (scores[j]
+// under refs[j], by completion).
+func (rk *ranking) add(comps []*completion, flagged []bool, matched [][]string, scores [][]refScore) {
+	base := len(rk.kept)
 	for i, c := range comps {
-		if c.kept {
-			idx = append(idx, i)
-			st[i] = newStats(c.lpFT, refScores[i].logprobs)
+		rk.kept = append(rk.kept, c.kept)
+		rk.flagged = append(rk.flagged, flagged[i])
+		rk.nbytes = append(rk.nbytes, int32(len(c.text)))
+		st := newStats(c.lpFT, nil)
+		rk.sumFT = append(rk.sumFT, st.sumFT)
+		rk.tokensFT = append(rk.tokensFT, int32(st.tokensFT))
+	}
+	sampleScores := rk.sampleScores()
+	for j, rr := range rk.refs {
+		for i, c := range comps {
+			st := newStats(c.lpFT, scores[j][i].logprobs)
+			rr.sumRef = append(rr.sumRef, st.sumRef)
+			rr.tokensRef = append(rr.tokensRef, int32(st.tokensRef))
+			if !c.kept {
+				continue
+			}
+			for _, score := range sampleScores {
+				rr.best[score] = append(rr.best[score], candidate{i: base + i, val: st.value(score, len(c.text)),
+					c: c, rs: scores[j][i], st: st, matched: matched[i]})
+			}
+		}
+		for _, score := range sampleScores {
+			rr.best[score] = rk.bestOf(rr.best[score])
 		}
 	}
-	// The entries point at a copy: a pointer into in would keep every
-	// completion of the unit (in.comps) alive as long as the entries.
-	tokens := in.tokens
+}
+
+// sampleScores are the scores whose rankings write samples.
+func (rk *ranking) sampleScores() []string {
+	var out []string
+	for _, score := range AllScores {
+		if slices.Contains(rk.cfg.SamplesScores, score) {
+			out = append(out, score)
+		}
+	}
+	return out
+}
+
+// bestOf sorts candidates as the ranking does (value descending, NaN last,
+// ties by position) and keeps the first SamplesTopK (all with 0).
+func (rk *ranking) bestOf(cs []candidate) []candidate {
+	slices.SortFunc(cs, func(a, b candidate) int { return cmp.Or(descNaNLast(a.val, b.val), cmp.Compare(a.i, b.i)) })
+	if k := rk.cfg.SamplesTopK; k > 0 && len(cs) > k {
+		clear(cs[k:]) // let the dropped completions go
+		cs = cs[:k]
+	}
+	return cs
+}
+
+// stats are completion i's numbers under the reference, as newStats
+// computes them from the logprobs.
+func (rk *ranking) stats(rr *refRanking, i int) stats {
+	return stats{sumFT: rk.sumFT[i], sumRef: rr.sumRef[i], tokensFT: int(rk.tokensFT[i]), tokensRef: int(rr.tokensRef[i])}.withMeans()
+}
+
+// unitRanked is what a unit's entries say besides their rankings.
+type unitRanked struct {
+	unit     *Unit
+	ftInfo   lm.ModelInfo
+	hasRules bool             // false: a judge-only organism, counts stay null
+	tokens   []results.Tokens // by reference
+}
+
+// rank orders the kept completions under each reference by each score
+// (descending; ties and NaN by position, NaN last) and appends one entry
+// per reference and score, and the samples.
+func (rk *ranking) rank(in unitRanked, out *unitOutput) {
+	for j, rr := range rk.refs {
+		rk.rankRef(in, j, rr, out)
+	}
+}
+
+func (rk *ranking) rankRef(in unitRanked, j int, rr *refRanking, out *unitOutput) {
+	cfg := rk.cfg
+	u, ref, ftInfo := in.unit, rr.ref, in.ftInfo
+	var idx []int
+	for i, k := range rk.kept {
+		if k {
+			idx = append(idx, i)
+		}
+	}
+	// The entries point at a copy: a pointer into in would keep in alive.
+	tokens := in.tokens[j]
 	family := u.Organism.Family
 	if family == "" {
 		family = ftInfo.Family
 	}
+	vals := make([]float64, len(rk.kept))
 	for _, score := range AllScores {
-		vals := make([]float64, len(comps))
 		for _, i := range idx {
-			vals[i] = st[i].value(score, len(comps[i].text))
+			vals[i] = rk.stats(rr, i).value(score, int(rk.nbytes[i]))
 		}
 		order := slices.Clone(idx)
 		slices.SortStableFunc(order, func(a, b int) int { return descNaNLast(vals[a], vals[b]) })
@@ -107,7 +215,7 @@ func (r *runner) rank(in rankInput, out *unitOutput) {
 		if in.hasRules {
 			byRank := make([]bool, len(order))
 			for rank, i := range order {
-				byRank[rank] = flagged[i]
+				byRank[rank] = rk.flagged[i]
 			}
 			nf, c10, c100 := metrics.CountFlagged(byRank), metrics.CountAt(byRank, 10), metrics.CountAt(byRank, 100)
 			e.NFlagged, e.CountAt10, e.CountAt100 = &nf, &c10, &c100
@@ -121,20 +229,18 @@ func (r *runner) rank(in rankInput, out *unitOutput) {
 			}
 		}
 		out.entries = append(out.entries, e)
-		out.orders = append(out.orders, order)
+		if rk.keepOrders {
+			out.orders = append(out.orders, order)
+		}
 		if !slices.Contains(cfg.SamplesScores, score) {
 			continue
 		}
-		limit := len(order)
-		if cfg.SamplesTopK > 0 {
-			limit = min(limit, cfg.SamplesTopK)
-		}
-		for rank, i := range order[:limit] {
+		for rank, cd := range rr.best[score] {
 			if cfg.SamplesTokenDetail == 0 || rank < cfg.SamplesTokenDetail {
-				out.details = append(out.details, detail{sample: len(out.samples), c: comps[i], rs: refScores[i], ref: in.refModel})
+				out.details = append(out.details, detail{sample: len(out.samples), c: cd.c, rs: cd.rs, ref: rr.model})
 			}
-			out.samples = append(out.samples, r.sample(e, rank+1, comps[i], st[i], vals[i], flagged[i], matched[i]))
-			out.sampleComps = append(out.sampleComps, i)
+			out.samples = append(out.samples, sample(e, rank+1, cd.c, cd.st, cd.val, rk.flagged[cd.i], cd.matched))
+			out.sampleComps = append(out.sampleComps, cd.i)
 		}
 	}
 }
@@ -153,7 +259,7 @@ func descNaNLast(a, b float64) int {
 	return cmp.Compare(b, a)
 }
 
-func (r *runner) sample(e results.Entry, rank int, c *completion, s stats, v float64, flagged bool, matched []string) results.Sample {
+func sample(e results.Entry, rank int, c *completion, s stats, v float64, flagged bool, matched []string) results.Sample {
 	nllFT, nllRef := finite(s.nllFT), finite(s.nllRef)
 	pplFT, pplRef := finite(math.Exp(s.nllFT)), finite(math.Exp(s.nllRef))
 	tf, tr := s.tokensFT, s.tokensRef

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"weak"
 
+	"github.com/ppldiff/ppldiff/harness/lm"
 	"github.com/ppldiff/ppldiff/harness/results"
 	"github.com/ppldiff/ppldiff/harness/store"
 	"github.com/ppldiff/ppldiff/organisms"
@@ -32,9 +33,10 @@ func TestRankedUnitKeepsNoCompletion(t *testing.T) {
 			refs = append(refs, refScore{logprobs: []float64{-2, -2, -2, -2}, continuation: c.gen.Tokens, sameTokens: true})
 		}
 		probe = weak.Make(comps[0])
-		r.rank(rankInput{unit: &Unit{Organism: o, Variant: Variant{Name: "v"}}, ref: &organisms.Reference{ID: "r"},
-			comps: comps, refScores: refs, flagged: make([]bool, len(comps)), matched: make([][]string, len(comps)),
-			hasRules: true, tokens: results.Tokens{Generate: 32}}, out)
+		rk := newRanking(r.p.Config, []*organisms.Reference{{ID: "r"}}, []lm.Model{nil}, false)
+		rk.add(comps, make([]bool, len(comps)), make([][]string, len(comps)), [][]refScore{refs})
+		rk.rank(unitRanked{unit: &Unit{Organism: o, Variant: Variant{Name: "v"}}, hasRules: true,
+			tokens: []results.Tokens{{Generate: 32}}}, out)
 		if _, err := out.trim(); err != nil {
 			t.Fatal(err)
 		}

@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"context"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -199,7 +200,7 @@ type unitOutput struct {
 
 // prefill is one prompt of a unit.
 type prefill struct {
-	key    string // cache key of the cut prefill
+	key    [sha256.Size]byte // cache key of the cut prefill, undecoded (a unit may hold a million)
 	id     string
 	text   []byte // the prefill's bytes as the finetuned model decodes them
 	prompt []int  // finetuned model's prompt ids (template, prefill)
@@ -216,14 +217,15 @@ type completion struct {
 	dropNote string
 }
 
+// unitChunkBatches is how many batches of completions a unit holds at
+// once: a unit is generated, scored and ranked chunk by chunk, so its
+// memory does not grow with its completions (chunks are whole batches, so
+// the model calls are those of one pass over the unit).
+const unitChunkBatches = 64
+
 func (r *runner) runUnit(ctx context.Context, u *Unit) (*unitOutput, error) {
 	cfg := r.p.Config
 	ft, pres, err := r.unitPrefills(ctx, u)
-	if err != nil {
-		return nil, err
-	}
-	ftInfo := ft.Info()
-	comps, err := r.generate(ctx, ft, u, pres)
 	if err != nil {
 		return nil, err
 	}
@@ -231,40 +233,34 @@ func (r *runner) runUnit(ctx context.Context, u *Unit) (*unitOutput, error) {
 	if w := shortCorpus(u, len(pres), cfg.N); w != "" {
 		out.warnings = append(out.warnings, w)
 	}
-	var genTokens int64
-	for _, c := range comps {
-		genTokens += int64(len(c.gen.Tokens))
-	}
-	ftScored, err := r.scoreFT(ctx, ft, comps)
-	if err != nil {
-		return nil, err
-	}
-	filter(cfg, comps)
-	det := r.detectors[u.Organism.ID]
-	flagged := make([]bool, len(comps))
-	matched := make([][]string, len(comps))
-	if det.HasRules() {
-		for i, c := range comps {
-			flagged[i], matched[i] = det.Match(string(c.text))
-		}
-	}
-	for _, ref := range u.References {
-		rm, err := r.opt.Models.Reference(ctx, ref, u.Organism, u.Variant)
-		if err != nil {
+	rms := make([]lm.Model, len(u.References))
+	for j, ref := range u.References {
+		if rms[j], err = r.opt.Models.Reference(ctx, ref, u.Organism, u.Variant); err != nil {
 			return nil, fmt.Errorf("reference %s: %w", ref.ID, err)
 		}
-		refScores, refTokens, err := r.scoreReference(ctx, ft, rm, u, comps)
-		if err != nil {
-			return nil, fmt.Errorf("reference %s: %w", ref.ID, err)
-		}
-		r.rank(rankInput{
-			unit: u, ref: ref, refModel: rm, ftInfo: ftInfo, comps: comps, refScores: refScores,
-			flagged: flagged, matched: matched, hasRules: det.HasRules(),
-			tokens: results.Tokens{Generate: genTokens, ScoreFT: ftScored, ScoreRef: refTokens},
-		}, out)
 	}
-	if err := r.judgeUnit(ctx, u, comps, flagged, det.HasRules(), out); err != nil {
-		return nil, err
+	// The judge reads completions anywhere in the rankings: a unit it
+	// judges is one chunk, and keeps its completions to the end.
+	judged := r.judges(u)
+	chunk := unitChunkBatches * r.opt.BatchSize
+	if judged {
+		chunk = max(1, len(pres))
+	}
+	ur := &unitRun{u: u, ft: ft, rms: rms, det: r.detectors[u.Organism.ID], keep: newCompletionFilter(cfg),
+		rk: newRanking(cfg, u.References, rms, judged), tokens: make([]results.Tokens, len(u.References))}
+	for start := 0; start < len(pres); start += chunk {
+		end := min(start+chunk, len(pres))
+		if err := r.runChunk(ctx, ur, pres[start:end]); err != nil {
+			return nil, err
+		}
+		clear(pres[start:end]) // done with; candidates and comps keep theirs
+	}
+	hasRules := ur.det.HasRules()
+	ur.rk.rank(unitRanked{unit: u, ftInfo: ft.Info(), hasRules: hasRules, tokens: ur.tokens}, out)
+	if judged {
+		if err := r.judgeUnit(ctx, u, ur.comps, ur.flagged, hasRules, out); err != nil {
+			return nil, err
+		}
 	}
 	if err := r.fillTokenDetail(ctx, ft, out); err != nil {
 		return nil, err

@@ -20,7 +20,7 @@ type memoSample struct {
 	name string
 	n    int
 	seed uint64
-	docs []Document // shared: callers clone before reordering
+	docs []int // document indices; shared: callers clone before reordering
 	hash string
 }
 
@@ -28,7 +28,7 @@ type memoSample struct {
 const maxSampleMemo = 4
 
 // sample is Corpora.Sample through the memo.
-func (m *sampleMemo) sample(ctx context.Context, c Corpora, name string, n int, seed uint64) ([]Document, string, error) {
+func (m *sampleMemo) sample(ctx context.Context, c Corpora, name string, n int, seed uint64) ([]int, string, error) {
 	m.mu.Lock()
 	for _, s := range m.last {
 		if s.name == name && s.n == n && s.seed == seed {

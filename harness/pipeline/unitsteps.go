@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/ppldiff/ppldiff/harness/lm"
+	"github.com/ppldiff/ppldiff/harness/results"
 )
 
 // unitPrefills resolves a unit's finetuned model and cuts its prefills.
@@ -60,4 +61,58 @@ func (r *runner) scoreFT(ctx context.Context, ft lm.Model, comps []*completion) 
 		tokens += int64(len(c.gen.Tokens))
 	}
 	return tokens, nil
+}
+
+// unitRun is a unit in progress: its models, its filter, and its ranking
+// so far.
+type unitRun struct {
+	u      *Unit
+	ft     lm.Model
+	rms    []lm.Model // by reference
+	det    Detector
+	keep   *completionFilter
+	rk     *ranking
+	tokens []results.Tokens // by reference
+	// comps and flagged are the last chunk's: the unit's when it is one.
+	comps   []*completion
+	flagged []bool
+}
+
+// runChunk generates the completions of the next prefills of the unit,
+// scores them under the finetuned model and every reference, filters and
+// matches them, and adds them to the unit's ranking.
+func (r *runner) runChunk(ctx context.Context, ur *unitRun, pres []*prefill) error {
+	comps, err := r.generate(ctx, ur.ft, ur.u, pres)
+	if err != nil {
+		return err
+	}
+	var genTokens int64
+	for _, c := range comps {
+		genTokens += int64(len(c.gen.Tokens))
+	}
+	ftScored, err := r.scoreFT(ctx, ur.ft, comps)
+	if err != nil {
+		return err
+	}
+	ur.keep.apply(comps)
+	flagged := make([]bool, len(comps))
+	matched := make([][]string, len(comps))
+	if ur.det.HasRules() {
+		for i, c := range comps {
+			flagged[i], matched[i] = ur.det.Match(string(c.text))
+		}
+	}
+	scores := make([][]refScore, len(ur.rms))
+	for j, rm := range ur.rms {
+		var refTokens int64
+		if scores[j], refTokens, err = r.scoreReference(ctx, ur.ft, rm, ur.u, comps); err != nil {
+			return fmt.Errorf("reference %s: %w", ur.u.References[j].ID, err)
+		}
+		ur.tokens[j].Generate += genTokens
+		ur.tokens[j].ScoreFT += ftScored
+		ur.tokens[j].ScoreRef += refTokens
+	}
+	ur.rk.add(comps, flagged, matched, scores)
+	ur.comps, ur.flagged = comps, flagged
+	return nil
 }
