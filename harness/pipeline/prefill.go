@@ -38,7 +38,7 @@ func (r *runner) prefills(ctx context.Context, ft lm.Model, u *Unit, docs []Docu
 		if u.Prefill.Format == FormatChat {
 			kh.str(cfg.ChatSystem).str(u.Organism.SystemPrompt).str(cfg.ChatUser)
 		}
-		return kh.sum()
+		return kh.sumInOrder("prefill\x00"+info.ServedName+"\x00"+info.Revision, d.Index)
 	}
 	// Most of the oversampled documents are never visited: read the cache
 	// a little past what N prefills usually need, and more only on demand.
@@ -85,7 +85,7 @@ func (r *runner) prefills(ctx context.Context, ft lm.Model, u *Unit, docs []Docu
 		if len(cp.Tokens) == 0 {
 			continue // too short to give a prefill of k tokens
 		}
-		p := &prefill{key: keys[i], id: cp.Source, text: cp.Text, prompt: cp.Tokens}
+		p := &prefill{key: keys[i], id: cp.Source, index: d.Index, text: cp.Text, prompt: cp.Tokens}
 		key := fmt.Sprint(p.prompt)
 		if seen[key] {
 			continue

@@ -200,6 +200,7 @@ type unitOutput struct {
 type prefill struct {
 	key    string // cache key of the cut prefill
 	id     string
+	index  int    // the document's index in its corpus (orders cache keys)
 	text   []byte // the prefill's bytes as the finetuned model decodes them
 	prompt []int  // finetuned model's prompt ids (template, prefill)
 }
