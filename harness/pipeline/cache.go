@@ -139,9 +139,9 @@ func (k *keyHasher) sum() string {
 // content's hash (the fields must still name everything the key stands
 // for; group and order only place it). The store indexes keys in a B-tree,
 // and keys spread at random put each row of a batch on another page, so
-// every commit rewrote about a page per row (16 GB written for a 1 GB
-// store in a study-matrix run). A unit's rows of one model in corpus order
-// land side by side instead.
+// every commit rewrote about a page per row (a cold study-matrix run
+// wrote 16.5 GB; 4.3 GB with these keys). A unit's rows of one model in
+// corpus order land side by side instead.
 func (k *keyHasher) sumInOrder(group string, order int) string {
 	g := sha256.Sum256([]byte(group))
 	h := sha256.Sum256(k.buf)
