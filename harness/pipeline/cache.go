@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
+	"fmt"
 	"math"
 	"sync"
 
@@ -131,6 +132,22 @@ func (k *keyHasher) u64(x uint64) *keyHasher {
 func (k *keyHasher) sum() string {
 	h := sha256.Sum256(k.buf)
 	return hex.EncodeToString(h[:])
+}
+
+// sumInOrder is a content key that sorts by group, then by order: 16 hex
+// digits of the group's hash, the order as 8 hex digits, then 40 of the
+// content's hash (the fields must still name everything the key stands
+// for; group and order only place it). The store indexes keys in a B-tree,
+// and keys spread at random put each row of a batch on another page, so
+// every commit rewrote about a page per row (a cold study-matrix run
+// wrote 16.5 GB; 4.3 GB with these keys). A unit's rows of one model in
+// corpus order land side by side instead.
+func (k *keyHasher) sumInOrder(group string, order int) string {
+	g := sha256.Sum256([]byte(group))
+	h := sha256.Sum256(k.buf)
+	// The order's low 32 bits: every key is 64 hex digits (32 bytes, as a
+	// prefill holds its key) whatever the corpus size; order only places it.
+	return hex.EncodeToString(g[:8]) + fmt.Sprintf("%08x", uint32(order)) + hex.EncodeToString(h[:20])
 }
 
 // The SQLite store is the run's cache as it is.

@@ -30,7 +30,7 @@ func (r *runner) generate(ctx context.Context, ft lm.Model, u *Unit, pres []*pre
 	for i, p := range pres {
 		keys[i] = (&keyHasher{}).str("gen/v2").str(info.ServedName).str(info.Revision).str(info.TokenizerID).
 			flag(info.RawGenerationLogprobs).ints(p.prompt).num(temp).num(topP).
-			u64(uint64(cfg.MaxNewTokens)).u64(keySeed).sum()
+			u64(uint64(cfg.MaxNewTokens)).u64(keySeed).sumInOrder("gen\x00"+info.ServedName+"\x00"+info.Revision, p.index)
 	}
 	// The unit's cached rows in one read; what is missing is generated and
 	// stored batch by batch.

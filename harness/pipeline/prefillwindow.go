@@ -46,7 +46,7 @@ func (w *prefillWindow) read(ctx context.Context, docs []int, start, end int) er
 		}
 		for j, k := range keys {
 			if cp, ok := cached[k]; ok {
-				w.pres[a-start+j] = newPrefill(cp, k)
+				w.pres[a-start+j] = newPrefill(cp, k, docs[a+j])
 			} else {
 				need = append(need, a-start+j)
 			}
@@ -76,7 +76,7 @@ func (w *prefillWindow) read(ctx context.Context, docs []int, start, end int) er
 			return err
 		}
 		cp.Key = w.key(doc)
-		w.pres[need[i]] = newPrefill(cp, cp.Key)
+		w.pres[need[i]] = newPrefill(cp, cp.Key, doc)
 		put = append(put, cp)
 		if len(put) < prefillPutBatch {
 			return nil
@@ -111,16 +111,16 @@ func (w *prefillWindow) key(doc int) string {
 	if u.Prefill.Format == FormatChat {
 		kh.str(cfg.ChatSystem).str(u.Organism.SystemPrompt).str(cfg.ChatUser)
 	}
-	return kh.sum()
+	return kh.sumInOrder("prefill\x00"+info.ServedName+"\x00"+info.Revision, doc)
 }
 
-// newPrefill is a cut prefill as a unit holds it; nil for a document too
-// short to give one.
-func newPrefill(cp store.Prefill, key string) *prefill {
+// newPrefill is document doc's cut prefill as a unit holds it; nil for a
+// document too short to give one.
+func newPrefill(cp store.Prefill, key string, doc int) *prefill {
 	if len(cp.Tokens) == 0 {
 		return nil
 	}
-	p := &prefill{id: cp.Source, text: cp.Text, prompt: cp.Tokens}
-	hex.Decode(p.key[:], []byte(key)) // keyHasher.sum: hex of 32 bytes
+	p := &prefill{id: cp.Source, index: doc, text: cp.Text, prompt: cp.Tokens}
+	hex.Decode(p.key[:], []byte(key)) // keyHasher.sumInOrder: hex of 32 bytes
 	return p
 }

@@ -202,6 +202,7 @@ type unitOutput struct {
 type prefill struct {
 	key    [sha256.Size]byte // cache key of the cut prefill, undecoded (a unit may hold a million)
 	id     string
+	index  int    // the document's index in its corpus (orders cache keys)
 	text   []byte // the prefill's bytes as the finetuned model decodes them
 	prompt []int  // finetuned model's prompt ids (template, prefill)
 }

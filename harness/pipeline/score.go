@@ -11,13 +11,16 @@ import (
 )
 
 // score returns teacher-forced logprobs of items under m, cached by content.
-func (r *runner) score(ctx context.Context, m lm.Model, items []lm.ScoreItem, bar Bar) ([][]float64, error) {
+// comps are the completions the items score, in the same order: their
+// prefills' corpus order places the cache keys.
+func (r *runner) score(ctx context.Context, m lm.Model, items []lm.ScoreItem, comps []*completion, bar Bar) ([][]float64, error) {
 	info := m.Info()
 	out := make([][]float64, len(items))
 	keys := make([]string, len(items))
+	group := "score\x00" + info.ServedName + "\x00" + info.Revision
 	for i, it := range items {
 		keys[i] = (&keyHasher{}).str("score/v1").str(info.ServedName).str(info.Revision).str(info.TokenizerID).
-			ints(it.Context).ints(it.Continuation).sum()
+			ints(it.Context).ints(it.Continuation).sumInOrder(group, comps[i].pre.index)
 	}
 	// The cached rows of every item in one read; what is missing is scored
 	// and stored batch by batch.
@@ -148,7 +151,7 @@ func (r *runner) scoreReference(ctx context.Context, ft, rm lm.Model, u *Unit, c
 	if err := g.Wait(); err != nil {
 		return nil, 0, err
 	}
-	lps, err := r.score(ctx, rm, items, r.scoreBar)
+	lps, err := r.score(ctx, rm, items, comps, r.scoreBar)
 	if err != nil {
 		return nil, 0, err
 	}

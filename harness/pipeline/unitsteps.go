@@ -51,7 +51,7 @@ func (r *runner) scoreFT(ctx context.Context, ft lm.Model, comps []*completion) 
 	for i, c := range comps {
 		items[i] = lm.ScoreItem{Context: c.pre.prompt, Continuation: c.gen.Tokens}
 	}
-	lps, err := r.score(ctx, ft, items, nil)
+	lps, err := r.score(ctx, ft, items, comps, nil)
 	if err != nil {
 		return 0, fmt.Errorf("scoring under the finetuned model: %w", err)
 	}
