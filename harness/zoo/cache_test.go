@@ -67,3 +67,63 @@ func TestDamagedCacheFileIsRebuilt(t *testing.T) {
 		t.Errorf("after the rebuilds: repairs %q, counters %+v", b.Repairs(), b.Counters())
 	}
 }
+
+// The held-out corpus comes back from the cache as generated, and a damaged
+// corpus file is generated again, never read as another corpus.
+func TestCorpusIsCachedAndChecked(t *testing.T) {
+	dir := t.TempDir()
+	corpus := func() ([]string, *Builder) {
+		b, err := NewBuilder(smallManifest(t), dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		docs, err := b.Corpus()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var texts []string
+		for _, d := range docs {
+			texts = append(texts, string(d.Genre)+"|"+d.Text)
+		}
+		return texts, b
+	}
+	first, _ := corpus()
+	files, _ := filepath.Glob(filepath.Join(dir, "corpus-*.bin"))
+	if len(first) == 0 || len(files) != 1 {
+		t.Fatalf("%d documents, %d corpus files in the cache; want some and 1", len(first), len(files))
+	}
+	// The cached documents are the generator's: a builder without a cache
+	// generates them afresh.
+	b, err := NewBuilder(smallManifest(t), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	fresh, err := b.Corpus()
+	if err != nil {
+		t.Fatal(err)
+	}
+	second, _ := corpus()
+	if d := cmp.Diff(first, second); d != "" {
+		t.Fatalf("the cached corpus differs from the one stored:\n%s", d)
+	}
+	for i, d := range fresh {
+		if second[i] != string(d.Genre)+"|"+d.Text {
+			t.Fatalf("document %d read from the cache differs from the generated one", i)
+		}
+	}
+	data, err := os.ReadFile(files[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	data[len(data)/2] ^= 0x10
+	if err := os.WriteFile(files[0], data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	third, b3 := corpus()
+	if d := cmp.Diff(first, third); d != "" {
+		t.Fatalf("after damage the corpus differs:\n%s", d)
+	}
+	if rep := strings.Join(b3.Repairs(), "\n"); !strings.Contains(rep, files[0]) {
+		t.Errorf("repairs do not name the damaged corpus file: %q", rep)
+	}
+}

@@ -8,6 +8,7 @@ import (
 	"io"
 
 	"github.com/ppldiff/ppldiff/harness/lm"
+	gen "github.com/ppldiff/ppldiff/organisms/zoo"
 )
 
 // Base models are cached in harness/lm's KN format (counts; the estimate is
@@ -97,4 +98,62 @@ func applyFinetune(base *lm.KN, steps []finetuneStep) (*lm.KN, error) {
 		}
 	}
 	return m, nil
+}
+
+// writeDocs writes documents as their count, then each genre and text,
+// length-prefixed.
+func writeDocs(w io.Writer, docs []gen.Document) error {
+	buf := binary.AppendUvarint(nil, uint64(len(docs)))
+	for _, d := range docs {
+		buf = binary.AppendUvarint(buf, uint64(len(d.Genre)))
+		buf = append(buf, d.Genre...)
+		buf = binary.AppendUvarint(buf, uint64(len(d.Text)))
+		buf = append(buf, d.Text...)
+		if len(buf) >= 1<<16 {
+			if _, err := w.Write(buf); err != nil {
+				return err
+			}
+			buf = buf[:0]
+		}
+	}
+	_, err := w.Write(buf)
+	return err
+}
+
+// readDocs reads what writeDocs wrote, which must be want documents.
+func readDocs(r io.Reader, want int) ([]gen.Document, error) {
+	br := bufio.NewReader(r)
+	n, err := binary.ReadUvarint(br)
+	if err != nil {
+		return nil, err
+	}
+	if n != uint64(want) {
+		return nil, fmt.Errorf("corpus of %d documents, want %d", n, want)
+	}
+	docs := make([]gen.Document, n)
+	field := func() (string, error) {
+		l, err := binary.ReadUvarint(br)
+		if err != nil {
+			return "", err
+		}
+		if l > 1<<24 {
+			return "", fmt.Errorf("field of %d bytes", l)
+		}
+		b := make([]byte, l)
+		if _, err := io.ReadFull(br, b); err != nil {
+			return "", err
+		}
+		return string(b), nil
+	}
+	for i := range docs {
+		g, err := field()
+		if err != nil {
+			return nil, err
+		}
+		if docs[i].Text, err = field(); err != nil {
+			return nil, err
+		}
+		docs[i].Genre = gen.Genre(g)
+	}
+	return docs, nil
 }
