@@ -24,11 +24,7 @@ func WriteOutputs(ctx context.Context, st *store.Store, out string, oc *pipeline
 	cfg, _ := json.Marshal(oc.Results.Run.Config)
 	// The store keeps the packed samples as they are; the file gets them
 	// unpacked a block at a time, never whole in memory.
-	packed := oc.Samples
-	if packed == nil {
-		packed = results.PackedSamples{}
-	}
-	if err := st.PutRun(ctx, store.Run{ID: oc.Results.Run.ID, ConfigJSON: cfg, Results: rb, Packed: packed, Status: "complete"}); err != nil {
+	if err := st.PutRun(ctx, store.Run{ID: oc.Results.Run.ID, ConfigJSON: cfg, Results: rb, Packed: oc.Samples, Status: "complete"}); err != nil {
 		return fmt.Errorf("store run: %w", err)
 	}
 	err = results.WriteAtomic(filepath.Join(out, results.SamplesFile), func(w io.Writer) error {

@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"sync/atomic"
 	"testing"
@@ -171,5 +172,36 @@ func TestVariantsShareTheirCorpusSample(t *testing.T) {
 	}
 	if got := corpora.n.Load(); got != 2 {
 		t.Errorf("%d samples drawn for 8 units over 2 distinct (corpus, size, seed)", got)
+	}
+}
+
+// Cache keys carry the document index of their prefill after the model's
+// group (keyHasher.sumInOrder), so that a unit's rows land side by side in
+// the store's key index: every prefill, completion and score key of a run
+// says the document it came from.
+func TestCacheKeysAreOrderedByDocument(t *testing.T) {
+	w := newTestWorld(t)
+	cache := NewMemCache()
+	runOnce(t, w, testConfig(), cache)
+	order := func(key string) string { return key[16:24] }
+	docs := map[string]bool{}
+	for key, p := range cache.prefills {
+		if want := fmt.Sprintf("%08x", p.Index); order(key) != want {
+			t.Fatalf("prefill of document %d has key %s, want order %s", p.Index, key, want)
+		}
+		docs[order(key)] = true
+	}
+	for key, c := range cache.gens {
+		if order(key) != order(c.PrefillKey) {
+			t.Fatalf("completion key %s does not carry its prefill's document (%s)", key, c.PrefillKey)
+		}
+	}
+	if len(cache.scores) == 0 {
+		t.Fatal("the run cached no scores")
+	}
+	for key := range cache.scores {
+		if !docs[order(key)] {
+			t.Fatalf("score key %s names no prefill's document", key)
+		}
 	}
 }

@@ -79,12 +79,14 @@ func Open(path string) (*Store, error) {
 	// the map and every page it touched stayed resident: 524 MB peak RSS
 	// against 257 MB unmapped (built binary, one run each, 8 MiB caches,
 	// host load about 10), and 656 against 565 MB for the cold run. The map
-	// made reading 60,000 rows from a cold open about twice as fast
-	// (BenchmarkGetCompletionsColdOpen: 0.94 s against 2.06 s per op earlier;
-	// 1.13-1.76 against 1.74-2.12 s in this session's noisier runs), a
-	// re-run's CPU about 15 % lower. A 32 MiB cache, as before, did not
-	// read faster than 8 MiB in this session's runs of
-	// BenchmarkGetCompletions and cost up to 24 MiB more per connection.
+	// made reading 60,000 rows from a cold open up to twice as fast
+	// (BenchmarkGetCompletionsColdOpen: 0.94 s against 2.06 s per op once;
+	// 1.13-1.76 against 1.74-2.12 s in noisier runs), but once the cache
+	// keys were ordered by document a whole re-run was no faster mapped
+	// (8.8-9.8 s against 5.9-10.4 s, built binary, calm host) and held
+	// 250 MB more. A 32 MiB cache, as before, did not read faster than 8 MiB
+	// in runs of BenchmarkGetCompletions and cost up to 24 MiB more per
+	// connection.
 	// Checksums and SQLite's page checks are unchanged.
 	dsn := abs + "?_pragma=busy_timeout(" + fmt.Sprint(BusyTimeout.Milliseconds()) + ")" +
 		"&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=cache_size(-8192)&_pragma=mmap_size(0)&_txlock=immediate"
