@@ -98,8 +98,8 @@ func printStore(ctx context.Context, a *app, st *store.Store, dir string) error 
 		return err
 	}
 	models, files := dirSize(filepath.Join(dir, "models"))
-	fmt.Fprintf(a.env.Stdout, "%d runs; store %s: %s (cache: %d prefills, %d completions, %d scores); zoo model cache: %s in %d files\n",
-		len(runs), st.Path(), humanBytes(st.Size()), stats.Prefills, stats.Completions, stats.Scores, humanBytes(models), files)
+	fmt.Fprintf(a.env.Stdout, "%d runs; store %s: %s (cache: %d prefills, %d completions, %d scores, %d bundles); zoo model cache: %s in %d files\n",
+		len(runs), st.Path(), humanBytes(st.Size()), stats.Prefills, stats.Completions, stats.Scores, stats.Bundles, humanBytes(models), files)
 	return nil
 }
 
@@ -164,7 +164,7 @@ re-run recomputes everything. Run it when no other ppldiff uses the store.`,
 				if err != nil {
 					return err
 				}
-				fmt.Fprintf(a.env.Stdout, "emptied the cache: %d prefills, %d completions, %d scores\n", had.Prefills, had.Completions, had.Scores)
+				fmt.Fprintf(a.env.Stdout, "emptied the cache: %d prefills, %d completions, %d scores, %d bundles\n", had.Prefills, had.Completions, had.Scores, had.Bundles)
 			}
 			if err := st.Compact(ctx); err != nil {
 				return err

@@ -1,11 +1,16 @@
 package pipeline
 
 import (
+	"bytes"
 	"context"
 	"fmt"
+	"maps"
+	"math/rand/v2"
 	"slices"
 	"sync/atomic"
 	"testing"
+
+	"github.com/google/go-cmp/cmp"
 
 	"github.com/ppldiff/ppldiff/harness/lm"
 	"github.com/ppldiff/ppldiff/harness/store"
@@ -15,7 +20,12 @@ import (
 // countingCache counts the reads a run asks of its cache.
 type countingCache struct {
 	*MemCache
-	completions, scores atomic.Int64
+	prefills, completions, scores, bundles atomic.Int64
+}
+
+func (c *countingCache) GetPrefills(ctx context.Context, keys []string) (map[string]store.Prefill, error) {
+	c.prefills.Add(1)
+	return c.MemCache.GetPrefills(ctx, keys)
 }
 
 func (c *countingCache) GetCompletions(ctx context.Context, keys []string) (map[string]store.Completion, error) {
@@ -28,9 +38,34 @@ func (c *countingCache) GetScores(ctx context.Context, keys []string) (map[strin
 	return c.MemCache.GetScores(ctx, keys)
 }
 
-// A unit reads its cached completions, and each of its references its
-// cached scores, in one read, not one per batch: on the store each read is
-// a query (#15 point 1).
+func (c *countingCache) GetBundles(ctx context.Context, keys []string) (map[string][]byte, error) {
+	c.bundles.Add(1)
+	return c.MemCache.GetBundles(ctx, keys)
+}
+
+func (c *countingCache) reset() {
+	for _, n := range []*atomic.Int64{&c.prefills, &c.completions, &c.scores, &c.bundles} {
+		n.Store(0)
+	}
+}
+
+// runCounted runs p on cache with the counts reset, in batches of 16.
+func runCounted(t *testing.T, w *testWorld, p *Plan, cache *countingCache) *Outcome {
+	t.Helper()
+	cache.reset()
+	oc, err := Run(context.Background(), p, Options{Manifest: w.manifest, Models: w, Corpora: w.corpus, Cache: cache,
+		Detect: compileDetector, Version: "test", BatchSize: 16})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return oc
+}
+
+// A re-run reads each unit's prefill windows, its completions and each
+// reference's scores as one bundle each, and no row (#15 point 1). A store that
+// holds the rows but no bundles (one written before bundles) is read a
+// unit's rows at a time, and the bundles are written then. All three runs
+// give the same results.
 func TestCachedRowsAreReadOncePerUnit(t *testing.T) {
 	w := newTestWorld(t)
 	cfg := testConfig() // two prefill configs, two references, N 120
@@ -39,22 +74,22 @@ func TestCachedRowsAreReadOncePerUnit(t *testing.T) {
 		t.Fatal(err)
 	}
 	cache := &countingCache{MemCache: NewMemCache()}
-	run := func() *Outcome {
-		oc, err := Run(context.Background(), p, Options{Manifest: w.manifest, Models: w, Corpora: w.corpus, Cache: cache,
-			Detect: compileDetector, Version: "test", BatchSize: 16})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return oc
-	}
-	run()
-	cache.completions.Store(0)
-	cache.scores.Store(0)
-	oc := run()
-	if oc.Counters.CompletionsGenerated != 0 || oc.Counters.ScoresComputed != 0 {
-		t.Fatalf("the second run did work: %+v", oc.Counters)
-	}
+	run := func() *Outcome { return runCounted(t, w, p, cache) }
+	cold := run()
 	units := int64(len(p.Units))
+	// A cold unit reads the rows of each prefill window it cuts (the test
+	// corpus has short and repeated documents: more than one window).
+	windows := cache.prefills.Load()
+	bundles := windows + 3*units // and a chunk of completions, scored under 2 references
+	if got := cache.bundles.Load(); got != bundles || windows < units {
+		t.Errorf("cold run: %d bundle reads for %d units, %d prefill windows", got, units, windows)
+	}
+
+	cache.MemCache.bundles = map[string][]byte{} // a store from before bundles
+	rows := run()
+	if rows.Counters.CompletionsGenerated != 0 || rows.Counters.ScoresComputed != 0 {
+		t.Fatalf("the run on cached rows did work: %+v", rows.Counters)
+	}
 	// The finetuned model's generation logprobs are raw: no scoring pass of
 	// its own, so the score reads are the references'.
 	if got := cache.completions.Load(); got != units {
@@ -62,6 +97,28 @@ func TestCachedRowsAreReadOncePerUnit(t *testing.T) {
 	}
 	if got := cache.scores.Load(); got != 2*units {
 		t.Errorf("%d score reads for %d units x 2 references", got, units)
+	}
+	if n := len(cache.MemCache.bundles); int64(n) != bundles {
+		t.Errorf("the run on cached rows wrote %d bundles, want %d", n, bundles)
+	}
+
+	rerun := run()
+	if rerun.Counters.CompletionsGenerated != 0 || rerun.Counters.ScoresComputed != 0 {
+		t.Fatalf("the re-run did work: %+v", rerun.Counters)
+	}
+	if rerun.Counters != rows.Counters {
+		t.Errorf("bundles counted other cached work than rows: %+v against %+v", rerun.Counters, rows.Counters)
+	}
+	if n := cache.prefills.Load() + cache.completions.Load() + cache.scores.Load(); n != 0 {
+		t.Errorf("the re-run read rows %d times", n)
+	}
+	if got := cache.bundles.Load(); got != bundles {
+		t.Errorf("re-run: %d bundle reads, want %d", got, bundles)
+	}
+	for name, oc := range map[string]*Outcome{"rows": rows, "bundles": rerun} {
+		if diff := cmp.Diff(cold.Results, oc.Results); diff != "" {
+			t.Errorf("results from %s differ from the cold run's (-cold +%s):\n%s", name, name, diff)
+		}
 	}
 }
 
@@ -202,6 +259,71 @@ func TestCacheKeysAreOrderedByDocument(t *testing.T) {
 	for key := range cache.scores {
 		if !docs[order(key)] {
 			t.Fatalf("score key %s names no prefill's document", key)
+		}
+	}
+}
+
+// A bundle whose body does not fit its span (cut short, or with one byte
+// changed: the store's checksum catches damage in the file, this is a body
+// written by a reader of another layout) is not used: its rows are read,
+// the results do not change, and the bundle is written again.
+func TestBundlesThatDoNotFitAreReadAsRows(t *testing.T) {
+	w := newTestWorld(t)
+	p, err := MakePlan(testConfig(), w.manifest, w)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cache := &countingCache{MemCache: NewMemCache()}
+	run := func() *Outcome { return runCounted(t, w, p, cache) }
+	cold := run()
+	good := maps.Clone(cache.MemCache.bundles)
+	for _, damage := range []func([]byte) []byte{
+		func(b []byte) []byte { return b[:len(b)-1] },
+		func(b []byte) []byte { return append(slices.Clone(b), 0) },
+		func(b []byte) []byte { c := slices.Clone(b); c[0] ^= 0x7f; return c },
+	} {
+		for k, b := range good {
+			cache.MemCache.bundles[k] = damage(b)
+		}
+		oc := run()
+		if oc.Counters.CompletionsGenerated != 0 || oc.Counters.ScoresComputed != 0 {
+			t.Fatalf("the run did work: %+v", oc.Counters)
+		}
+		if cache.completions.Load() == 0 || cache.scores.Load() == 0 || cache.prefills.Load() == 0 {
+			t.Errorf("damaged bundles were used: rows read %d, %d, %d times", cache.prefills.Load(), cache.completions.Load(), cache.scores.Load())
+		}
+		if diff := cmp.Diff(cold.Results, oc.Results); diff != "" {
+			t.Errorf("results differ (-cold +damaged):\n%s", diff)
+		}
+		if !maps.EqualFunc(good, cache.MemCache.bundles, bytes.Equal) {
+			t.Errorf("the bundles were not written again")
+		}
+	}
+}
+
+// No body makes a bundle reader panic or read past its end.
+func TestBundleReaderSurvivesAnyBody(t *testing.T) {
+	rng := rand.New(rand.NewPCG(15, 1))
+	for range 20000 {
+		body := make([]byte, rng.IntN(40))
+		for i := range body {
+			body[i] = byte(rng.UintN(256))
+		}
+		br := bundleReader{b: body}
+		for range 6 {
+			switch rng.IntN(4) {
+			case 0:
+				br.uint()
+			case 1:
+				br.ints()
+			case 2:
+				br.floats()
+			case 3:
+				br.bytes()
+			}
+		}
+		if br.bad && len(br.b) != 0 {
+			t.Fatalf("a bad body left %d bytes to read", len(br.b))
 		}
 	}
 }

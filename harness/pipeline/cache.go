@@ -24,6 +24,9 @@ type Cache interface {
 	PutScores(ctx context.Context, ss []store.Scores) error
 	GetPrefills(ctx context.Context, keys []string) (map[string]store.Prefill, error)
 	PutPrefills(ctx context.Context, ps []store.Prefill) error
+	// Bundles hold a span of rows again as one record (bundle.go).
+	GetBundles(ctx context.Context, keys []string) (map[string][]byte, error)
+	PutBundles(ctx context.Context, bs []store.Bundle) error
 }
 
 // MemCache is an in-memory Cache.
@@ -32,11 +35,12 @@ type MemCache struct {
 	gens     map[string]store.Completion
 	scores   map[string]store.Scores
 	prefills map[string]store.Prefill
+	bundles  map[string][]byte
 }
 
 // NewMemCache returns an empty in-memory cache.
 func NewMemCache() *MemCache {
-	return &MemCache{gens: map[string]store.Completion{}, scores: map[string]store.Scores{}, prefills: map[string]store.Prefill{}}
+	return &MemCache{gens: map[string]store.Completion{}, scores: map[string]store.Scores{}, prefills: map[string]store.Prefill{}, bundles: map[string][]byte{}}
 }
 
 func (m *MemCache) GetPrefills(_ context.Context, keys []string) (map[string]store.Prefill, error) {
@@ -63,6 +67,19 @@ func (m *MemCache) GetScores(_ context.Context, keys []string) (map[string]store
 
 func (m *MemCache) PutScores(_ context.Context, ss []store.Scores) error {
 	memPut(&m.mu, m.scores, ss, func(s store.Scores) string { return s.Key })
+	return nil
+}
+
+func (m *MemCache) GetBundles(_ context.Context, keys []string) (map[string][]byte, error) {
+	return memGet(&m.mu, m.bundles, keys), nil
+}
+
+func (m *MemCache) PutBundles(_ context.Context, bs []store.Bundle) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for _, b := range bs {
+		m.bundles[b.Key] = b.Body
+	}
 	return nil
 }
 

@@ -23,22 +23,32 @@ type prefillWindow struct {
 	pres       []*prefill // nil: a document too short for a prefill
 }
 
-// prefillGetBatch is how many prefills are read from the cache at once
-// (one read for a default unit), prefillPutBatch how many are stored.
-const (
-	prefillGetBatch = 1 << 16
-	prefillPutBatch = 4096
-)
+// prefillPutBatch is how many cut prefills are stored at once; they are
+// read a bundle span at a time.
+const prefillPutBatch = 4096
 
 func (w *prefillWindow) read(ctx context.Context, docs []int, start, end int) error {
 	w.start, w.end = start, end
 	w.pres = make([]*prefill, end-start)
+	spans := bundleSpans(end - start)
+	bkeys := make([]string, len(spans))
+	served := make([]bool, len(spans))
 	var need []int // window positions of the documents not cached
-	for a := start; a < end; a += prefillGetBatch {
-		b := min(end, a+prefillGetBatch)
-		keys := make([]string, b-a)
+	// Span by span, so that only one span's row keys are held at a time.
+	for s, sp := range spans {
+		keys := make([]string, sp[1]-sp[0])
 		for j := range keys {
-			keys[j] = w.key(docs[a+j])
+			keys[j] = w.key(docs[start+sp[0]+j])
+		}
+		bkeys[s] = rowsBundleKey("prefills", keys)
+		got, err := w.r.readBundles(ctx, bkeys[s:s+1], func(_ int, body []byte) bool {
+			return w.loadBundle(body, keys, docs, sp)
+		})
+		if err != nil {
+			return err
+		}
+		if served[s] = got[0]; served[s] {
+			continue
 		}
 		cached, err := w.r.opt.Cache.GetPrefills(ctx, keys)
 		if err != nil {
@@ -46,12 +56,60 @@ func (w *prefillWindow) read(ctx context.Context, docs []int, start, end int) er
 		}
 		for j, k := range keys {
 			if cp, ok := cached[k]; ok {
-				w.pres[a-start+j] = newPrefill(cp, k, docs[a+j])
+				w.pres[sp[0]+j] = newPrefill(cp, k, docs[start+sp[0]+j])
 			} else {
-				need = append(need, a-start+j)
+				need = append(need, sp[0]+j)
 			}
 		}
 	}
+	if err := w.cut(ctx, docs, need); err != nil {
+		return err
+	}
+	return w.r.writeBundles(ctx, bkeys, served, func(s int) []byte {
+		var bw bundleWriter
+		for _, p := range w.pres[spans[s][0]:spans[s][1]] {
+			if p == nil {
+				bw.uint(0)
+				continue
+			}
+			bw.uint(1)
+			bw.bytes([]byte(p.id))
+			bw.ints(p.prompt)
+			bw.bytes(p.text)
+		}
+		return bw.b
+	})
+}
+
+// loadBundle fills the window's span sp, whose row keys are keys, from a
+// bundle, and says whether the body fit it.
+func (w *prefillWindow) loadBundle(body []byte, keys []string, docs []int, sp [2]int) bool {
+	br := bundleReader{b: body}
+	pres := make([]*prefill, sp[1]-sp[0])
+	for i := range pres {
+		switch br.uint() {
+		case 0: // a document too short for a prefill
+		case 1:
+			id, prompt, text := br.bytes(), br.ints(), br.bytes()
+			if len(prompt) == 0 {
+				return false
+			}
+			pres[i] = newPrefill(store.Prefill{Source: string(id), Tokens: prompt, Text: text}, keys[i], docs[w.start+sp[0]+i])
+		default:
+			return false
+		}
+	}
+	if !br.ok() {
+		return false
+	}
+	copy(w.pres[sp[0]:], pres)
+	return true
+}
+
+// cut cuts the prefills of the documents at the window positions need,
+// which the cache does not hold, in one pass over the corpus, and stores them.
+func (w *prefillWindow) cut(ctx context.Context, docs []int, need []int) error {
+	start := w.start
 	if len(need) == 0 {
 		return nil
 	}

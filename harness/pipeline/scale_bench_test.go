@@ -104,3 +104,7 @@ func (discardCache) GetPrefills(context.Context, []string) (map[string]store.Pre
 	return nil, nil
 }
 func (discardCache) PutPrefills(context.Context, []store.Prefill) error { return nil }
+func (discardCache) GetBundles(context.Context, []string) (map[string][]byte, error) {
+	return nil, nil
+}
+func (discardCache) PutBundles(context.Context, []store.Bundle) error { return nil }

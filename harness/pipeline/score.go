@@ -10,6 +10,10 @@ import (
 	"github.com/ppldiff/ppldiff/harness/store"
 )
 
+// scoreKeyVersion opens every score row's key, and the keys of their
+// bundles: a change to how scores are computed changes it.
+const scoreKeyVersion = "score/v1"
+
 // score returns teacher-forced logprobs of items under m, cached by content.
 // comps are the completions the items score, in the same order: their
 // prefills' corpus order places the cache keys.
@@ -19,7 +23,7 @@ func (r *runner) score(ctx context.Context, m lm.Model, items []lm.ScoreItem, co
 	keys := make([]string, len(items))
 	group := "score\x00" + info.ServedName + "\x00" + info.Revision
 	for i, it := range items {
-		keys[i] = (&keyHasher{}).str("score/v1").str(info.ServedName).str(info.Revision).str(info.TokenizerID).
+		keys[i] = (&keyHasher{}).str(scoreKeyVersion).str(info.ServedName).str(info.Revision).str(info.TokenizerID).
 			ints(it.Context).ints(it.Continuation).sumInOrder(group, comps[i].pre.index)
 	}
 	// The cached rows of every item in one read; what is missing is scored
@@ -96,9 +100,32 @@ type refScore struct {
 // scoreReference scores every completion under a reference. The same
 // tokenizer scores the generated ids in the finetuned prompt (raw) or its
 // own chat rendering; another tokenizer re-tokenizes the completion's bytes
-// in the same context (README, "What a run does", step 4).
+// in the same context (README, "What a run does", step 4). It returns the
+// reference's scored tokens.
 func (r *runner) scoreReference(ctx context.Context, ft, rm lm.Model, u *Unit, comps []*completion) ([]refScore, int64, error) {
-	same := rm.Info().TokenizerID == ft.Info().TokenizerID
+	cfg := r.p.Config
+	ri := rm.Info()
+	same := ri.TokenizerID == ft.Info().TokenizerID
+	// What the rows' keys are computed from: the reference, how the
+	// context is built, and each completion's prompt and bytes.
+	var kind keyHasher
+	kind.str(scoreKeyVersion).str("reference").str(ri.ServedName).str(ri.Revision).str(ri.TokenizerID).flag(same).
+		str(u.Prefill.Format).str(u.Organism.SystemPrompt).str(cfg.ChatSystem).str(cfg.ChatUser)
+	out, err := r.bundledScores(ctx, kind.buf, comps, r.scoreBar, func(sub []*completion) ([]refScore, error) {
+		return r.scoreReferenceRows(ctx, ft, rm, u, sub, same)
+	})
+	if err != nil {
+		return nil, 0, err
+	}
+	var tokens int64
+	for i := range out {
+		tokens += int64(len(out[i].logprobs))
+	}
+	return out, tokens, nil
+}
+
+// scoreReferenceRows is scoreReference on the cache's rows.
+func (r *runner) scoreReferenceRows(ctx context.Context, ft, rm lm.Model, u *Unit, comps []*completion, same bool) ([]refScore, error) {
 	ri := rm.Info()
 	refName := ri.ServedName + "\x00" + ri.Revision + "\x00" + ri.TokenizerID
 	items := make([]lm.ScoreItem, len(comps))
@@ -107,7 +134,7 @@ func (r *runner) scoreReference(ctx context.Context, ft, rm lm.Model, u *Unit, c
 	var err error
 	if u.Prefill.Format == FormatRaw && !same {
 		if bos, err = rm.Tokenize(ctx, lm.TokenizeRequest{AddSpecial: true}); err != nil {
-			return nil, 0, err
+			return nil, err
 		}
 	}
 	// Tokenizing is one request per text on a served reference: run them
@@ -149,16 +176,102 @@ func (r *runner) scoreReference(ctx context.Context, ft, rm lm.Model, u *Unit, c
 		})
 	}
 	if err := g.Wait(); err != nil {
-		return nil, 0, err
+		return nil, err
 	}
 	lps, err := r.score(ctx, rm, items, comps, r.scoreBar)
 	if err != nil {
-		return nil, 0, err
+		return nil, err
 	}
-	var tokens int64
 	for i := range out {
 		out[i].logprobs = lps[i]
-		tokens += int64(len(lps[i]))
 	}
-	return out, tokens, nil
+	return out, nil
+}
+
+// bundledScores serves the scores of comps from bundles where the cache
+// holds them and computes the others with rows (which reads the cache's
+// rows and scores what they miss), then bundles what it computed. kind
+// holds the fields every row key of the pass shares; bar advances by the
+// completions served.
+func (r *runner) bundledScores(ctx context.Context, kind []byte, comps []*completion, bar Bar,
+	rows func(sub []*completion) ([]refScore, error)) ([]refScore, error) {
+	out := make([]refScore, len(comps))
+	spans := bundleSpans(len(comps))
+	bkeys := make([]string, len(spans))
+	for s, sp := range spans {
+		kh := keyHasher{buf: append(make([]byte, 0, len(kind)+256*(sp[1]-sp[0])), kind...)}
+		kh.str("bundle/v1").u64(uint64(sp[1] - sp[0]))
+		for _, c := range comps[sp[0]:sp[1]] {
+			kh.ints(c.pre.prompt).str(string(c.pre.text)).ints(c.gen.Tokens).str(string(c.text))
+		}
+		bkeys[s] = kh.sum()
+	}
+	served, err := r.readBundles(ctx, bkeys, func(s int, body []byte) bool {
+		sp := spans[s]
+		got := make([]refScore, sp[1]-sp[0])
+		br := bundleReader{b: body}
+		var cached int64
+		for j := range got {
+			c := comps[sp[0]+j]
+			rs := &got[j]
+			switch br.uint() {
+			case 0:
+				rs.continuation = br.ints()
+			case 1:
+				rs.continuation, rs.sameTokens = c.gen.Tokens, true
+			default:
+				return false
+			}
+			rs.logprobs = br.floats()
+			if len(rs.logprobs) != len(rs.continuation) {
+				return false
+			}
+			if len(rs.continuation) > 0 {
+				cached++
+			}
+		}
+		if !br.ok() {
+			return false
+		}
+		copy(out[sp[0]:], got)
+		r.opt.Counters.ScoresCached.Add(cached)
+		if bar != nil {
+			bar.Add(int64(len(got)))
+		}
+		return true
+	})
+	if err != nil {
+		return nil, err
+	}
+	var sub []*completion
+	var at []int // sub[k] is comps[at[k]]
+	for s, sp := range spans {
+		if !served[s] {
+			for i := sp[0]; i < sp[1]; i++ {
+				sub, at = append(sub, comps[i]), append(at, i)
+			}
+		}
+	}
+	if len(sub) > 0 {
+		got, err := rows(sub)
+		if err != nil {
+			return nil, err
+		}
+		for k, i := range at {
+			out[i] = got[k]
+		}
+	}
+	return out, r.writeBundles(ctx, bkeys, served, func(s int) []byte {
+		var bw bundleWriter
+		for _, rs := range out[spans[s][0]:spans[s][1]] {
+			if rs.sameTokens {
+				bw.uint(1)
+			} else {
+				bw.uint(0)
+				bw.ints(rs.continuation)
+			}
+			bw.floats(rs.logprobs)
+		}
+		return bw.b
+	})
 }

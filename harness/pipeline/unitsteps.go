@@ -47,17 +47,30 @@ func (r *runner) scoreFT(ctx context.Context, ft lm.Model, comps []*completion) 
 		}
 		return 0, nil
 	}
-	items := make([]lm.ScoreItem, len(comps))
-	for i, c := range comps {
-		items[i] = lm.ScoreItem{Context: c.pre.prompt, Continuation: c.gen.Tokens}
-	}
-	lps, err := r.score(ctx, ft, items, comps, nil)
+	info := ft.Info()
+	var kind keyHasher
+	kind.str(scoreKeyVersion).str("finetuned").str(info.ServedName).str(info.Revision).str(info.TokenizerID)
+	scores, err := r.bundledScores(ctx, kind.buf, comps, nil, func(sub []*completion) ([]refScore, error) {
+		items := make([]lm.ScoreItem, len(sub))
+		for i, c := range sub {
+			items[i] = lm.ScoreItem{Context: c.pre.prompt, Continuation: c.gen.Tokens}
+		}
+		lps, err := r.score(ctx, ft, items, sub, nil)
+		if err != nil {
+			return nil, err
+		}
+		out := make([]refScore, len(sub))
+		for i, c := range sub {
+			out[i] = refScore{logprobs: lps[i], continuation: c.gen.Tokens, sameTokens: true}
+		}
+		return out, nil
+	})
 	if err != nil {
 		return 0, fmt.Errorf("scoring under the finetuned model: %w", err)
 	}
 	var tokens int64
 	for i, c := range comps {
-		c.lpFT = lps[i]
+		c.lpFT = scores[i].logprobs
 		tokens += int64(len(c.gen.Tokens))
 	}
 	return tokens, nil

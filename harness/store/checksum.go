@@ -71,7 +71,7 @@ func (s *Store) Repairs() []string {
 	s.rep.mu.Lock()
 	defer s.rep.mu.Unlock()
 	var out []string
-	for _, t := range []string{"prefills", "completions", "scores", "judge_verdicts"} {
+	for _, t := range []string{"prefills", "completions", "scores", "bundles", "judge_verdicts"} {
 		if n := s.rep.corrupt[t]; n > 0 {
 			out = append(out, fmt.Sprintf("store %s: %d %s row(s) failed their checksum (the file is damaged); they were dropped and recomputed", s.path, n, t))
 		}

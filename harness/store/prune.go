@@ -7,16 +7,16 @@ import (
 	"os"
 )
 
-// ClearCache empties the content cache (prefills, completions, scores) in
-// one transaction and returns how many rows each table held. Stored runs
-// stay. The next run recomputes what it needs.
+// ClearCache empties the content cache (prefills, completions, scores and
+// their bundles) in one transaction and returns how many rows each table
+// held. Stored runs stay. The next run recomputes what it needs.
 func (s *Store) ClearCache(ctx context.Context) (Stats, error) {
 	before, err := s.Stats(ctx)
 	if err != nil {
 		return Stats{}, err
 	}
 	err = s.write(ctx, func(tx *sql.Tx) error {
-		for _, table := range []string{"completions", "scores", "prefills"} {
+		for _, table := range []string{"completions", "scores", "prefills", "bundles"} {
 			if _, err := tx.ExecContext(ctx, `DELETE FROM `+table); err != nil {
 				return fmt.Errorf("clear %s: %w", table, err)
 			}

@@ -156,6 +156,8 @@ var migrations = []string{
 	ALTER TABLE runs ADD COLUMN sum BLOB;`,
 	// 3: an LLM judge's answers (judge.go).
 	judgeTable,
+	// 4: bundles of a run's rows, read back in one lookup (bundles.go).
+	bundleTable,
 }
 
 // migrate applies the missing migrations in one immediate transaction, so
@@ -214,6 +216,7 @@ type Stats struct {
 	Completions   int64
 	Scores        int64
 	Prefills      int64
+	Bundles       int64
 	Runs          int64
 }
 
@@ -225,7 +228,8 @@ func (s *Store) Stats(ctx context.Context) (Stats, error) {
 		(SELECT count(*) FROM completions),
 		(SELECT count(*) FROM scores),
 		(SELECT count(*) FROM prefills),
-		(SELECT count(*) FROM runs)`).Scan(&st.SchemaVersion, &st.Completions, &st.Scores, &st.Prefills, &st.Runs)
+		(SELECT count(*) FROM bundles),
+		(SELECT count(*) FROM runs)`).Scan(&st.SchemaVersion, &st.Completions, &st.Scores, &st.Prefills, &st.Bundles, &st.Runs)
 	if err != nil {
 		return Stats{}, fmt.Errorf("stats: %w", err)
 	}
