@@ -12,8 +12,8 @@ import (
 	"github.com/ppldiff/ppldiff/harness/results"
 )
 
-// A damaged store row and a damaged cached model file change nothing in
-// results.json: both are recomputed, and run-log.json says so.
+// Damaged store rows and bundles and a damaged cached model file change
+// nothing in results.json: all are recomputed, and run-log.json says so.
 func TestDamagedCachesAreRecomputed(t *testing.T) {
 	c := newCLI(t)
 	args := smallRunArgs("out", "--no-report", "--organism", "backdoor_phrase", "-n", "30")
@@ -42,6 +42,11 @@ func TestDamagedCachesAreRecomputed(t *testing.T) {
 	if _, err := db.Exec(`UPDATE completions SET text = CAST(upper(CAST(text AS TEXT)) AS BLOB)`); err != nil {
 		t.Fatal(err)
 	}
+	// And every bundle (which would serve the re-run without the rows): a
+	// byte more.
+	if _, err := db.Exec(`UPDATE bundles SET body = body || x'00'`); err != nil {
+		t.Fatal(err)
+	}
 	db.Close()
 
 	c.mustRun(args...)
@@ -53,7 +58,7 @@ func TestDamagedCachesAreRecomputed(t *testing.T) {
 		t.Fatal(err)
 	}
 	all := strings.Join(rl.Warnings, "\n")
-	for _, w := range []string{"completions row(s) failed their checksum", models[0], "rebuilt"} {
+	for _, w := range []string{"completions row(s) failed their checksum", "bundles row(s) failed their checksum", models[0], "rebuilt"} {
 		if !strings.Contains(all, w) {
 			t.Errorf("run-log.json warnings lack %q:\n%s", w, all)
 		}
