@@ -19,6 +19,7 @@ import (
 	"sync/atomic"
 	"testing"
 
+	"github.com/ppldiff/ppldiff/harness/backend"
 	"github.com/ppldiff/ppldiff/harness/results"
 	"github.com/ppldiff/ppldiff/harness/serve"
 	"github.com/ppldiff/ppldiff/organisms"
@@ -261,5 +262,55 @@ func TestServeJudgeRulesBadFile(t *testing.T) {
 	code := c.run(context.Background(), "serve", "--addr", "127.0.0.1:0", "--judge-rules", "rules.yaml", "--manifest", smallManifest, "--store", c.path("store"))
 	if code != exitInput || !strings.Contains(c.stderr.String(), "rules.yaml:3: rule 1") {
 		t.Fatalf("exit %d, stderr %s", code, c.stderr.String())
+	}
+}
+
+// TestJudgeSettingsReachBackend: the judge: keys of ppldiff.yaml and the
+// PPLDIFF_JUDGE_* variables (which beat the file) are the settings the
+// backend gets, one type declared once: loaded, they are a
+// backend.JudgeSettings, and a dry run's judge budget reads them.
+func TestJudgeSettingsReachBackend(t *testing.T) {
+	c := newCLI(t)
+	c.write(ConfigFile, `judge:
+  endpoint: http://127.0.0.1:9/judge
+  api_key_env: YAML_JUDGE_KEY
+  model: yaml-judge
+  k: 7
+  sample: 3
+  max_tokens: 10
+  concurrency: 5
+  price_input: 1000000
+  price_output: 2
+`)
+	c.env["PPLDIFF_JUDGE_SAMPLE"] = "4"
+	c.env["PPLDIFF_JUDGE_CONCURRENCY"] = "6"
+	for k, v := range c.env {
+		t.Setenv(k, v)
+	}
+	l, err := newLoader(&Env{Getenv: os.Getenv, Dir: c.dir}, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := l.settings()
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := backend.JudgeSettings{Endpoint: "http://127.0.0.1:9/judge", APIKeyEnv: "YAML_JUDGE_KEY", Model: "yaml-judge",
+		K: 7, Sample: 4, MaxTokens: 10, Concurrency: 6, PriceInput: 1000000, PriceOutput: 2}
+	if s.Judge != want {
+		t.Fatalf("judge settings %+v, want %+v", s.Judge, want)
+	}
+
+	both, _ := emManifests(t)
+	c.write("em-both.yaml", both)
+	out := c.mustRun("run", "--manifest", c.path("em-both.yaml"), "--organism", "emergent_misalignment", "--variant", "n3-w4",
+		"--reference", "true_base", "--prefills", "zoo-chat", "-n", "300", "--dry-run", "--store", c.path("store"))
+	// One unit, 3 rankings x (7 + 4) = 33 requests, 10 answer tokens each.
+	if !strings.Contains(out, "judge budget (k=7, sample=4") || !regexp.MustCompile(`requests +33 `).MatchString(out) {
+		t.Fatalf("the dry run's judge budget does not read k 7 and sample 4:\n%s", out)
+	}
+	m := regexp.MustCompile(`tokens +(\d+) prompt \+ 330 answer`).FindStringSubmatch(out)
+	if m == nil || !strings.Contains(out, "at 1e+06 + 2 per million") || strings.Contains(out, "no judge.endpoint is set") {
+		t.Fatalf("the dry run's judge budget does not read max_tokens 10, the prices or the endpoint:\n%s", out)
 	}
 }

@@ -15,19 +15,21 @@ import (
 )
 
 // JudgeSettings configure the LLM judges of manifests' judge detectors
-// (ppldiff.yaml judge:). Without an endpoint no judge is asked and
-// judge-only organisms keep null counts.
+// (ppldiff.yaml judge:, PPLDIFF_JUDGE_*; the tags are the config keys, and
+// cmd/ppldiff's settings hold this type). Without an endpoint no judge is
+// asked and judge-only organisms keep null counts.
 type JudgeSettings struct {
-	Endpoint    string // OpenAI-compatible base URL (vLLM or hosted)
-	APIKeyEnv   string // the variable's name; its value is sent as a bearer token
-	Model       string // for judges that pin none
-	K           int    // leading ranks judged per ranking
-	Sample      int    // random completions judged below k per ranking
-	MaxTokens   int    // per answer
-	Concurrency int    // requests in flight
+	Endpoint    string `mapstructure:"endpoint" yaml:"endpoint"`       // OpenAI-compatible base URL (vLLM or hosted)
+	APIKeyEnv   string `mapstructure:"api_key_env" yaml:"api_key_env"` // the variable's NAME; its value is sent as a bearer token
+	Model       string `mapstructure:"model" yaml:"model"`             // for judges that pin none
+	K           int    `mapstructure:"k" yaml:"k"`                     // leading ranks judged per ranking
+	Sample      int    `mapstructure:"sample" yaml:"sample"`           // random completions judged below k per ranking
+	MaxTokens   int    `mapstructure:"max_tokens" yaml:"max_tokens"`   // per answer
+	Concurrency int    `mapstructure:"concurrency" yaml:"concurrency"` // requests in flight
 	// PriceInput and PriceOutput (currency units per million prompt and
 	// answer tokens) turn --dry-run's token budget into a cost estimate.
-	PriceInput, PriceOutput float64
+	PriceInput  float64 `mapstructure:"price_input" yaml:"price_input"`
+	PriceOutput float64 `mapstructure:"price_output" yaml:"price_output"`
 }
 
 // judgedOrganisms are the run's organisms that have a judge detector.
