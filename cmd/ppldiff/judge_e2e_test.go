@@ -15,6 +15,7 @@ import (
 	"os"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -312,5 +313,74 @@ func TestJudgeSettingsReachBackend(t *testing.T) {
 	m := regexp.MustCompile(`tokens +(\d+) prompt \+ 330 answer`).FindStringSubmatch(out)
 	if m == nil || !strings.Contains(out, "at 1e+06 + 2 per million") || strings.Contains(out, "no judge.endpoint is set") {
 		t.Fatalf("the dry run's judge budget does not read max_tokens 10, the prices or the endpoint:\n%s", out)
+	}
+}
+
+// TestJudgeDryRunBudgetTakesOffStoredVerdicts: a dry run's judge budget
+// counts only what the store cannot answer. After a run that judged the
+// top 20 of zoo-chat's rankings, a dry run of zoo-chat and zoo-raw at
+// k 100, sample 50 must promise fewer requests than with an empty store,
+// the run must send no more than it promised, and a dry run of the same
+// run again must promise none.
+func TestJudgeDryRunBudgetTakesOffStoredVerdicts(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds a zoo organism and runs it twice; skipped under -short")
+	}
+	var calls atomic.Int64
+	h := serve.New(nil, serve.Options{Judge: mirrorRules(t)})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/v1/chat/completions" {
+			calls.Add(1)
+		}
+		h.ServeHTTP(w, r)
+	}))
+	defer srv.Close()
+	c := newCLI(t)
+	both, _ := emManifests(t)
+	c.write("em-both.yaml", both)
+	c.env["PPLDIFF_JUDGE_ENDPOINT"] = srv.URL
+	c.env["PPLDIFF_JUDGE_MODEL"] = "scripted-judge"
+	args := func(extra ...string) []string {
+		return append([]string{"run", "--manifest", c.path("em-both.yaml"), "--organism", "emergent_misalignment", "--variant", "n3-w4",
+			"--reference", "true_base", "-n", "300", "--store", c.path("store"), "--out", c.path("out"), "--no-report"}, extra...)
+	}
+	budget := func(extra ...string) (requests, toAsk int64) {
+		t.Helper()
+		out := c.mustRun(args(append(extra, "--dry-run")...)...)
+		m := regexp.MustCompile(`requests +(\d+) [^\n]*\n +to ask +(\d+) `).FindStringSubmatch(out)
+		if m == nil {
+			t.Fatalf("no judge budget in the dry run:\n%s", out)
+		}
+		requests, _ = strconv.ParseInt(m[1], 10, 64)
+		toAsk, _ = strconv.ParseInt(m[2], 10, 64)
+		t.Logf("dry run %v: %d requests, %d to ask", extra, requests, toAsk)
+		return requests, toAsk
+	}
+	bothConfigs := []string{"--prefills", "zoo-chat", "--prefills", "zoo-raw"}
+
+	empty, emptyAsk := budget(bothConfigs...)
+	if emptyAsk != empty {
+		t.Fatalf("with an empty store %d to ask, want all %d", emptyAsk, empty)
+	}
+	c.env["PPLDIFF_JUDGE_K"], c.env["PPLDIFF_JUDGE_SAMPLE"] = "20", "0"
+	c.mustRun(args("--prefills", "zoo-chat")...)
+	if calls.Load() == 0 {
+		t.Fatal("the first run asked the judge nothing")
+	}
+	delete(c.env, "PPLDIFF_JUDGE_K")
+	delete(c.env, "PPLDIFF_JUDGE_SAMPLE")
+	requests, toAsk := budget(bothConfigs...)
+	if requests != empty || toAsk >= empty {
+		t.Fatalf("after a run judged zoo-chat's top 20: %d requests, %d to ask; want %d and fewer to ask", requests, toAsk, empty)
+	}
+	before := calls.Load()
+	c.mustRun(args(bothConfigs...)...)
+	sent := calls.Load() - before
+	t.Logf("the run sent %d requests", sent)
+	if sent > toAsk {
+		t.Fatalf("the run sent %d requests, more than the %d the dry run promised at most", sent, toAsk)
+	}
+	if _, again := budget(bothConfigs...); again != 0 {
+		t.Fatalf("a dry run of a run the store holds promises %d requests, want 0", again)
 	}
 }
