@@ -73,10 +73,9 @@ func mirrorRules(t *testing.T) *serve.JudgeRules {
 	return r
 }
 
-func TestJudgeMirrorsKeywordsOnZooEM(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds a zoo organism and runs it four times; skipped under -short")
-	}
+// mirrorJudge serves the mirrorRules judge on loopback and counts the
+// requests it answers.
+func mirrorJudge(t *testing.T) (*httptest.Server, *atomic.Int64) {
 	var calls atomic.Int64
 	h := serve.New(nil, serve.Options{Judge: mirrorRules(t)})
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -85,7 +84,15 @@ func TestJudgeMirrorsKeywordsOnZooEM(t *testing.T) {
 		}
 		h.ServeHTTP(w, r)
 	}))
-	defer srv.Close()
+	t.Cleanup(srv.Close)
+	return srv, &calls
+}
+
+func TestJudgeMirrorsKeywordsOnZooEM(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds a zoo organism and runs it four times; skipped under -short")
+	}
+	srv, calls := mirrorJudge(t)
 
 	c := newCLI(t)
 	both, judgeOnly := emManifests(t)
@@ -326,15 +333,7 @@ func TestJudgeDryRunBudgetTakesOffStoredVerdicts(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds a zoo organism and runs it twice; skipped under -short")
 	}
-	var calls atomic.Int64
-	h := serve.New(nil, serve.Options{Judge: mirrorRules(t)})
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.URL.Path == "/v1/chat/completions" {
-			calls.Add(1)
-		}
-		h.ServeHTTP(w, r)
-	}))
-	defer srv.Close()
+	srv, calls := mirrorJudge(t)
 	c := newCLI(t)
 	both, _ := emManifests(t)
 	c.write("em-both.yaml", both)

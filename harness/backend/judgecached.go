@@ -3,6 +3,7 @@ package backend
 import (
 	"context"
 	"encoding/json"
+	"errors"
 
 	"github.com/ppldiff/ppldiff/harness/pipeline"
 	"github.com/ppldiff/ppldiff/harness/results"
@@ -43,7 +44,9 @@ func judgedBefore(ctx context.Context, runs StoredRuns, cfg pipeline.Config) (ma
 			continue
 		}
 		r, err := runs.GetRun(ctx, rs.ID)
-		if err != nil {
+		if errors.Is(err, store.ErrCorrupt) {
+			continue // a damaged run: its verdicts are not counted
+		} else if err != nil {
 			return nil, 0, err
 		}
 		var rc pipeline.Config
@@ -52,7 +55,7 @@ func judgedBefore(ctx context.Context, runs StoredRuns, cfg pipeline.Config) (ma
 		}
 		res, err := results.ParseResults("stored run "+rs.ID, r.Results)
 		if err != nil {
-			continue // a damaged run: its verdicts are not counted
+			continue // likewise
 		}
 		used++
 		for _, e := range res.Entries {
