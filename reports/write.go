@@ -130,10 +130,10 @@ func buildFigures(rn *run, best []summaryRow) ([]figure, []string, error) {
 }
 
 // writeFile writes through a temporary file and a rename (no half-written
-// report after a crash), world-readable like any report.
+// report after a crash), world-readable like any report (results.CreateTemp).
 func writeFile(path string, data []byte) error {
 	if err := results.WriteFileAtomic(path, data); err != nil {
 		return fmt.Errorf("reports: %w", err)
 	}
-	return os.Chmod(path, 0o644)
+	return nil
 }

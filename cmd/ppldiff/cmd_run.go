@@ -130,7 +130,9 @@ func (a *app) runRunTo(ctx context.Context, l *loader, s Settings, o *runOptions
 	}
 	if o.dryRun {
 		plan.Describe(a.env.Stdout)
-		env.JudgeBudget(a.env.Stdout, plan)
+		if err := env.JudgeBudget(ctx, a.env.Stdout, plan); err != nil {
+			return "", err
+		}
 		fmt.Fprintf(a.env.Stdout, "run id: %s\n", env.Config.RunID())
 		return "", nil
 	}

@@ -15,10 +15,12 @@ import (
 	"os"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
 
+	"github.com/ppldiff/ppldiff/harness/backend"
 	"github.com/ppldiff/ppldiff/harness/results"
 	"github.com/ppldiff/ppldiff/harness/serve"
 	"github.com/ppldiff/ppldiff/organisms"
@@ -71,10 +73,9 @@ func mirrorRules(t *testing.T) *serve.JudgeRules {
 	return r
 }
 
-func TestJudgeMirrorsKeywordsOnZooEM(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds a zoo organism and runs it four times; skipped under -short")
-	}
+// mirrorJudge serves the mirrorRules judge on loopback and counts the
+// requests it answers.
+func mirrorJudge(t *testing.T) (*httptest.Server, *atomic.Int64) {
 	var calls atomic.Int64
 	h := serve.New(nil, serve.Options{Judge: mirrorRules(t)})
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -83,7 +84,15 @@ func TestJudgeMirrorsKeywordsOnZooEM(t *testing.T) {
 		}
 		h.ServeHTTP(w, r)
 	}))
-	defer srv.Close()
+	t.Cleanup(srv.Close)
+	return srv, &calls
+}
+
+func TestJudgeMirrorsKeywordsOnZooEM(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds a zoo organism and runs it four times; skipped under -short")
+	}
+	srv, calls := mirrorJudge(t)
 
 	c := newCLI(t)
 	both, judgeOnly := emManifests(t)
@@ -261,5 +270,116 @@ func TestServeJudgeRulesBadFile(t *testing.T) {
 	code := c.run(context.Background(), "serve", "--addr", "127.0.0.1:0", "--judge-rules", "rules.yaml", "--manifest", smallManifest, "--store", c.path("store"))
 	if code != exitInput || !strings.Contains(c.stderr.String(), "rules.yaml:3: rule 1") {
 		t.Fatalf("exit %d, stderr %s", code, c.stderr.String())
+	}
+}
+
+// TestJudgeSettingsReachBackend: the judge: keys of ppldiff.yaml and the
+// PPLDIFF_JUDGE_* variables (which beat the file) are the settings the
+// backend gets, one type declared once: loaded, they are a
+// backend.JudgeSettings, and a dry run's judge budget reads them.
+func TestJudgeSettingsReachBackend(t *testing.T) {
+	c := newCLI(t)
+	c.write(ConfigFile, `judge:
+  endpoint: http://127.0.0.1:9/judge
+  api_key_env: YAML_JUDGE_KEY
+  model: yaml-judge
+  k: 7
+  sample: 3
+  max_tokens: 10
+  concurrency: 5
+  price_input: 1000000
+  price_output: 2
+`)
+	c.env["PPLDIFF_JUDGE_SAMPLE"] = "4"
+	c.env["PPLDIFF_JUDGE_CONCURRENCY"] = "6"
+	for k, v := range c.env {
+		t.Setenv(k, v)
+	}
+	l, err := newLoader(&Env{Getenv: os.Getenv, Dir: c.dir}, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := l.settings()
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := backend.JudgeSettings{Endpoint: "http://127.0.0.1:9/judge", APIKeyEnv: "YAML_JUDGE_KEY", Model: "yaml-judge",
+		K: 7, Sample: 4, MaxTokens: 10, Concurrency: 6, PriceInput: 1000000, PriceOutput: 2}
+	if s.Judge != want {
+		t.Fatalf("judge settings %+v, want %+v", s.Judge, want)
+	}
+
+	both, _ := emManifests(t)
+	c.write("em-both.yaml", both)
+	out := c.mustRun("run", "--manifest", c.path("em-both.yaml"), "--organism", "emergent_misalignment", "--variant", "n3-w4",
+		"--reference", "true_base", "--prefills", "zoo-chat", "-n", "300", "--dry-run", "--store", c.path("store"))
+	// One unit, 3 rankings x (7 + 4) = 33 requests, 10 answer tokens each.
+	if !strings.Contains(out, "judge budget (k=7, sample=4") || !regexp.MustCompile(`requests +33 `).MatchString(out) {
+		t.Fatalf("the dry run's judge budget does not read k 7 and sample 4:\n%s", out)
+	}
+	m := regexp.MustCompile(`tokens +(\d+) prompt \+ 330 answer`).FindStringSubmatch(out)
+	if m == nil || !strings.Contains(out, "at 1e+06 + 2 per million") || strings.Contains(out, "no judge.endpoint is set") {
+		t.Fatalf("the dry run's judge budget does not read max_tokens 10, the prices or the endpoint:\n%s", out)
+	}
+}
+
+// TestJudgeDryRunBudgetTakesOffStoredVerdicts: a dry run's judge budget
+// counts only what the store cannot answer. After a run that judged the
+// top 20 of zoo-chat's rankings, a dry run of zoo-chat and zoo-raw at
+// k 100, sample 50 must promise fewer requests than with an empty store,
+// the run must send no more than it promised, and a dry run of the same
+// run again must promise none.
+func TestJudgeDryRunBudgetTakesOffStoredVerdicts(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds a zoo organism and runs it twice; skipped under -short")
+	}
+	srv, calls := mirrorJudge(t)
+	c := newCLI(t)
+	both, _ := emManifests(t)
+	c.write("em-both.yaml", both)
+	c.env["PPLDIFF_JUDGE_ENDPOINT"] = srv.URL
+	c.env["PPLDIFF_JUDGE_MODEL"] = "scripted-judge"
+	args := func(extra ...string) []string {
+		return append([]string{"run", "--manifest", c.path("em-both.yaml"), "--organism", "emergent_misalignment", "--variant", "n3-w4",
+			"--reference", "true_base", "-n", "300", "--store", c.path("store"), "--out", c.path("out"), "--no-report"}, extra...)
+	}
+	budget := func(extra ...string) (requests, toAsk int64) {
+		t.Helper()
+		out := c.mustRun(args(append(extra, "--dry-run")...)...)
+		m := regexp.MustCompile(`requests +(\d+) [^\n]*\n +to ask +(\d+) `).FindStringSubmatch(out)
+		if m == nil {
+			t.Fatalf("no judge budget in the dry run:\n%s", out)
+		}
+		requests, _ = strconv.ParseInt(m[1], 10, 64)
+		toAsk, _ = strconv.ParseInt(m[2], 10, 64)
+		t.Logf("dry run %v: %d requests, %d to ask", extra, requests, toAsk)
+		return requests, toAsk
+	}
+	bothConfigs := []string{"--prefills", "zoo-chat", "--prefills", "zoo-raw"}
+
+	empty, emptyAsk := budget(bothConfigs...)
+	if emptyAsk != empty {
+		t.Fatalf("with an empty store %d to ask, want all %d", emptyAsk, empty)
+	}
+	c.env["PPLDIFF_JUDGE_K"], c.env["PPLDIFF_JUDGE_SAMPLE"] = "20", "0"
+	c.mustRun(args("--prefills", "zoo-chat")...)
+	if calls.Load() == 0 {
+		t.Fatal("the first run asked the judge nothing")
+	}
+	delete(c.env, "PPLDIFF_JUDGE_K")
+	delete(c.env, "PPLDIFF_JUDGE_SAMPLE")
+	requests, toAsk := budget(bothConfigs...)
+	if requests != empty || toAsk >= empty {
+		t.Fatalf("after a run judged zoo-chat's top 20: %d requests, %d to ask; want %d and fewer to ask", requests, toAsk, empty)
+	}
+	before := calls.Load()
+	c.mustRun(args(bothConfigs...)...)
+	sent := calls.Load() - before
+	t.Logf("the run sent %d requests", sent)
+	if sent > toAsk {
+		t.Fatalf("the run sent %d requests, more than the %d the dry run promised at most", sent, toAsk)
+	}
+	if _, again := budget(bothConfigs...); again != 0 {
+		t.Fatalf("a dry run of a run the store holds promises %d requests, want 0", again)
 	}
 }

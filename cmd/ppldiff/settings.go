@@ -1,5 +1,7 @@
 package main
 
+import "github.com/ppldiff/ppldiff/harness/backend"
+
 // ConfigFile is the name of the workspace configuration file.
 const ConfigFile = "ppldiff.yaml"
 
@@ -41,12 +43,12 @@ type Settings struct {
 	Store string `mapstructure:"store" yaml:"store"`
 
 	// Real models.
-	Model          string          `mapstructure:"model" yaml:"model"`
-	ReferenceModel string          `mapstructure:"reference_model" yaml:"reference_model"`
-	Endpoints      []string        `mapstructure:"endpoints" yaml:"endpoints"`
-	RequirePinned  bool            `mapstructure:"require_pinned" yaml:"require_pinned"`
-	Serving        ServingSettings `mapstructure:"serving" yaml:"serving"`
-	Judge          JudgeSettings   `mapstructure:"judge" yaml:"judge"` // judge.go
+	Model          string                `mapstructure:"model" yaml:"model"`
+	ReferenceModel string                `mapstructure:"reference_model" yaml:"reference_model"`
+	Endpoints      []string              `mapstructure:"endpoints" yaml:"endpoints"`
+	RequirePinned  bool                  `mapstructure:"require_pinned" yaml:"require_pinned"`
+	Serving        ServingSettings       `mapstructure:"serving" yaml:"serving"`
+	Judge          backend.JudgeSettings `mapstructure:"judge" yaml:"judge"`
 
 	// How the run behaves (not part of the results).
 	Concurrency int    `mapstructure:"concurrency" yaml:"concurrency"`
@@ -88,19 +90,4 @@ type ServingSettings struct {
 	Launch map[string]string `mapstructure:"launch" yaml:"launch"`
 	// LaunchTimeout bounds the wait for a launched server's /health.
 	LaunchTimeout string `mapstructure:"launch_timeout" yaml:"launch_timeout"`
-}
-
-// JudgeSettings configure the LLM judges of manifests' judge detectors
-// (ppldiff.yaml judge:; harness/backend/judge.go). Without an endpoint no
-// judge is asked and judge-only organisms keep null counts.
-type JudgeSettings struct {
-	Endpoint    string  `mapstructure:"endpoint" yaml:"endpoint"`       // OpenAI-compatible base URL (vLLM or hosted)
-	APIKeyEnv   string  `mapstructure:"api_key_env" yaml:"api_key_env"` // the variable's NAME; its value is sent as a bearer token
-	Model       string  `mapstructure:"model" yaml:"model"`             // for judges that pin none
-	K           int     `mapstructure:"k" yaml:"k"`
-	Sample      int     `mapstructure:"sample" yaml:"sample"`
-	MaxTokens   int     `mapstructure:"max_tokens" yaml:"max_tokens"`
-	Concurrency int     `mapstructure:"concurrency" yaml:"concurrency"`
-	PriceInput  float64 `mapstructure:"price_input" yaml:"price_input"`
-	PriceOutput float64 `mapstructure:"price_output" yaml:"price_output"`
 }

@@ -16,7 +16,7 @@ func (a *app) setup(ctx context.Context, l *loader, s Settings, dryRun bool, log
 	for name, c := range s.Corpora {
 		corpora[name] = backend.CorpusSpec{Path: c.Path, TextField: c.TextField, SkipBad: c.SkipBad, LinePerDoc: c.LinePerDoc}
 	}
-	sv, j := s.Serving, s.Judge
+	sv := s.Serving
 	return backend.Setup(ctx, backend.Options{
 		Config:   settingsToConfig(s),
 		Manifest: s.Manifest,
@@ -31,9 +31,6 @@ func (a *app) setup(ctx context.Context, l *loader, s Settings, dryRun bool, log
 			Timeout: sv.Timeout, Backoff: sv.Backoff, BackoffMax: sv.BackoffMax, LaunchTimeout: sv.LaunchTimeout,
 			RawGenerationLogprobs: sv.RawGenerationLogprobs, Launch: sv.Launch,
 		},
-		Judge: backend.JudgeSettings{
-			Endpoint: j.Endpoint, APIKeyEnv: j.APIKeyEnv, Model: j.Model, K: j.K, Sample: j.Sample,
-			MaxTokens: j.MaxTokens, Concurrency: j.Concurrency, PriceInput: j.PriceInput, PriceOutput: j.PriceOutput,
-		},
+		Judge: s.Judge,
 	})
 }

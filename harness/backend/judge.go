@@ -1,9 +1,12 @@
 package backend
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"log/slog"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"time"
@@ -11,23 +14,26 @@ import (
 	"github.com/ppldiff/ppldiff/harness/judge"
 	"github.com/ppldiff/ppldiff/harness/pipeline"
 	"github.com/ppldiff/ppldiff/harness/remote"
+	"github.com/ppldiff/ppldiff/harness/store"
 	"github.com/ppldiff/ppldiff/organisms"
 )
 
 // JudgeSettings configure the LLM judges of manifests' judge detectors
-// (ppldiff.yaml judge:). Without an endpoint no judge is asked and
-// judge-only organisms keep null counts.
+// (ppldiff.yaml judge:, PPLDIFF_JUDGE_*; the tags are the config keys, and
+// cmd/ppldiff's settings hold this type). Without an endpoint no judge is
+// asked and judge-only organisms keep null counts.
 type JudgeSettings struct {
-	Endpoint    string // OpenAI-compatible base URL (vLLM or hosted)
-	APIKeyEnv   string // the variable's name; its value is sent as a bearer token
-	Model       string // for judges that pin none
-	K           int    // leading ranks judged per ranking
-	Sample      int    // random completions judged below k per ranking
-	MaxTokens   int    // per answer
-	Concurrency int    // requests in flight
+	Endpoint    string `mapstructure:"endpoint" yaml:"endpoint"`       // OpenAI-compatible base URL (vLLM or hosted)
+	APIKeyEnv   string `mapstructure:"api_key_env" yaml:"api_key_env"` // the variable's NAME; its value is sent as a bearer token
+	Model       string `mapstructure:"model" yaml:"model"`             // for judges that pin none
+	K           int    `mapstructure:"k" yaml:"k"`                     // leading ranks judged per ranking
+	Sample      int    `mapstructure:"sample" yaml:"sample"`           // random completions judged below k per ranking
+	MaxTokens   int    `mapstructure:"max_tokens" yaml:"max_tokens"`   // per answer
+	Concurrency int    `mapstructure:"concurrency" yaml:"concurrency"` // requests in flight
 	// PriceInput and PriceOutput (currency units per million prompt and
 	// answer tokens) turn --dry-run's token budget into a cost estimate.
-	PriceInput, PriceOutput float64
+	PriceInput  float64 `mapstructure:"price_input" yaml:"price_input"`
+	PriceOutput float64 `mapstructure:"price_output" yaml:"price_output"`
 }
 
 // judgedOrganisms are the run's organisms that have a judge detector.
@@ -112,34 +118,67 @@ func (e *Env) NewJudge(st judge.Cache, log *slog.Logger) (*judge.Judge, []string
 
 // JudgeBudget prints what the judges of a planned run would cost: an
 // upper bound on requests (every ranking's top k and sample, as if no two
-// rankings shared a completion and nothing were cached) and a tighter one
-// (each completion judged once per unit), with tokens estimated from the
-// prompt template and max_new_tokens at 4 bytes a token. Nothing is printed
-// when no organism of the run has a judge.
-func (e *Env) JudgeBudget(w io.Writer, p *pipeline.Plan) {
-	s := e.opts.Judge
-	jc, _ := judgeConfig(s, e.Manifest, e.Config, true)
+// rankings shared a completion) and a tighter one (each completion judged
+// once per unit), then the requests left to ask once the verdicts the
+// store holds from earlier runs of the same completions are taken off
+// (judgedBefore), with tokens and cost for those, estimated from the
+// prompt template and max_new_tokens at 4 bytes a token. Nothing is
+// printed when no organism of the run has a judge. The store is read
+// only when it exists: a dry run creates none.
+func (e *Env) JudgeBudget(ctx context.Context, w io.Writer, p *pipeline.Plan) error {
+	jc, _ := judgeConfig(e.opts.Judge, e.Manifest, e.Config, true)
 	if jc == nil {
-		return
+		return nil
 	}
-	var calls, unitCap, promptTok, answerTok int64
-	for _, u := range p.Units {
+	path := filepath.Join(e.opts.StoreDir, store.FileName)
+	if _, err := os.Stat(path); e.opts.StoreDir == "" || err != nil {
+		return e.judgeBudget(ctx, w, p, jc, nil)
+	}
+	st, err := store.Open(path)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	return e.judgeBudget(ctx, w, p, jc, st)
+}
+
+// judgeBudget is JudgeBudget with the judge config and the store's runs
+// (nil: none).
+func (e *Env) judgeBudget(ctx context.Context, w io.Writer, p *pipeline.Plan, jc *pipeline.JudgeConfig, runs StoredRuns) error {
+	s := e.opts.Judge
+	cfg := p.Config
+	cfg.Judge = jc
+	before, used, err := judgedBefore(ctx, runs, cfg)
+	if err != nil {
+		return fmt.Errorf("judge budget: %w", err)
+	}
+	var calls, unitCaps, toAsk, promptTok, answerTok int64
+	for i := range p.Units {
+		u := &p.Units[i]
 		jd := u.Organism.Detectors.Judge
 		if jd == nil {
 			continue
 		}
 		perRanking := int64(min(p.Config.N, jc.K+jc.Sample))
 		rankings := int64(len(u.References) * len(pipeline.AllScores))
-		n := min(perRanking*rankings, int64(p.Config.N))
+		unitCap := min(perRanking*rankings, int64(p.Config.N))
+		ask := unitToAsk(u, cfg, before, perRanking, unitCap)
 		calls += perRanking * rankings
-		unitCap += n
+		unitCaps += unitCap
+		toAsk += ask
 		prompt := int64(len(jd.Prompt(u.Organism.Objective, "")))/4 + int64(p.Config.MaxNewTokens)
-		promptTok += n * prompt
-		answerTok += n * int64(jd.Votes()) * int64(jc.MaxTokens)
+		promptTok += ask * prompt
+		answerTok += ask * int64(jd.Votes()) * int64(jc.MaxTokens)
 	}
-	fmt.Fprintf(w, "judge budget (k=%d, sample=%d below k; upper bounds: cached verdicts are not subtracted):\n", jc.K, jc.Sample)
-	fmt.Fprintf(w, "  requests   %12d (at most one per completion and unit; %d if no two rankings shared one)\n", unitCap, calls)
-	fmt.Fprintf(w, "  tokens     %12d prompt + %d answer (4 bytes a token; completions at max_new_tokens)\n", promptTok, answerTok)
+	fmt.Fprintf(w, "judge budget (k=%d, sample=%d below k; upper bounds):\n", jc.K, jc.Sample)
+	fmt.Fprintf(w, "  requests   %12d (at most one per completion and unit; %d if no two rankings shared one)\n", unitCaps, calls)
+	if used > 0 {
+		fmt.Fprintf(w, "  to ask     %12d (%d fewer: the store holds the verdicts of %d earlier run(s) of the same completions)\n",
+			toAsk, unitCaps-toAsk, used)
+	} else {
+		fmt.Fprintf(w, "  to ask     %12d (the store holds no earlier run of the same completions with a judge)\n", toAsk)
+	}
+	fmt.Fprintf(w, "  tokens     %12d prompt + %d answer, of those to ask (4 bytes a token; completions at max_new_tokens)\n", promptTok, answerTok)
 	if s.PriceInput > 0 || s.PriceOutput > 0 {
 		cost := float64(promptTok)/1e6*s.PriceInput + float64(answerTok)/1e6*s.PriceOutput
 		fmt.Fprintf(w, "  cost       %12.2f at %g + %g per million prompt + answer tokens (judge.price_input, judge.price_output)\n",
@@ -150,4 +189,5 @@ func (e *Env) JudgeBudget(w io.Writer, p *pipeline.Plan) {
 	if s.Endpoint == "" {
 		fmt.Fprintf(w, "  (no judge.endpoint is set: a run would ask no judge and judge-only organisms would keep null counts)\n")
 	}
+	return nil
 }

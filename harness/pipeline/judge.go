@@ -61,6 +61,28 @@ func pickJudged(n, k, sample int, seed uint64, key results.Key) judgePick {
 	return p
 }
 
+// JudgedRanks returns the 0-based ranks a run of this config judges in the
+// ranking key of n completions: its top and the seeded sample below, as
+// judgeUnit picks them; nil without a judge. --dry-run's judge budget
+// compares them with the ranks an earlier run judged.
+func (c Config) JudgedRanks(n int, key results.Key) []int {
+	if c.Judge == nil {
+		return nil
+	}
+	p := c.judgePick(n, key)
+	ranks := make([]int, 0, p.top+len(p.sample))
+	for rank := range p.top {
+		ranks = append(ranks, rank)
+	}
+	return append(ranks, p.sample...)
+}
+
+// judgePick is pickJudged with the config's k, sample and seed (the run
+// seed plus the repeat).
+func (c Config) judgePick(n int, key results.Key) judgePick {
+	return pickJudged(n, c.Judge.K, c.Judge.Sample, c.Seed+uint64(key.Repeat), key)
+}
+
 // judges reports whether the unit's completions go to its organism's judge.
 func (r *runner) judges(u *Unit) bool {
 	return u.Organism.Detectors.Judge != nil && r.p.Config.Judge != nil && r.opt.Judge != nil
@@ -72,12 +94,12 @@ func (r *runner) judges(u *Unit) bool {
 // the entry's own.
 // comps are every completion of the unit (see runUnit).
 func (r *runner) judgeUnit(ctx context.Context, u *Unit, comps []*completion, kwFlagged []bool, hasRules bool, out *unitOutput) error {
-	jd, jc := u.Organism.Detectors.Judge, r.p.Config.Judge
+	jd := u.Organism.Detectors.Judge
 	picks := make([]judgePick, len(out.entries))
 	need := map[int]bool{}
 	for ei := range out.entries {
 		order := out.orders[ei]
-		picks[ei] = pickJudged(len(order), jc.K, jc.Sample, r.p.Config.Seed+uint64(u.Repeat), out.entries[ei].Key())
+		picks[ei] = r.p.Config.judgePick(len(order), out.entries[ei].Key())
 		for rank := range picks[ei].top {
 			need[order[rank]] = true
 		}

@@ -14,9 +14,20 @@ import (
 )
 
 // CreateTemp creates a temporary file in dir for an atomic write of the
-// file named base: ".<base>.tmp-<pid>-<random>".
+// file named base: ".<base>.tmp-<pid>-<random>". It is made 0644, as the
+// file it becomes must be: os.CreateTemp's 0600 would keep results, reports
+// and a shared model cache from other users.
 func CreateTemp(dir, base string) (*os.File, error) {
-	return os.CreateTemp(dir, tempPrefix(base)+strconv.Itoa(os.Getpid())+"-*")
+	f, err := os.CreateTemp(dir, tempPrefix(base)+strconv.Itoa(os.Getpid())+"-*")
+	if err != nil {
+		return nil, err
+	}
+	if err := f.Chmod(0o644); err != nil {
+		f.Close()
+		os.Remove(f.Name())
+		return nil, err
+	}
+	return f, nil
 }
 
 func tempPrefix(base string) string { return "." + base + ".tmp-" }

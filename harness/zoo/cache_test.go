@@ -2,6 +2,7 @@ package zoo
 
 import (
 	"context"
+	"io"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -125,5 +126,23 @@ func TestCorpusIsCachedAndChecked(t *testing.T) {
 	}
 	if rep := strings.Join(b3.Repairs(), "\n"); !strings.Contains(rep, files[0]) {
 		t.Errorf("repairs do not name the damaged corpus file: %q", rep)
+	}
+}
+
+// A finished cache file is readable by every user (0644), as the other
+// users of a shared model cache need, not 0600 as its temporary file was
+// created.
+func TestCacheFilesAreWorldReadable(t *testing.T) {
+	c := newCache(t.TempDir())
+	key := strings.Repeat("ab", 32)
+	if err := c.store("card", key, func(w io.Writer) error { _, err := io.WriteString(w, "x"); return err }); err != nil {
+		t.Fatal(err)
+	}
+	st, err := os.Stat(c.path("card", key))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Mode().Perm() != 0o644 {
+		t.Errorf("cache file mode %v, want -rw-r--r--", st.Mode().Perm())
 	}
 }
