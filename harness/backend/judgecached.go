@@ -13,7 +13,7 @@ import (
 // StoredRuns reads the runs a store holds (*store.Store).
 type StoredRuns interface {
 	ListRuns(ctx context.Context) ([]store.RunSummary, error)
-	GetRun(ctx context.Context, id string) (*store.Run, error)
+	GetRunResults(ctx context.Context, id string) (*store.Run, error)
 }
 
 // judgedRanking is what earlier runs judged of one ranking: its length and
@@ -43,7 +43,7 @@ func judgedBefore(ctx context.Context, runs StoredRuns, cfg pipeline.Config) (ma
 		if rs.Status != "complete" {
 			continue
 		}
-		r, err := runs.GetRun(ctx, rs.ID)
+		r, err := runs.GetRunResults(ctx, rs.ID)
 		if errors.Is(err, store.ErrCorrupt) {
 			continue // a damaged run: its verdicts are not counted
 		} else if err != nil {

@@ -129,6 +129,35 @@ func TestDamagedRunFailsNamingTheFile(t *testing.T) {
 	if !errors.Is(err, ErrCorrupt) || !strings.Contains(err.Error(), s.Path()) {
 		t.Fatalf("damaged run: %v", err)
 	}
+	// Reading it without its samples checks it all the same.
+	if _, err := s.GetRunResults(ctx, "r1"); !errors.Is(err, ErrCorrupt) {
+		t.Fatalf("damaged run read without samples: %v", err)
+	}
+}
+
+// GetRunResults reads what GetRun does but the samples.
+func TestGetRunResultsLeavesTheSamples(t *testing.T) {
+	ctx := context.Background()
+	s := openTemp(t)
+	want := Run{ID: "r1", ConfigJSON: []byte(`{"n": 3}`), Results: []byte(`{"count_at_100": 17}`), Samples: []byte("x\n"), Status: "complete"}
+	if err := s.PutRun(ctx, want); err != nil {
+		t.Fatal(err)
+	}
+	full, err := s.GetRun(ctx, "r1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.GetRunResults(ctx, "r1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Samples != nil || !bytes.Equal(full.Samples, want.Samples) {
+		t.Errorf("samples: %q without, %q with", got.Samples, full.Samples)
+	}
+	full.Samples = nil
+	if d := cmp.Diff(full, got); d != "" {
+		t.Errorf("GetRunResults differs from GetRun (-GetRun +GetRunResults):\n%s", d)
+	}
 }
 
 // Random bit flips in the file itself: whatever SQLite makes of the

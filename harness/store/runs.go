@@ -91,6 +91,14 @@ func (s *Store) GetRun(ctx context.Context, id string) (*Run, error) {
 	return r, nil
 }
 
+// GetRunResults is GetRun without the samples (Samples stays nil), for
+// readers of configs and results: unpacking a big run's samples costs far
+// more than reading its row. The row's checksum is checked all the same.
+func (s *Store) GetRunResults(ctx context.Context, id string) (*Run, error) {
+	r, _, err := s.getRunRow(ctx, id)
+	return r, err
+}
+
 // getRunRow reads the run's row, checks its sum and returns it with its
 // samples still compressed (r.Samples unset).
 func (s *Store) getRunRow(ctx context.Context, id string) (*Run, []byte, error) {
