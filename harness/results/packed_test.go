@@ -38,6 +38,10 @@ func TestPackedPiecesConcatenate(t *testing.T) {
 	if PackSamples(nil) != nil {
 		t.Error("packing nothing gave bytes")
 	}
+	// A run holds every unit's packed samples: no spare room each.
+	if p := PackSamples(want); cap(p) > len(p)+len(p)/8 {
+		t.Errorf("packed %d bytes into %d with room for %d", len(want), len(p), cap(p))
+	}
 	if _, err := PackedSamples("not zstd").WriteTo(&buf); err == nil {
 		t.Error("WriteTo of bytes that are not zstd: no error")
 	}
