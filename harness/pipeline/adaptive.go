@@ -114,15 +114,29 @@ func RunAdaptive(ctx context.Context, p *Plan, opt Options) (*Outcome, error) {
 		org, variant string
 		repeat       int
 	}
-	var keys []key
-	groups := map[key][]*Unit{}
+	// Groups start in the order the Models' schedule gives their first
+	// unit, and each group's units are released when it ends: as in a
+	// fixed run, only the models of the groups in flight are held (a cold
+	// adaptive run of the default matrix peaked at 1.32 GB with every model
+	// it had loaded kept to the end).
+	order, rel, err := schedule(p, opt.Models)
+	if err != nil {
+		return nil, err
+	}
+	groups := map[key][]*Unit{} // each group's units in plan order
 	for i := range p.Units {
 		u := &p.Units[i]
 		k := key{u.Organism.ID, u.Variant.Name, u.Repeat}
-		if groups[k] == nil {
+		groups[k] = append(groups[k], u)
+	}
+	var keys []key // groups in the order of their first scheduled unit
+	seen := map[key]bool{}
+	for _, i := range order {
+		u := &p.Units[i]
+		if k := (key{u.Organism.ID, u.Variant.Name, u.Repeat}); !seen[k] {
+			seen[k] = true
 			keys = append(keys, k)
 		}
-		groups[k] = append(groups[k], u)
 	}
 	outs := make([][]*unitOutput, len(keys))
 	pairs := make([][]BudgetPair, len(keys))
@@ -131,11 +145,21 @@ func RunAdaptive(ctx context.Context, p *Plan, opt Options) (*Outcome, error) {
 	g.SetLimit(opt.Concurrency)
 	for i, k := range keys {
 		g.Go(func() error {
-			var err error
-			outs[i], pairs[i], spent[i], err = r.adaptiveGroup(gctx, groups[k])
+			out, pr, sp, err := r.adaptiveGroup(gctx, groups[k])
+			if rel != nil {
+				for _, u := range groups[k] {
+					rel.Release(u)
+				}
+			}
 			if err != nil {
 				return fmt.Errorf("%s@%s repeat %d: %w", k.org, k.variant, k.repeat, err)
 			}
+			for j := range out {
+				if out[j], err = out[j].trim(); err != nil {
+					return err
+				}
+			}
+			outs[i], pairs[i], spent[i] = out, pr, sp
 			return nil
 		})
 	}

@@ -1,11 +1,15 @@
 package pipeline
 
 import (
+	"context"
 	"io"
 	"path/filepath"
 	"runtime"
+	"sync"
 	"testing"
 	"weak"
+
+	"github.com/google/go-cmp/cmp"
 
 	"github.com/ppldiff/ppldiff/harness/lm"
 	"github.com/ppldiff/ppldiff/harness/results"
@@ -66,4 +70,77 @@ func samplesOf(t *testing.T, oc *Outcome) []results.Sample {
 		t.Fatal(err)
 	}
 	return ss
+}
+
+// releasingWorld is the test world as Models that release: it schedules
+// units in reverse plan order and counts each unit's releases, and the
+// models a unit asks for after its release.
+type releasingWorld struct {
+	*testWorld
+	mu       sync.Mutex
+	released map[*Unit]int
+	late     int // a model asked for by a unit already released
+}
+
+func (w *releasingWorld) Schedule(units []Unit) ([]int, error) {
+	order := make([]int, len(units))
+	for i := range order {
+		order[i] = len(units) - 1 - i
+	}
+	return order, nil
+}
+
+func (w *releasingWorld) Release(u *Unit) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.released[u]++
+}
+
+func (w *releasingWorld) Organism(ctx context.Context, o *organisms.Organism, v Variant) (lm.Model, error) {
+	w.mu.Lock()
+	for u := range w.released {
+		if u.Organism.ID == o.ID && u.Variant.Name == v.Name && u.Repeat == 0 {
+			w.late++
+		}
+	}
+	w.mu.Unlock()
+	return w.testWorld.Organism(ctx, o, v)
+}
+
+// An adaptive run releases every unit once, when its organism variant's
+// group is done (a cold adaptive run of the default matrix held every
+// model to its end: 1.32 GB), and the schedule changes nothing in its
+// results.
+func TestAdaptiveRunReleasesEveryUnit(t *testing.T) {
+	w := newTestWorld(t)
+	cfg := testConfig()
+	cfg.Budget = BudgetAdaptive
+	p, err := MakePlan(cfg, w.manifest, w)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rw := &releasingWorld{testWorld: w, released: map[*Unit]int{}}
+	run := func(m Models) *Outcome {
+		oc, err := Run(context.Background(), p, Options{Manifest: w.manifest, Models: m, Corpora: w.corpus, Cache: NewMemCache(),
+			Detect: compileDetector, Version: "test"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return oc
+	}
+	plain, released := run(w), run(rw)
+	for i := range p.Units {
+		if n := rw.released[&p.Units[i]]; n != 1 {
+			t.Errorf("unit %d released %d times", i, n)
+		}
+	}
+	if rw.late != 0 {
+		t.Errorf("%d models asked for after their unit was released", rw.late)
+	}
+	if d := cmp.Diff(plain.Results, released.Results); d != "" {
+		t.Errorf("results depend on the schedule (-plan order +reversed):\n%s", d)
+	}
+	if d := cmp.Diff(plain.Budget, released.Budget); d != "" {
+		t.Errorf("budget.json depends on the schedule (-plan order +reversed):\n%s", d)
+	}
 }
