@@ -1,6 +1,7 @@
 package pipeline
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/binary"
@@ -78,7 +79,7 @@ func (m *MemCache) PutBundles(_ context.Context, bs []store.Bundle) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	for _, b := range bs {
-		m.bundles[b.Key] = b.Body
+		m.bundles[b.Key] = bytes.Clone(b.Body) // the caller reuses its buffer
 	}
 	return nil
 }

@@ -132,15 +132,13 @@ func (r *runner) generate(ctx context.Context, ft lm.Model, u *Unit, pres []*pre
 		}
 		r.genBar.Add(int64(end - start))
 	}
-	err = r.writeBundles(ctx, bkeys, served, func(s int) []byte {
-		var bw bundleWriter
+	err = r.writeBundles(ctx, bkeys, served, func(s int, bw *bundleWriter) {
 		for _, c := range comps[spans[s][0]:spans[s][1]] {
 			bw.ints(c.gen.Tokens)
 			bw.bytes(c.text)
 			bw.floats(c.gen.Logprobs)
 			bw.bytes([]byte(c.gen.FinishReason))
 		}
-		return bw.b
 	})
 	return comps, err
 }

@@ -65,8 +65,7 @@ func (w *prefillWindow) read(ctx context.Context, docs []int, start, end int) er
 	if err := w.cut(ctx, docs, need); err != nil {
 		return err
 	}
-	return w.r.writeBundles(ctx, bkeys, served, func(s int) []byte {
-		var bw bundleWriter
+	return w.r.writeBundles(ctx, bkeys, served, func(s int, bw *bundleWriter) {
 		for _, p := range w.pres[spans[s][0]:spans[s][1]] {
 			if p == nil {
 				bw.uint(0)
@@ -77,7 +76,6 @@ func (w *prefillWindow) read(ctx context.Context, docs []int, start, end int) er
 			bw.ints(p.prompt)
 			bw.bytes(p.text)
 		}
-		return bw.b
 	})
 }
 

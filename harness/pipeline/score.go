@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"context"
+	"encoding/binary"
 	"fmt"
 
 	"golang.org/x/sync/errgroup"
@@ -199,12 +200,12 @@ func (r *runner) bundledScores(ctx context.Context, kind []byte, comps []*comple
 	spans := bundleSpans(len(comps))
 	bkeys := make([]string, len(spans))
 	for s, sp := range spans {
-		kh := keyHasher{buf: append(make([]byte, 0, len(kind)+256*(sp[1]-sp[0])), kind...)}
-		kh.str("bundle/v1").u64(uint64(sp[1] - sp[0]))
+		k := newBundleKey(kind)
+		k.tmp = binary.AppendUvarint(k.tmp, uint64(sp[1]-sp[0]))
 		for _, c := range comps[sp[0]:sp[1]] {
-			kh.ints(c.pre.prompt).str(string(c.pre.text)).ints(c.gen.Tokens).str(string(c.text))
+			k.ints(c.pre.prompt).bytes(c.pre.text).ints(c.gen.Tokens).bytes(c.text)
 		}
-		bkeys[s] = kh.sum()
+		bkeys[s] = k.sum()
 	}
 	served, err := r.readBundles(ctx, bkeys, func(s int, body []byte) bool {
 		sp := spans[s]
@@ -261,8 +262,7 @@ func (r *runner) bundledScores(ctx context.Context, kind []byte, comps []*comple
 			out[i] = got[k]
 		}
 	}
-	return out, r.writeBundles(ctx, bkeys, served, func(s int) []byte {
-		var bw bundleWriter
+	return out, r.writeBundles(ctx, bkeys, served, func(s int, bw *bundleWriter) {
 		for _, rs := range out[spans[s][0]:spans[s][1]] {
 			if rs.sameTokens {
 				bw.uint(1)
@@ -272,6 +272,5 @@ func (r *runner) bundledScores(ctx context.Context, kind []byte, comps []*comple
 			}
 			bw.floats(rs.logprobs)
 		}
-		return bw.b
 	})
 }
