@@ -4,6 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"flag"
+	"fmt"
+	"maps"
+	"slices"
 	"strings"
 	"testing"
 
@@ -57,10 +60,14 @@ func BenchmarkAdaptiveBudget(b *testing.B) {
 		}
 	}
 	var fixedDet, toFirst, fixedAll, toDecided, missed, nDet float64
+	// Where the fixed run's detections are first seen, and where each pair
+	// is decided: pairs by prefills per config at that look.
+	firstAt, decidedAt := map[int]int{}, map[int]int{}
 	for _, p := range rep.Pairs {
 		k := budgetPairKey{p.Organism, p.Variant, p.Reference, p.Repeat}
 		fixedAll += float64(pairTokens[k])
 		toDecided += float64(p.Decided.ModelTokens)
+		decidedAt[p.Decided.Prefills]++
 		if !det[k] {
 			continue
 		}
@@ -72,10 +79,31 @@ func BenchmarkAdaptiveBudget(b *testing.B) {
 			continue
 		}
 		toFirst += float64(p.FirstDetection.ModelTokens)
+		firstAt[p.FirstDetection.Prefills]++
 	}
+	b.Logf("looks %v; detected pairs by the look of their first detection: %s; all pairs by the look that decided them: %s",
+		rep.Looks, byLook(rep.Looks, firstAt), byLook(rep.Looks, decidedAt))
 	b.ReportMetric(float64(rep.TotalTokens())/float64(tokensOf(fixed)), "run-tokens/fixed")
 	b.ReportMetric(toFirst/fixedDet, "first-detection/fixed")
 	b.ReportMetric(toDecided/fixedAll, "decided/fixed")
 	b.ReportMetric(nDet, "pairs-detected-fixed")
 	b.ReportMetric(missed, "pairs-missed")
+}
+
+// byLook renders pairs counted by look as "16:3 32:5 ...", in the
+// schedule's order (a short corpus's unit may stop at another size: those
+// follow, sorted).
+func byLook(looks []int, n map[int]int) string {
+	var parts []string
+	seen := map[int]bool{}
+	for _, m := range looks {
+		seen[m] = true
+		parts = append(parts, fmt.Sprintf("%d:%d", m, n[m]))
+	}
+	for _, m := range slices.Sorted(maps.Keys(n)) {
+		if !seen[m] {
+			parts = append(parts, fmt.Sprintf("%d:%d", m, n[m]))
+		}
+	}
+	return strings.Join(parts, " ")
 }
