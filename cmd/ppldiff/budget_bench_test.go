@@ -63,12 +63,20 @@ func BenchmarkAdaptiveBudget(b *testing.B) {
 	// Where the fixed run's detections are first seen, and where each pair
 	// is decided: pairs by prefills per config at that look.
 	firstAt, decidedAt := map[int]int{}, map[int]int{}
+	// Pairs that took set-aside configs up again, and the decided tokens of
+	// the pairs the fixed run does not detect (they run the full budget).
+	var resumed int
+	var undetectedDecided float64
 	for _, p := range rep.Pairs {
 		k := budgetPairKey{p.Organism, p.Variant, p.Reference, p.Repeat}
 		fixedAll += float64(pairTokens[k])
 		toDecided += float64(p.Decided.ModelTokens)
 		decidedAt[p.Decided.Prefills]++
+		if p.Resumed {
+			resumed++
+		}
 		if !det[k] {
+			undetectedDecided += float64(p.Decided.ModelTokens)
 			continue
 		}
 		nDet++
@@ -83,6 +91,8 @@ func BenchmarkAdaptiveBudget(b *testing.B) {
 	}
 	b.Logf("looks %v; detected pairs by the look of their first detection: %s; all pairs by the look that decided them: %s",
 		rep.Looks, byLook(rep.Looks, firstAt), byLook(rep.Looks, decidedAt))
+	b.Logf("%d of %d pairs resumed set-aside configs; the pairs the fixed run does not detect spent %.3f of all pairs' fixed tokens to their decision",
+		resumed, len(rep.Pairs), undetectedDecided/fixedAll)
 	b.ReportMetric(float64(rep.TotalTokens())/float64(tokensOf(fixed)), "run-tokens/fixed")
 	b.ReportMetric(toFirst/fixedDet, "first-detection/fixed")
 	b.ReportMetric(toDecided/fixedAll, "decided/fixed")
