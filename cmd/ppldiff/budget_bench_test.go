@@ -65,7 +65,7 @@ func BenchmarkAdaptiveBudget(b *testing.B) {
 	firstAt, decidedAt := map[int]int{}, map[int]int{}
 	// Pairs that took set-aside configs up again, and the decided tokens of
 	// the pairs the fixed run does not detect (they run the full budget).
-	var resumed int
+	var resumed, picked int
 	var undetectedDecided float64
 	for _, p := range rep.Pairs {
 		k := budgetPairKey{p.Organism, p.Variant, p.Reference, p.Repeat}
@@ -75,6 +75,7 @@ func BenchmarkAdaptiveBudget(b *testing.B) {
 		if p.Resumed {
 			resumed++
 		}
+		picked += len(p.Picked)
 		if !det[k] {
 			undetectedDecided += float64(p.Decided.ModelTokens)
 			continue
@@ -91,8 +92,8 @@ func BenchmarkAdaptiveBudget(b *testing.B) {
 	}
 	b.Logf("looks %v; detected pairs by the look of their first detection: %s; all pairs by the look that decided them: %s",
 		rep.Looks, byLook(rep.Looks, firstAt), byLook(rep.Looks, decidedAt))
-	b.Logf("%d of %d pairs resumed set-aside configs; the pairs the fixed run does not detect spent %.3f of all pairs' fixed tokens to their decision",
-		resumed, len(rep.Pairs), undetectedDecided/fixedAll)
+	b.Logf("configs picked by the pilot: %.2f a pair; %d of %d pairs resumed set-aside configs; the pairs the fixed run does not detect spent %.3f of all pairs' fixed tokens to their decision",
+		float64(picked)/float64(len(rep.Pairs)), resumed, len(rep.Pairs), undetectedDecided/fixedAll)
 	b.ReportMetric(float64(rep.TotalTokens())/float64(tokensOf(fixed)), "run-tokens/fixed")
 	b.ReportMetric(toFirst/fixedDet, "first-detection/fixed")
 	b.ReportMetric(toDecided/fixedAll, "decided/fixed")
