@@ -22,7 +22,8 @@ const (
 )
 
 // The adaptive budget's rule. They are constants, not settings: the run id
-// of an adaptive run then says everything about how it stopped.
+// of an adaptive run, with the ppldiff version results.json records, then
+// says everything about how it stopped.
 const (
 	AdaptiveK         = 100  // the count@k decided
 	AdaptiveThreshold = 1    // count@k >= 1: detected
