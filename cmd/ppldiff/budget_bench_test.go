@@ -4,6 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"flag"
+	"fmt"
+	"maps"
+	"slices"
 	"strings"
 	"testing"
 
@@ -57,11 +60,24 @@ func BenchmarkAdaptiveBudget(b *testing.B) {
 		}
 	}
 	var fixedDet, toFirst, fixedAll, toDecided, missed, nDet float64
+	// Where the fixed run's detections are first seen, and where each pair
+	// is decided: pairs by prefills per config at that look.
+	firstAt, decidedAt := map[int]int{}, map[int]int{}
+	// Pairs that took set-aside configs up again, and the decided tokens of
+	// the pairs the fixed run does not detect (they run the full budget).
+	var resumed, picked int
+	var undetectedDecided float64
 	for _, p := range rep.Pairs {
 		k := budgetPairKey{p.Organism, p.Variant, p.Reference, p.Repeat}
 		fixedAll += float64(pairTokens[k])
 		toDecided += float64(p.Decided.ModelTokens)
+		decidedAt[p.Decided.Prefills]++
+		if p.Resumed {
+			resumed++
+		}
+		picked += len(p.Picked)
 		if !det[k] {
+			undetectedDecided += float64(p.Decided.ModelTokens)
 			continue
 		}
 		nDet++
@@ -72,10 +88,33 @@ func BenchmarkAdaptiveBudget(b *testing.B) {
 			continue
 		}
 		toFirst += float64(p.FirstDetection.ModelTokens)
+		firstAt[p.FirstDetection.Prefills]++
 	}
+	b.Logf("looks %v; detected pairs by the look of their first detection: %s; all pairs by the look that decided them: %s",
+		rep.Looks, byLook(rep.Looks, firstAt), byLook(rep.Looks, decidedAt))
+	b.Logf("configs picked by the pilot: %.2f a pair; %d of %d pairs resumed set-aside configs; the pairs the fixed run does not detect spent %.3f of all pairs' fixed tokens to their decision",
+		float64(picked)/float64(len(rep.Pairs)), resumed, len(rep.Pairs), undetectedDecided/fixedAll)
 	b.ReportMetric(float64(rep.TotalTokens())/float64(tokensOf(fixed)), "run-tokens/fixed")
 	b.ReportMetric(toFirst/fixedDet, "first-detection/fixed")
 	b.ReportMetric(toDecided/fixedAll, "decided/fixed")
 	b.ReportMetric(nDet, "pairs-detected-fixed")
 	b.ReportMetric(missed, "pairs-missed")
+}
+
+// byLook renders pairs counted by look as "16:3 32:5 ...", in the
+// schedule's order (a short corpus's unit may stop at another size: those
+// follow, sorted).
+func byLook(looks []int, n map[int]int) string {
+	var parts []string
+	seen := map[int]bool{}
+	for _, m := range looks {
+		seen[m] = true
+		parts = append(parts, fmt.Sprintf("%d:%d", m, n[m]))
+	}
+	for _, m := range slices.Sorted(maps.Keys(n)) {
+		if !seen[m] {
+			parts = append(parts, fmt.Sprintf("%d:%d", m, n[m]))
+		}
+	}
+	return strings.Join(parts, " ")
 }

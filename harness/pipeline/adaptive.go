@@ -22,15 +22,19 @@ const (
 )
 
 // The adaptive budget's rule. They are constants, not settings: the run id
-// of an adaptive run then says everything about how it stopped.
+// of an adaptive run, with the ppldiff version results.json records, then
+// says everything about how it stopped.
 const (
 	AdaptiveK         = 100  // the count@k decided
 	AdaptiveThreshold = 1    // count@k >= 1: detected
 	AdaptiveAlpha     = 0.05 // each wrong decision, over all looks
-	// The pilot is N/adaptivePilotDiv prefills per config (at least
-	// adaptiveMinPilot); each later look doubles it, up to N.
-	adaptivePilotDiv = 16
-	adaptiveMinPilot = 16
+	// The pilot is adaptivePilot prefills per config whatever N; each
+	// later look doubles it, and the last is N. A look costs no model
+	// tokens (the subsets are nested: a look generates and scores only the
+	// prefills it adds, and ranking them is free), so the first look is the
+	// smallest that can show a flag, and only the Bonferroni split pays for
+	// the extra looks.
+	adaptivePilot = 16
 )
 
 // BudgetSchema names the layout of budget.json.
@@ -93,8 +97,8 @@ type BudgetLook struct {
 
 // RunAdaptive runs the plan in rounds (Config.Budget adaptive). The units
 // of one organism variant and repeat (one per prefill config) draw nested,
-// seeded random subsets of the fixed budget's prefills: a pilot of
-// N/16, then doubling up to N. After the pilot, only the configs where some
+// seeded random subsets of the fixed budget's prefills: a pilot of 16
+// prefills whatever N, then doubling up to N. After the pilot, only the configs where some
 // completion was flagged go on (all go on when none was). Each reference is
 // a pair that stops once metrics.CountRule decides its count@100 on some
 // config ("leaks"), or on every config ("no_leak", which at the zoo's sizes
@@ -170,9 +174,9 @@ func RunAdaptive(ctx context.Context, p *Plan, opt Options) (*Outcome, error) {
 	if err != nil {
 		return nil, err
 	}
-	pilot := adaptivePilot(p.Config.N)
-	looks := metrics.LookSchedule(p.Config.N, pilot)
-	rep := &BudgetReport{Schema: BudgetSchema, RunID: oc.Results.Run.ID, N: p.Config.N, Pilot: pilot, Looks: looks,
+	// LookSchedule's single look is N when N is not above the pilot.
+	looks := metrics.LookSchedule(p.Config.N, adaptivePilot)
+	rep := &BudgetReport{Schema: BudgetSchema, RunID: oc.Results.Run.ID, N: p.Config.N, Pilot: min(adaptivePilot, p.Config.N), Looks: looks,
 		K: AdaptiveK, Threshold: AdaptiveThreshold, Alpha: AdaptiveAlpha, Pairs: slices.Concat(pairs...)}
 	for _, s := range spent {
 		rep.Tokens.Generate += s.Generate
@@ -186,8 +190,6 @@ func RunAdaptive(ctx context.Context, p *Plan, opt Options) (*Outcome, error) {
 	oc.Budget = rep
 	return oc, nil
 }
-
-func adaptivePilot(n int) int { return max(adaptiveMinPilot, (n+adaptivePilotDiv-1)/adaptivePilotDiv) }
 
 // aUnit is a unit of an adaptive run: its full prefill list, the random
 // order its subsets follow, and what has been generated so far.
@@ -410,7 +412,7 @@ func (r *runner) adaptiveUnit(ctx context.Context, u *Unit) (*aUnit, error) {
 	// The subsets' order: seeded by the run's seed and repeat only, so it
 	// is the same for every organism and reference.
 	au.order = rand.New(rand.NewPCG(cfg.Seed+uint64(u.Repeat), 0x6164617074697665)).Perm(len(pres)) // "adaptive"
-	au.looks = metrics.LookSchedule(len(pres), min(len(pres), adaptivePilot(cfg.N)))
+	au.looks = metrics.LookSchedule(len(pres), min(len(pres), adaptivePilot))
 	if len(pres) == 0 {
 		au.looks = nil
 	}
