@@ -49,11 +49,12 @@ func (c *countingCache) reset() {
 	}
 }
 
-// runCounted runs p on cache with the counts reset, in batches of 16.
-func runCounted(t *testing.T, w *testWorld, p *Plan, cache *countingCache) *Outcome {
+// runCounted runs p with models on cache with the counts reset, in
+// batches of 16.
+func runCounted(t *testing.T, w *testWorld, models Models, p *Plan, cache *countingCache) *Outcome {
 	t.Helper()
 	cache.reset()
-	oc, err := Run(context.Background(), p, Options{Manifest: w.manifest, Models: w, Corpora: w.corpus, Cache: cache,
+	oc, err := Run(context.Background(), p, Options{Manifest: w.manifest, Models: models, Corpora: w.corpus, Cache: cache,
 		Detect: compileDetector, Version: "test", BatchSize: 16})
 	if err != nil {
 		t.Fatal(err)
@@ -74,7 +75,7 @@ func TestCachedRowsAreReadOncePerUnit(t *testing.T) {
 		t.Fatal(err)
 	}
 	cache := &countingCache{MemCache: NewMemCache()}
-	run := func() *Outcome { return runCounted(t, w, p, cache) }
+	run := func() *Outcome { return runCounted(t, w, w, p, cache) }
 	cold := run()
 	units := int64(len(p.Units))
 	// A cold unit reads the rows of each prefill window it cuts (the test
@@ -274,7 +275,7 @@ func TestBundlesThatDoNotFitAreReadAsRows(t *testing.T) {
 		t.Fatal(err)
 	}
 	cache := &countingCache{MemCache: NewMemCache()}
-	run := func() *Outcome { return runCounted(t, w, p, cache) }
+	run := func() *Outcome { return runCounted(t, w, w, p, cache) }
 	cold := run()
 	good := maps.Clone(cache.MemCache.bundles)
 	for _, damage := range []func([]byte) []byte{
@@ -325,5 +326,55 @@ func TestBundleReaderSurvivesAnyBody(t *testing.T) {
 		if br.bad && len(br.b) != 0 {
 			t.Fatalf("a bad body left %d bytes to read", len(br.b))
 		}
+	}
+}
+
+// servedLike is a model whose generation logprobs are not raw, as most
+// served models are: its completions are scored by a pass of their own.
+type servedLike struct{ lm.Model }
+
+func (m servedLike) Info() lm.ModelInfo {
+	info := m.Model.Info()
+	info.RawGenerationLogprobs = false
+	return info
+}
+
+// servedLikeWorld serves its finetuned model as servedLike.
+type servedLikeWorld struct{ *testWorld }
+
+func (w servedLikeWorld) Organism(ctx context.Context, o *organisms.Organism, v Variant) (lm.Model, error) {
+	m, err := w.testWorld.Organism(ctx, o, v)
+	return servedLike{m}, err
+}
+
+// A finetuned model without raw generation logprobs has its scoring pass
+// bundled too: a re-run reads no score row, and its results are those of
+// the run that scored.
+func TestFinetunedScoringPassIsBundled(t *testing.T) {
+	w := newTestWorld(t)
+	models := servedLikeWorld{w}
+	p, err := MakePlan(testConfig(), w.manifest, models)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cache := &countingCache{MemCache: NewMemCache()}
+	run := func() *Outcome { return runCounted(t, w, models, p, cache) }
+	cold := run()
+	units := int64(len(p.Units))
+	if got := cache.scores.Load(); got != 3*units {
+		t.Fatalf("cold run: %d score reads for %d units, want one per unit for the finetuned pass and each of 2 references", got, units)
+	}
+	if cold.Counters.ScoresComputed == 0 {
+		t.Fatal("the finetuned model's completions were not scored")
+	}
+	rerun := run()
+	if rerun.Counters.ScoresComputed != 0 || rerun.Counters.CompletionsGenerated != 0 {
+		t.Fatalf("the re-run did work: %+v", rerun.Counters)
+	}
+	if got := cache.scores.Load(); got != 0 {
+		t.Errorf("the re-run read score rows %d times", got)
+	}
+	if diff := cmp.Diff(cold.Results, rerun.Results); diff != "" {
+		t.Errorf("re-run results differ (-cold +rerun):\n%s", diff)
 	}
 }
