@@ -116,7 +116,7 @@ func (o *pruneOptions) AddFlags(cmd *cobra.Command) {
 	f := cmd.Flags()
 	f.IntVar(&o.keep, "keep", -1, "keep the N most recently updated runs, delete the others")
 	f.DurationVar(&o.olderThan, "older-than", 0, "delete runs not updated for this long (e.g. 720h)")
-	f.BoolVar(&o.cache, "cache", false, "empty the cache of prefills, completions and scores (the next run recomputes what it needs)")
+	f.BoolVar(&o.cache, "cache", false, "empty the cache of prefills, completions and scores and their bundles (the next run recomputes what it needs)")
 	f.BoolVar(&o.models, "models", false, "delete the zoo model cache (models are rebuilt on demand)")
 }
 
