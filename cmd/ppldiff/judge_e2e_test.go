@@ -88,18 +88,25 @@ func mirrorJudge(t *testing.T) (*httptest.Server, *atomic.Int64) {
 	return srv, &calls
 }
 
-func TestJudgeMirrorsKeywordsOnZooEM(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds a zoo organism and runs it four times; skipped under -short")
-	}
+// emJudgeCLI is a CLI whose workspace holds em-both.yaml and
+// em-judge.yaml (emManifests) and whose judge is mirrorJudge, with the
+// requests it was sent.
+func emJudgeCLI(t *testing.T) (*cli, *atomic.Int64) {
 	srv, calls := mirrorJudge(t)
-
 	c := newCLI(t)
 	both, judgeOnly := emManifests(t)
 	c.write("em-both.yaml", both)
 	c.write("em-judge.yaml", judgeOnly)
 	c.env["PPLDIFF_JUDGE_ENDPOINT"] = srv.URL
 	c.env["PPLDIFF_JUDGE_MODEL"] = "scripted-judge"
+	return c, calls
+}
+
+func TestJudgeMirrorsKeywordsOnZooEM(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds a zoo organism and runs it four times; skipped under -short")
+	}
+	c, calls := emJudgeCLI(t)
 	args := func(manifest, out string, extra ...string) []string {
 		return append([]string{"run", "--manifest", c.path(manifest), "--organism", "emergent_misalignment",
 			"--variant", "n3-w4", "--reference", "true_base", "--prefills", "zoo-chat", "--prefills", "zoo-raw", "-n", "300",
@@ -333,12 +340,7 @@ func TestJudgeDryRunBudgetTakesOffStoredVerdicts(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds a zoo organism and runs it twice; skipped under -short")
 	}
-	srv, calls := mirrorJudge(t)
-	c := newCLI(t)
-	both, _ := emManifests(t)
-	c.write("em-both.yaml", both)
-	c.env["PPLDIFF_JUDGE_ENDPOINT"] = srv.URL
-	c.env["PPLDIFF_JUDGE_MODEL"] = "scripted-judge"
+	c, calls := emJudgeCLI(t)
 	args := func(extra ...string) []string {
 		return append([]string{"run", "--manifest", c.path("em-both.yaml"), "--organism", "emergent_misalignment", "--variant", "n3-w4",
 			"--reference", "true_base", "-n", "300", "--store", c.path("store"), "--out", c.path("out"), "--no-report"}, extra...)
